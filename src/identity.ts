@@ -1,0 +1,45 @@
+import type { ProbeResult } from './types.js';
+
+/** The name of the environment variable every child carries: `<namespace>/<record id>`. */
+export const MARKER_ENV = 'PIDKEEP_MARK';
+
+export function markerOf(namespace: string, id: string): string {
+  return `${namespace}/${id}`;
+}
+
+export interface Expected {
+  bootId: string;
+  pid: number;
+  startTime: string;
+  comm: string;
+  marker: string;
+}
+
+export type Verdict =
+  | { kind: 'same'; groupLeader: boolean }
+  | { kind: 'gone'; reason: string }
+  | { kind: 'reused'; reason: string }
+  | { kind: 'unverifiable'; reason: string };
+
+/**
+ * Decides whether the process now at a pid is the one that was recorded.
+ * Boot id + pid + start time must all match; the marker (or, where the environment cannot be read, the
+ * command name) guards against a pid reused within one clock tick.
+ */
+export function judge(expected: Expected, seen: ProbeResult | undefined): Verdict {
+  if (!seen || !seen.alive) return { kind: 'gone', reason: 'no process has this pid any more' };
+  const id = seen.identity;
+  if (!id) return { kind: 'unverifiable', reason: 'the process is alive but its start time cannot be read' };
+  if (id.bootId !== expected.bootId) return { kind: 'gone', reason: 'the machine has rebooted since it was recorded' };
+  if (id.startTime !== expected.startTime) {
+    return { kind: 'reused', reason: `the pid now belongs to another process (started ${id.startTime}, recorded ${expected.startTime}, now "${id.comm}")` };
+  }
+  if (seen.marker === null) return { kind: 'reused', reason: `the process at this pid ("${id.comm}") carries no pidkeep marker` };
+  if (typeof seen.marker === 'string' && seen.marker !== expected.marker) {
+    return { kind: 'reused', reason: `the process at this pid carries another marker (${seen.marker})` };
+  }
+  if (seen.marker === undefined && id.comm !== expected.comm) {
+    return { kind: 'reused', reason: `the process at this pid runs "${id.comm}", recorded "${expected.comm}"` };
+  }
+  return { kind: 'same', groupLeader: seen.groupLeader === true };
+}

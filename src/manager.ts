@@ -1,0 +1,462 @@
+import { describeError, PidkeepError, withRecord } from './errors.js';
+import { judge, MARKER_ENV, markerOf, type Verdict } from './identity.js';
+import { memoryStore } from './memory-store.js';
+import { checkMeta } from './meta.js';
+import { newRecordId, reconcile, type Found } from './reconcile.js';
+import { MAX_RECORD_BYTES, parseRecord, serializeRecord, type StoredRecord } from './record.js';
+import { runStopPlan } from './stop.js';
+import type {
+  Backend,
+  ExitInfo,
+  ManagerEvent,
+  ManagerOptions,
+  ProcessHandle,
+  ProcessManager,
+  ProbeResult,
+  RecoveryEntry,
+  StartOptions,
+  StopPlan,
+  StopResult,
+  StopStep,
+  Store,
+  SweepEntry,
+} from './types.js';
+import { assertName, DEFAULT_STOP_PLAN, normalizeStopPlan, show, unsafePidReason } from './validate.js';
+
+/** A record this controller watches. `text` is the stored value, so removal never deletes a newer record. */
+interface Tracked {
+  record: StoredRecord & { pid: number; bootId: string; startTime: string; comm: string };
+  text: string;
+  own: boolean;
+  status: 'running' | 'exited';
+  exit: Promise<ExitInfo>;
+  settle(info: ExitInfo): void;
+  stopping: Promise<StopResult> | undefined;
+  handle: ProcessHandle<never>;
+}
+
+/** How long a `starting` record of another controller is respected before it counts as abandoned. */
+const STARTING_GRACE_MS = 30_000;
+
+/**
+ * Creates a controller for one namespace. Resolves after every stored record was reconciled:
+ * live processes adopted (or stopped), ended ones removed, reused pids left alone, bad records quarantined.
+ */
+export async function createProcessManager<Meta = unknown>(options: ManagerOptions<Meta>): Promise<ProcessManager<Meta>> {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`[pidkeep] Expected an options object, got ${show(options)}`);
+  const { namespace, backend, store = memoryStore(), onOrphan = 'adopt', metaSchema } = options;
+  assertName(namespace, 'namespace');
+  if (!backend || typeof backend.spawn !== 'function') throw new TypeError('[pidkeep] Expected the `backend` option, e.g. nodeBackend() from pidkeep/node');
+  if (!store || typeof store.list !== 'function') throw new TypeError('[pidkeep] Expected the `store` option to be a store, e.g. fileStore() from pidkeep/node');
+  if (onOrphan !== 'adopt' && onOrphan !== 'stop' && typeof onOrphan !== 'function') {
+    throw new TypeError(`[pidkeep] Expected \`onOrphan\` to be 'adopt', 'stop' or a function, got ${show(onOrphan)}`);
+  }
+  const pollInterval = options.pollInterval ?? 500;
+  if (!Number.isInteger(pollInterval) || pollInterval < 10) throw new TypeError(`[pidkeep] Expected \`pollInterval\` to be an integer of at least 10 ms, got ${show(pollInterval)}`);
+  const defaultStop = normalizeStopPlan(options.stop ?? DEFAULT_STOP_PLAN, '`stop` option');
+  const limits = backend.limits();
+
+  const tracked = new Map<string, Tracked>();
+  const listeners = new Set<(event: ManagerEvent) => void>();
+  let closed = false;
+  let polling = false;
+
+  const emit = (event: ManagerEvent) => {
+    for (const listener of [...listeners]) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's bug must not break process supervision.
+      }
+    }
+  };
+  const ensureOpen = () => {
+    if (closed) throw new PidkeepError('CLOSED', 'this manager was closed; create a new one with createProcessManager()');
+  };
+
+  const probeOne = async (pid: number): Promise<ProbeResult | undefined> => (await backend.probe([pid]))[0];
+  const verdictOf = (t: Tracked, seen: ProbeResult | undefined): Verdict =>
+    judge({ ...t.record, marker: markerOf(namespace, t.record.id) }, seen);
+
+  const markExited = (t: Tracked, info: ExitInfo) => {
+    if (t.status === 'exited') return;
+    t.status = 'exited';
+    t.settle(info);
+    if (closed) return;
+    if (tracked.get(t.record.name) === t) tracked.delete(t.record.name);
+    // Best effort: a record left behind is found `gone` by the next controller.
+    void Promise.resolve()
+      .then(() => store.remove(namespace, t.record.name, t.text))
+      .catch(() => undefined);
+    void Promise.resolve()
+      .then(() => backend.release?.({ stdin: t.record.stdin }))
+      .catch(() => undefined);
+    emit({ type: 'exited', name: t.record.name, pid: t.record.pid, exit: info });
+  };
+
+  const waitForEnd = async (t: Tracked, ms: number): Promise<boolean> => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      if (t.status === 'exited') return true;
+      const verdict = verdictOf(t, await probeOne(t.record.pid));
+      if (verdict.kind === 'gone' || verdict.kind === 'reused') {
+        // Our own child: give Node a moment to reap it and report the real exit code.
+        if (t.own) await Promise.race([t.exit, delay(1000)]);
+        markExited(t, { code: null, signal: null });
+        return true;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await delay(Math.min(50, left));
+    }
+  };
+
+  const stopTracked = (t: Tracked, plan?: StopPlan): Promise<StopResult> => {
+    if (t.stopping) return t.stopping;
+    const steps: StopStep[] = plan === undefined ? t.record.stop : normalizeStopPlan(plan);
+    if (steps.some((step) => step.write !== undefined) && !t.record.stdin) {
+      throw new PidkeepError('NO_STDIN', 'the stop plan writes to stdin, but this process was started without `stdin: \'fifo\'`', {
+        record: t.record.name,
+        pid: t.record.pid,
+      });
+    }
+    emit({ type: 'stopping', name: t.record.name, pid: t.record.pid });
+    t.stopping = runStopPlan({
+      name: t.record.name,
+      pid: t.record.pid,
+      steps,
+      verify: async () => verdictOf(t, await probeOne(t.record.pid)),
+      signal: async (signal, group) => {
+        const unsafe = unsafePidReason(t.record.pid, limits);
+        if (unsafe) throw new PidkeepError('UNSAFE_PID', `refusing to signal: ${unsafe}`, { record: t.record.name, pid: t.record.pid });
+        await Promise.resolve(backend.signal(t.record.pid, signal, { group })).catch((error) => {
+          throw withRecord(error, t.record.name);
+        });
+      },
+      write: (data) => writeTo(t, data),
+      waitForEnd: (ms) => waitForEnd(t, ms),
+      exit: () => t.exit,
+    })
+      .then((result) => {
+        emit({ type: 'stopped', name: t.record.name, pid: t.record.pid, result });
+        return result;
+      })
+      .finally(() => {
+        t.stopping = undefined;
+      });
+    return t.stopping;
+  };
+
+  const writeTo = async (t: Tracked, data: string | Uint8Array) => {
+    if (!t.record.stdin) {
+      throw new PidkeepError('NO_STDIN', "this process has no stdin FIFO: start it with `stdin: 'fifo'` to write to it", {
+        record: t.record.name,
+        pid: t.record.pid,
+      });
+    }
+    if (t.status === 'exited') throw new PidkeepError('STDIN_CLOSED', 'the process has exited', { record: t.record.name, pid: t.record.pid });
+    await Promise.resolve(backend.write(t.record.stdin, data)).catch((error) => {
+      throw withRecord(error, t.record.name);
+    });
+  };
+
+  const track = (record: Tracked['record'], text: string, own: boolean, exit?: Promise<ExitInfo>): Tracked => {
+    let settle!: (info: ExitInfo) => void;
+    const done = new Promise<ExitInfo>((resolve) => (settle = resolve));
+    const t: Tracked = {
+      record,
+      text,
+      own,
+      status: 'running',
+      exit: done,
+      settle,
+      stopping: undefined,
+      handle: undefined as never,
+    };
+    t.handle = makeHandle(t) as ProcessHandle<never>;
+    exit?.then((info) => markExited(t, info));
+    tracked.set(record.name, t);
+    return t;
+  };
+
+  const makeHandle = (t: Tracked): ProcessHandle<Meta> => ({
+    name: t.record.name,
+    pid: t.record.pid,
+    startedAt: t.record.startedAt,
+    command: t.record.command,
+    args: t.record.args,
+    meta: t.record.meta as Meta,
+    get status() {
+      return t.status;
+    },
+    adopted: !t.own,
+    logs: t.record.logs,
+    stdin: t.record.stdin,
+    exited: t.exit,
+    write: (data) => writeTo(t, data),
+    stop: (plan) => stopTracked(t, plan),
+  });
+
+  // Adopted processes are not our children: no exit event arrives, so one batched probe watches them all.
+  const poll = async () => {
+    if (polling || closed) return;
+    const watched = [...tracked.values()].filter((t) => !t.own && t.status === 'running' && !t.stopping);
+    if (watched.length === 0) return;
+    polling = true;
+    try {
+      const seen = await backend.probe(watched.map((t) => t.record.pid));
+      const byPid = new Map(seen.map((s) => [s.pid, s]));
+      for (const t of watched) {
+        const verdict = verdictOf(t, byPid.get(t.record.pid));
+        if (verdict.kind === 'gone' || verdict.kind === 'reused') markExited(t, { code: null, signal: null });
+      }
+    } catch {
+      // A failed probe is retried at the next tick.
+    } finally {
+      polling = false;
+    }
+  };
+  const timer = setInterval(() => void poll(), pollInterval);
+  (timer as { unref?: () => void }).unref?.();
+
+  // Reconcile what earlier controllers left behind.
+  const recovery: RecoveryEntry[] = [];
+  const found: Found[] = await reconcile({ namespace, store, backend, limits, metaSchema, startingGraceMs: STARTING_GRACE_MS }, recovery);
+  for (const item of found) {
+    const t = track(item.record, item.text, false);
+    let policy = onOrphan;
+    if (typeof policy === 'function') {
+      const { name, pid, command, args, startedAt, meta } = item.record;
+      try {
+        policy = await policy({ name, pid, command, args, startedAt, meta: meta as Meta });
+      } catch (error) {
+        policy = 'adopt';
+        recovery.push({ name, pid, status: 'adopted', detail: `onOrphan threw (${describeError(error)}); adopted instead` });
+        continue;
+      }
+    }
+    if (policy === 'stop') {
+      try {
+        const result = await stopTracked(t);
+        recovery.push({ name: item.record.name, pid: item.record.pid, status: 'stopped', detail: describeStop(result), stop: result });
+      } catch (error) {
+        recovery.push({ name: item.record.name, pid: item.record.pid, status: 'adopted', detail: `could not stop it, adopted instead: ${describeError(error)}` });
+      }
+    } else {
+      recovery.push({ name: item.record.name, pid: item.record.pid, status: 'adopted', detail: 'alive and proven the same process (boot id, pid, start time, marker); adopted' });
+      emit({ type: 'adopted', name: item.record.name, pid: item.record.pid });
+    }
+  }
+
+  const start = async (name: string, startOptions: StartOptions<Meta>): Promise<ProcessHandle<Meta>> => {
+    ensureOpen();
+    assertName(name);
+    const spec = checkStart(startOptions);
+    const current = tracked.get(name);
+    if (current && current.status === 'running') {
+      throw new PidkeepError('ALREADY_RUNNING', `"${name}" is already running; stop it first or pick another name`, { record: name, pid: current.record.pid });
+    }
+    const meta = await checkMeta(metaSchema, startOptions.meta, name);
+    const steps = startOptions.stop === undefined ? defaultStop : normalizeStopPlan(startOptions.stop);
+    if (steps.some((step) => step.write !== undefined) && spec.stdin !== 'fifo') {
+      throw new TypeError("[pidkeep] The stop plan writes to stdin: start the process with `stdin: 'fifo'`");
+    }
+    const id = newRecordId();
+    const dir = store.location?.(namespace);
+    const pending: StoredRecord = {
+      v: 1,
+      id,
+      namespace,
+      name,
+      state: 'starting',
+      backend: backend.name,
+      command: spec.command,
+      args: spec.args,
+      cwd: spec.cwd ?? null,
+      startedAt: Date.now(),
+      stdin: null,
+      logs: { stdout: null, stderr: null },
+      stop: steps,
+      meta: meta ?? null,
+      pid: null,
+      bootId: null,
+      startTime: null,
+      comm: null,
+    };
+    const pendingText = serializeRecord(pending);
+    if (pendingText.length > MAX_RECORD_BYTES / 2) throw new TypeError(`[pidkeep] The record for "${name}" would be ${pendingText.length} bytes: keep meta and args under ${MAX_RECORD_BYTES / 2}`);
+    await claim(name, pendingText);
+
+    const env: Record<string, string | undefined> = { ...spec.env, [MARKER_ENV]: markerOf(namespace, id) };
+    let spawned;
+    try {
+      spawned = await backend.spawn({ namespace, name, id, command: spec.command, args: spec.args, cwd: spec.cwd, env, stdin: spec.stdin, dir });
+    } catch (error) {
+      await Promise.resolve(store.remove(namespace, name, pendingText)).catch(() => undefined);
+      if (error instanceof PidkeepError) throw withRecord(error, name);
+      throw new PidkeepError('SPAWN_FAILED', `could not start \`${spec.command}\` (${describeError(error)}); check that the command exists, is executable and that cwd exists`, { record: name, cause: error });
+    }
+    const { identity } = spawned;
+    const record: Tracked['record'] = {
+      ...pending,
+      state: 'running',
+      startedAt: Date.now(),
+      stdin: spawned.stdin,
+      logs: spawned.logs,
+      pid: identity.pid,
+      bootId: identity.bootId,
+      startTime: identity.startTime,
+      comm: identity.comm,
+    };
+    const text = serializeRecord(record);
+    try {
+      await store.put(namespace, name, text);
+    } catch (error) {
+      // Without a record nobody could find this process again: end it now rather than leak it.
+      await Promise.resolve(backend.signal(identity.pid, 'SIGKILL', { group: true })).catch(() => undefined);
+      await Promise.resolve(store.remove(namespace, name, pendingText)).catch(() => undefined);
+      throw new PidkeepError('STORE_FAILED', `the record could not be written (${describeError(error)}), so the process was stopped; check the store (disk space, permissions)`, { record: name, pid: identity.pid, cause: error });
+    }
+    const t = track(record, text, true, spawned.exited);
+    if (closed) return t.handle as ProcessHandle<Meta>;
+    emit({ type: 'started', name, pid: identity.pid });
+    return t.handle as ProcessHandle<Meta>;
+  };
+
+  /** Takes the name in the store; another controller's live process or fresh start keeps it. */
+  const claim = async (name: string, text: string) => {
+    for (let attempt = 0; attempt < 4; attempt++) {
+      if (await store.create(namespace, name, text)) return;
+      const existing = await store.get(namespace, name);
+      if (existing === undefined) continue;
+      const parsed = parseRecord(existing, name, namespace, limits);
+      if (parsed.kind === 'corrupt') {
+        await store.quarantine(namespace, name, parsed.reason);
+        continue;
+      }
+      if (parsed.kind === 'future') {
+        throw new PidkeepError('RECORD_UNREADABLE', `a record from a newer pidkeep (version ${parsed.version}) holds this name; use that version or pick another name`, { record: name, pid: parsed.pid ?? undefined });
+      }
+      const other = parsed.record;
+      if (other.state === 'starting') {
+        if (Date.now() - other.startedAt < STARTING_GRACE_MS) {
+          throw new PidkeepError('ALREADY_RUNNING', `another controller is starting "${name}" right now; wait for it or pick another name`, { record: name });
+        }
+      } else {
+        const pid = other.pid as number;
+        const verdict = judge({ bootId: other.bootId!, pid, startTime: other.startTime!, comm: other.comm!, marker: markerOf(namespace, other.id) }, await probeOne(pid));
+        if (verdict.kind === 'same' || verdict.kind === 'unverifiable') {
+          throw new PidkeepError('ALREADY_RUNNING', `"${name}" is already running under another controller; stop it first (pidkeep stop ${name}) or pick another name`, { record: name, pid });
+        }
+      }
+      await store.remove(namespace, name, existing);
+    }
+    throw new PidkeepError('STORE_FAILED', 'could not claim the name in the store after several tries: another controller keeps writing it', { record: name });
+  };
+
+  const stop = async (name: string, plan?: StopPlan) => {
+    ensureOpen();
+    assertName(name);
+    const t = tracked.get(name);
+    if (!t) throw new PidkeepError('NOT_FOUND', `no running process is named "${name}" in namespace "${namespace}"; see pm.list()`, { record: name });
+    return stopTracked(t, plan);
+  };
+
+  const sweep = async (plan?: StopPlan): Promise<SweepEntry[]> => {
+    ensureOpen();
+    if (!backend.scan) throw new PidkeepError('UNSUPPORTED', `the ${backend.name} backend cannot scan for processes on this platform, so it cannot sweep`);
+    const steps = normalizeStopPlan(plan ?? DEFAULT_STOP_PLAN);
+    if (steps.some((step) => step.write !== undefined)) throw new TypeError('[pidkeep] A sweep plan cannot write to stdin: unrecorded processes have no known FIFO');
+    // Scan first, then read the store: a process spawned after its `starting` record is then always known.
+    const marked = await backend.scan(`${namespace}/`);
+    const known = new Set<string>();
+    for (const entry of await store.list(namespace)) {
+      if (entry.text === undefined) continue;
+      const parsed = parseRecord(entry.text, entry.key, namespace, limits);
+      if (parsed.kind === 'ok') known.add(parsed.record.id);
+      else {
+        // An unreadable record may still describe a live process: leave every marked process alone rather than guess.
+        const id = /"id"\s*:\s*"([0-9a-f]{16,64})"/.exec(entry.text)?.[1];
+        if (id) known.add(id);
+      }
+    }
+    for (const t of tracked.values()) known.add(t.record.id);
+    const swept: SweepEntry[] = [];
+    for (const process of marked) {
+      const id = process.marker.slice(namespace.length + 1);
+      if (known.has(id) || unsafePidReason(process.pid, limits)) continue;
+      const expected = { ...process.identity, marker: process.marker };
+      const result = await runStopPlan({
+        name: `(unrecorded ${process.identity.comm})`,
+        pid: process.pid,
+        steps,
+        verify: async () => judge(expected, await probeOne(process.pid)),
+        signal: async (signal, group) => backend.signal(process.pid, signal, { group }),
+        write: async () => undefined,
+        waitForEnd: async (ms) => {
+          const deadline = Date.now() + ms;
+          for (;;) {
+            if (judge(expected, await probeOne(process.pid)).kind !== 'same') return true;
+            if (Date.now() >= deadline) return false;
+            await delay(Math.min(50, Math.max(0, deadline - Date.now())));
+          }
+        },
+        exit: async () => ({ code: null, signal: null }),
+      });
+      swept.push({ pid: process.pid, marker: process.marker, comm: process.identity.comm, result });
+    }
+    return swept;
+  };
+
+  return {
+    namespace,
+    recovery,
+    start,
+    get: (name) => tracked.get(name)?.handle as ProcessHandle<Meta> | undefined,
+    list: () => [...tracked.values()].filter((t) => t.status === 'running').map((t) => t.handle as ProcessHandle<Meta>),
+    stop,
+    stopAll: async (plan) => {
+      ensureOpen();
+      return Promise.all([...tracked.values()].filter((t) => t.status === 'running').map((t) => stopTracked(t, plan)));
+    },
+    sweep,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      listeners.clear();
+    },
+  };
+}
+
+function checkStart(options: unknown) {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`[pidkeep] Expected start options { command, args? }, got ${show(options)}`);
+  const o = options as Record<string, unknown>;
+  if (typeof o.command !== 'string' || o.command.length === 0 || o.command.includes('\0')) {
+    throw new TypeError(`[pidkeep] Expected \`command\` to be a non-empty string, got ${show(o.command)}`);
+  }
+  const args = o.args ?? [];
+  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string' && !a.includes('\0'))) {
+    throw new TypeError(`[pidkeep] Expected \`args\` to be an array of strings, got ${show(args)}`);
+  }
+  if (o.cwd !== undefined && (typeof o.cwd !== 'string' || o.cwd.length === 0)) throw new TypeError(`[pidkeep] Expected \`cwd\` to be a path, got ${show(o.cwd)}`);
+  const env = o.env ?? {};
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) throw new TypeError(`[pidkeep] Expected \`env\` to be an object of strings, got ${show(env)}`);
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && typeof value !== 'string') throw new TypeError(`[pidkeep] Expected \`env.${key}\` to be a string or undefined, got ${show(value)}`);
+  }
+  const stdin = o.stdin ?? 'ignore';
+  if (stdin !== 'ignore' && stdin !== 'fifo') throw new TypeError(`[pidkeep] Expected \`stdin\` to be 'ignore' or 'fifo', got ${show(stdin)}`);
+  return { command: o.command, args: [...(args as string[])], cwd: o.cwd as string | undefined, env: env as Record<string, string | undefined>, stdin: stdin as 'ignore' | 'fifo' };
+}
+
+export function describeStop(result: StopResult): string {
+  if (result.outcome === 'already-exited') return 'it had already ended';
+  const exit = result.exit.code !== null ? `exit code ${result.exit.code}` : result.exit.signal ? `signal ${result.exit.signal}` : 'exit code unknown (adopted)';
+  return `stopped by step ${result.step} (${result.by}) after ${result.durationMs} ms, ${exit}${result.forced ? '; it had to be killed' : ''}`;
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,177 @@
+import { execFile, spawn } from 'node:child_process';
+import { closeSync, constants, lstatSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describeError, PidkeepError } from '../errors.js';
+import type { Backend, ExitInfo, Spawned, SpawnRequest } from '../types.js';
+import { unsafePidReason } from '../validate.js';
+import { currentPlatform, type Platform } from './platform/index.js';
+
+export interface NodeBackendOptions {
+  /** Where logs and FIFOs go when the store offers no directory. @default `<tmpdir>/pidkeep-<user>/<namespace>` */
+  dir?: string;
+  /** The environment children start from; `env` of each start is added on top. @default process.env */
+  env?: Record<string, string | undefined>;
+  /** For tests of other operating systems' logic; normally picked from `process.platform`. */
+  platform?: Platform;
+}
+
+/**
+ * Runs children as durable processes: each leads its own process group, writes stdout and stderr to log files
+ * (never to pipes, which would kill it with SIGPIPE when the controller dies), and may read stdin from a FIFO.
+ * @example
+ * const pm = await createProcessManager({ namespace: 'my-app', backend: nodeBackend(), store: fileStore() });
+ */
+export function nodeBackend(options: NodeBackendOptions = {}): Backend {
+  const platform = options.platform ?? currentPlatform();
+  const maxPid = platform.maxPid();
+  const limits = () => ({ selfPid: process.pid, parentPid: process.ppid, maxPid });
+
+  return {
+    name: 'node',
+    limits,
+    probe: (pids) => platform.probe(pids),
+    scan: platform.scan ? (prefix) => platform.scan!(prefix) : undefined,
+
+    async spawn(request: SpawnRequest): Promise<Spawned> {
+      const dir = request.dir ?? options.dir ?? join(tmpdir(), `pidkeep-${safeUser()}`, request.namespace);
+      const logsDir = join(dir, 'logs');
+      mkdirSync(logsDir, { recursive: true, mode: 0o700 });
+      const logs = { stdout: join(logsDir, `${request.name}.out.log`), stderr: join(logsDir, `${request.name}.err.log`) };
+      const fds: number[] = [];
+      let stdinPath: string | null = null;
+      try {
+        const out = openSync(logs.stdout, 'a', 0o600);
+        fds.push(out);
+        const err = openSync(logs.stderr, 'a', 0o600);
+        fds.push(err);
+        let stdin: number | 'ignore' = 'ignore';
+        if (request.stdin === 'fifo') {
+          stdinPath = await makeFifo(join(dir, 'run'), `${request.id}.stdin`);
+          // Read-write, so the child never sees EOF while no controller is connected, and opening cannot block.
+          stdin = openSync(stdinPath, constants.O_RDWR);
+          fds.push(stdin);
+        }
+        const env = { ...(options.env ?? process.env) };
+        for (const [key, value] of Object.entries(request.env)) {
+          if (value === undefined) delete env[key];
+          else env[key] = value;
+        }
+        const child = spawn(request.command, [...request.args], {
+          cwd: request.cwd,
+          env,
+          detached: true,
+          stdio: [stdin, out, err],
+          windowsHide: true,
+        });
+        if (child.pid === undefined) {
+          const error = await new Promise<Error>((resolve) => child.once('error', resolve));
+          throw error;
+        }
+        const pid = child.pid;
+        const exited = new Promise<ExitInfo>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+        child.unref();
+        const identity = await platform.identity(pid);
+        if (!identity) {
+          const exit = await exited;
+          throw new PidkeepError('SPAWN_FAILED', `the process ended at once (exit code ${exit.code}, signal ${exit.signal}) before its identity could be read; see ${logs.stderr}`, { record: request.name, pid });
+        }
+        return { identity, stdin: stdinPath, logs, exited };
+      } catch (error) {
+        if (stdinPath) removeFifo(stdinPath);
+        throw error;
+      } finally {
+        for (const fd of fds) closeSync(fd);
+      }
+    },
+
+    signal(pid, signal, { group }) {
+      // The core proved identity; this is the last line of defence against a pid that must never be signalled.
+      const unsafe = unsafePidReason(pid, limits());
+      if (unsafe) throw new PidkeepError('UNSAFE_PID', `refusing to signal: ${unsafe}`, { pid });
+      try {
+        platform.signal(pid, signal, group);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ESRCH') return; // it ended between the check and the signal
+        if (code === 'EPERM') {
+          throw new PidkeepError('PERMISSION_DENIED', `not allowed to send ${signal}: the process belongs to another user; run the controller as that user`, { pid, cause: error });
+        }
+        throw new PidkeepError('STOP_FAILED', `could not send ${signal}: ${describeError(error)}`, { pid, cause: error });
+      }
+    },
+
+    async write(stdinPath, data) {
+      // Only ever write into a FIFO: a record naming a regular file must not make us write into it.
+      let isFifo = false;
+      try {
+        isFifo = lstatSync(stdinPath).isFIFO();
+      } catch {
+        isFifo = false;
+      }
+      if (!isFifo) throw new PidkeepError('STDIN_CLOSED', `the stdin FIFO ${stdinPath} is gone: the process has probably exited`);
+      let fd: number;
+      try {
+        fd = openSync(stdinPath, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+      } catch (error) {
+        // ENXIO: no reader holds the FIFO open, so nobody would ever read this.
+        throw new PidkeepError('STDIN_CLOSED', `nobody reads ${stdinPath} any more: the process has exited`, { cause: error });
+      }
+      try {
+        const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data);
+        let offset = 0;
+        const deadline = Date.now() + 5000;
+        while (offset < bytes.length) {
+          try {
+            offset += writeSync(fd, bytes, offset);
+          } catch (error) {
+            const code = (error as NodeJS.ErrnoException).code;
+            if (code === 'EPIPE') throw new PidkeepError('STDIN_CLOSED', `the process stopped reading ${stdinPath}`, { cause: error });
+            if (code !== 'EAGAIN' || Date.now() > deadline) throw new PidkeepError('STDIN_CLOSED', `could not write to ${stdinPath}: ${describeError(error)} (the process does not read its stdin)`, { cause: error });
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+        }
+      } finally {
+        closeSync(fd);
+      }
+    },
+
+    release({ stdin }) {
+      if (stdin) removeFifo(stdin);
+    },
+  };
+}
+
+const execFileAsync = promisify(execFile);
+
+/** Node has no mkfifo(2); coreutils' `mkfifo` costs one short process, and only for `stdin: 'fifo'`. */
+async function makeFifo(dir: string, name: string): Promise<string> {
+  if (process.platform === 'win32') {
+    throw new PidkeepError('UNSUPPORTED', "stdin: 'fifo' needs a Unix named pipe; on Windows, stop processes with signals instead");
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const path = join(dir, name);
+  try {
+    await execFileAsync('mkfifo', ['-m', '600', path]);
+  } catch (error) {
+    throw new PidkeepError('SPAWN_FAILED', `could not create the stdin FIFO ${path} with mkfifo: ${describeError(error)}`, { cause: error });
+  }
+  return path;
+}
+
+function removeFifo(path: string) {
+  try {
+    if (lstatSync(path).isFIFO()) unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username.replace(/[^A-Za-z0-9._-]/g, '_') || String(process.getuid?.() ?? 'user');
+  } catch {
+    return String(process.getuid?.() ?? 'user');
+  }
+}

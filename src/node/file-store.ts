@@ -1,0 +1,174 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, constants, fstatSync, linkSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MAX_RECORD_BYTES } from '../record.js';
+import type { Store, StoreEntry } from '../types.js';
+import { assertName, isValidName } from '../validate.js';
+import { currentPlatform } from './platform/index.js';
+
+export interface FileStoreOptions {
+  /**
+   * The root directory; each namespace gets `<dir>/<namespace>/` with `records/`, `logs/`, `run/` and `quarantine/`.
+   * @default the per-user data dir + `/pidkeep` (Linux `~/.local/share/pidkeep`, macOS `~/Library/Application Support/pidkeep`, Windows `%LOCALAPPDATA%\pidkeep`)
+   */
+  dir?: string;
+}
+
+export interface FileStore extends Store {
+  readonly dir: string;
+}
+
+/** Temp files older than this were left by a writer that crashed mid-write. */
+const STALE_TEMP_MS = 60_000;
+
+/** The default root for records, logs and FIFOs. */
+export function defaultDir(): string {
+  return join(currentPlatform().dataDir(), 'pidkeep');
+}
+
+/**
+ * One JSON file per record. Writes go to a temp file first and are then renamed (or hard-linked, for an exclusive
+ * create) into place, so a controller killed mid-write leaves either the old record or the new one, never half.
+ * No fsync: an OS crash ends the children too, so there would be nothing left to find.
+ * @example fileStore({ dir: '/var/lib/my-app' })
+ */
+export function fileStore(options: FileStoreOptions = {}): FileStore {
+  const root = options.dir ?? defaultDir();
+  const ready = new Set<string>();
+  const recordsDir = (namespace: string) => join(root, namespace, 'records');
+  const ensure = (namespace: string) => {
+    if (ready.has(namespace)) return recordsDir(namespace);
+    assertName(namespace, 'namespace');
+    mkdirSync(recordsDir(namespace), { recursive: true, mode: 0o700 });
+    // Records name commands and paths: only their owner may read them, whatever the umask or an older dir said.
+    chmodSync(join(root, namespace), 0o700);
+    chmodSync(recordsDir(namespace), 0o700);
+    ready.add(namespace);
+    return recordsDir(namespace);
+  };
+  const fileOf = (namespace: string, key: string) => {
+    assertName(key);
+    return join(ensure(namespace), `${key}.json`);
+  };
+  const writeTemp = (namespace: string, key: string, text: string) => {
+    const temp = join(ensure(namespace), `.${key}.${randomBytes(6).toString('hex')}.tmp`);
+    writeFileSync(temp, text, { mode: 0o600, flag: 'wx' });
+    return temp;
+  };
+
+  return {
+    name: 'file',
+    dir: root,
+    location: (namespace) => join(root, namespace),
+
+    list(namespace) {
+      let names: string[];
+      try {
+        names = readdirSync(recordsDir(namespace));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw error;
+      }
+      const entries: StoreEntry[] = [];
+      for (const name of names) {
+        if (name.endsWith('.tmp')) {
+          removeIfStale(join(recordsDir(namespace), name));
+          continue;
+        }
+        if (!name.endsWith('.json')) continue;
+        const key = name.slice(0, -'.json'.length);
+        if (!isValidName(key)) {
+          entries.push({ key, error: 'the file name is not a valid record name' });
+          continue;
+        }
+        const read = readRecord(join(recordsDir(namespace), name));
+        if (read !== undefined) entries.push({ key, ...read });
+      }
+      return entries;
+    },
+
+    get(namespace, key) {
+      return readRecord(fileOf(namespace, key))?.text;
+    },
+
+    create(namespace, key, text) {
+      const file = fileOf(namespace, key);
+      const temp = writeTemp(namespace, key, text);
+      try {
+        // link(2) fails when the target exists: of two controllers creating at once, exactly one wins.
+        linkSync(temp, file);
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw error;
+      } finally {
+        unlinkSync(temp);
+      }
+    },
+
+    put(namespace, key, text) {
+      const file = fileOf(namespace, key);
+      renameSync(writeTemp(namespace, key, text), file);
+    },
+
+    remove(namespace, key, expected) {
+      const file = fileOf(namespace, key);
+      if (expected !== undefined && readRecord(file)?.text !== expected) return;
+      try {
+        unlinkSync(file);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    },
+
+    quarantine(namespace, key, reason) {
+      const dir = join(root, namespace, 'quarantine');
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      // The key came from a directory listing, so it holds no path separator even when it is not a valid name.
+      const safe = key.replace(/[^A-Za-z0-9._-]/g, '_');
+      const target = join(dir, `${safe}.${Date.now()}.${randomBytes(3).toString('hex')}`);
+      try {
+        renameSync(join(recordsDir(namespace), `${key}.json`), `${target}.json`);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw error;
+      }
+      writeFileSync(`${target}.reason.txt`, `${reason}\n`, { mode: 0o600 });
+    },
+  };
+}
+
+/** Reads a record file without trusting it: no symlinks, no FIFOs (a read would block), nothing huge. */
+function readRecord(file: string): { text?: string; error?: string } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    return { error: code === 'ELOOP' ? 'the record is a symbolic link' : `cannot open the record (${code})` };
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return { error: 'the record is not a regular file' };
+    if (stat.size > MAX_RECORD_BYTES) return { error: `the record is ${stat.size} bytes, over the ${MAX_RECORD_BYTES} limit` };
+    const buffer = Buffer.allocUnsafe(stat.size);
+    let length = 0;
+    while (length < stat.size) {
+      const n = readSync(fd, buffer, length, stat.size - length, length);
+      if (n === 0) break;
+      length += n;
+    }
+    return { text: buffer.toString('utf8', 0, length) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function removeIfStale(temp: string) {
+  try {
+    if (Date.now() - statSync(temp).mtimeMs > STALE_TEMP_MS) unlinkSync(temp);
+  } catch {
+    // another controller removed it first
+  }
+}

@@ -1,0 +1,78 @@
+import { spawnSync } from 'node:child_process';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Identity, ProbeResult } from '../../types.js';
+import { posixSignal } from './posix.js';
+import type { Platform } from './types.js';
+
+export interface PsRow {
+  pid: number;
+  pgid: number;
+  state: string;
+  /** `lstart`, e.g. `Sun Nov 29 07:33:39 2026`: one-second resolution, hence the marker-less comm check too. */
+  startTime: string;
+  comm: string;
+}
+
+/**
+ * Parses `ps -o pid=,pgid=,stat=,lstart=,ucomm=` run with LC_ALL=C. lstart is always five words
+ * (`Sun Nov 29 07:33:39 2026`); ucomm comes last because it may contain spaces.
+ */
+export function parsePs(text: string): Map<number, PsRow> {
+  const rows = new Map<number, PsRow>();
+  const line = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(\w{3}\s+\w{3}\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}\s+\d{4})\s+(.*?)\s*$/;
+  for (const text_ of text.split('\n')) {
+    const m = line.exec(text_);
+    if (!m) continue;
+    rows.set(Number(m[1]), { pid: Number(m[1]), pgid: Number(m[2]), state: m[3]!, startTime: m[4]!.replace(/\s+/g, ' '), comm: m[5]! });
+  }
+  return rows;
+}
+
+/** Parses `sysctl -n kern.boottime`: `{ sec = 1764400000, usec = 123456 } Sat Nov 29 07:33:20 2026`. */
+export function parseBootTime(text: string): string | undefined {
+  const m = /sec\s*=\s*(\d+),\s*usec\s*=\s*(\d+)/.exec(text);
+  return m ? `${m[1]}.${m[2]}` : undefined;
+}
+
+let cachedBootId: string | undefined;
+function bootId(): string {
+  if (cachedBootId) return cachedBootId;
+  const out = spawnSync('sysctl', ['-n', 'kern.boottime'], { encoding: 'utf8' });
+  const id = parseBootTime(out.stdout ?? '');
+  if (!id) throw new Error(`cannot read the boot time with \`sysctl -n kern.boottime\`: ${out.error?.message ?? out.stderr}`);
+  return (cachedBootId = id);
+}
+
+/** One `ps` for every pid; ps exits 1 when some pid is missing, but still prints the others. */
+function ps(pids: readonly number[]): Map<number, PsRow> {
+  if (pids.length === 0) return new Map();
+  const out = spawnSync('ps', ['-o', 'pid=,pgid=,stat=,lstart=,ucomm=', '-p', pids.join(',')], {
+    encoding: 'utf8',
+    env: { ...process.env, LC_ALL: 'C' },
+  });
+  if (out.error) throw new Error(`cannot run ps: ${out.error.message}`);
+  return parsePs(out.stdout);
+}
+
+const toIdentity = (row: PsRow): Identity => ({ bootId: bootId(), pid: row.pid, startTime: row.startTime, comm: row.comm });
+
+export const darwin: Platform = {
+  name: 'darwin',
+  maxPid: () => 99_999,
+  dataDir: () => join(homedir(), 'Library', 'Application Support'),
+  probe(pids) {
+    const rows = ps(pids);
+    return pids.map((pid): ProbeResult => {
+      const row = rows.get(pid);
+      if (!row || row.state.startsWith('Z')) return { pid, alive: false };
+      // Environments of other processes are not readable here: marker undefined, so the command name is compared.
+      return { pid, alive: true, identity: toIdentity(row), groupLeader: row.pgid === pid };
+    });
+  },
+  identity(pid) {
+    const row = ps([pid]).get(pid);
+    return row && toIdentity(row);
+  },
+  signal: posixSignal,
+};

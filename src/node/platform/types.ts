@@ -1,0 +1,17 @@
+import type { Identity, MarkedProcess, ProbeResult, SignalName } from '../../types.js';
+
+/** Everything that differs between operating systems, behind one small contract: one file per platform. */
+export interface Platform {
+  readonly name: string;
+  maxPid(): number;
+  /** The per-user directory for application data, before the `pidkeep` folder. */
+  dataDir(): string;
+  /** Batched: one read per pid on Linux, one process for all pids elsewhere. */
+  probe(pids: readonly number[]): ProbeResult[] | Promise<ProbeResult[]>;
+  /** Identity of a just-spawned child, even if it has already become a zombie. */
+  identity(pid: number): Identity | undefined | Promise<Identity | undefined>;
+  /** Finds live processes whose pidkeep marker starts with `prefix`; absent where environments cannot be read. */
+  scan?(prefix: string): MarkedProcess[];
+  /** Sends a signal to a pid, or to its group; platforms without groups kill the tree their own way. */
+  signal(pid: number, signal: SignalName, group: boolean): void;
+}

@@ -1,0 +1,121 @@
+import type { PidLimits, StopStep } from './types.js';
+import { isValidName, normalizeStopPlan, unsafePidReason } from './validate.js';
+
+export const RECORD_VERSION = 1;
+/** A record is small; anything larger is garbage or hostile and is not parsed at all. */
+export const MAX_RECORD_BYTES = 256 * 1024;
+
+/** The stored form of one process. `state: 'starting'` is written before the spawn, so a crash in between leaves a trace. */
+export interface StoredRecord {
+  v: 1;
+  id: string;
+  namespace: string;
+  name: string;
+  state: 'starting' | 'running';
+  backend: string;
+  command: string;
+  args: string[];
+  cwd: string | null;
+  startedAt: number;
+  stdin: string | null;
+  logs: { stdout: string | null; stderr: string | null };
+  stop: StopStep[];
+  meta: unknown;
+  /** Present once running. */
+  pid: number | null;
+  bootId: string | null;
+  startTime: string | null;
+  comm: string | null;
+}
+
+export type ParsedRecord =
+  | { kind: 'ok'; record: StoredRecord }
+  | { kind: 'corrupt'; reason: string; pid: number | null }
+  | { kind: 'future'; version: number; pid: number | null };
+
+const ID = /^[0-9a-f]{16,64}$/;
+
+/** Reads one record with no trust in it: every field is checked and a fresh object is built. */
+export function parseRecord(text: string, key: string, namespace: string, limits: PidLimits): ParsedRecord {
+  if (text.length > MAX_RECORD_BYTES) return { kind: 'corrupt', reason: `record is ${text.length} bytes, over the ${MAX_RECORD_BYTES} limit`, pid: null };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    return { kind: 'corrupt', reason: `record is not JSON (${(error as Error).message})`, pid: null };
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { kind: 'corrupt', reason: 'record is not a JSON object', pid: null };
+  const r = raw as Record<string, unknown>;
+  const pid = typeof r.pid === 'number' && Number.isSafeInteger(r.pid) ? r.pid : null;
+  if (typeof r.v === 'number' && Number.isInteger(r.v) && r.v > RECORD_VERSION) return { kind: 'future', version: r.v, pid };
+  const bad = (reason: string): ParsedRecord => ({ kind: 'corrupt', reason, pid });
+
+  if (r.v !== RECORD_VERSION) return bad('record has no valid version field `v`');
+  if (typeof r.id !== 'string' || !ID.test(r.id)) return bad('field `id` is not a hex id');
+  if (r.namespace !== namespace) return bad(`field \`namespace\` is not "${namespace}"`);
+  if (!isValidName(r.name) || r.name !== key) return bad(`field \`name\` does not match the key "${key}"`);
+  if (r.state !== 'starting' && r.state !== 'running') return bad('field `state` is not "starting" or "running"');
+  if (!isText(r.backend, 64)) return bad('field `backend` is not a short string');
+  if (!isText(r.command, 4096) || r.command.length === 0) return bad('field `command` is not a string of 1-4096 characters');
+  if (!Array.isArray(r.args) || r.args.length > 10_000 || !r.args.every((a) => isText(a, 65_536))) return bad('field `args` is not a list of strings');
+  if (r.cwd !== null && !isPath(r.cwd)) return bad('field `cwd` is not a path or null');
+  if (typeof r.startedAt !== 'number' || !Number.isFinite(r.startedAt) || r.startedAt < 0) return bad('field `startedAt` is not a time');
+  if (r.stdin !== null && !isPath(r.stdin)) return bad('field `stdin` is not a path or null');
+  const logs = r.logs as Record<string, unknown> | null;
+  if (typeof logs !== 'object' || logs === null || !isPathOrNull(logs.stdout) || !isPathOrNull(logs.stderr)) return bad('field `logs` is not { stdout, stderr } paths');
+  let stop: StopStep[];
+  try {
+    stop = normalizeStopPlan(r.stop, 'stored stop plan');
+  } catch (error) {
+    return bad((error as Error).message.replace('[pidkeep] ', ''));
+  }
+  if (stop.some((step) => step.write !== undefined) && r.stdin === null) return bad('stop plan writes to stdin but the record has no stdin FIFO');
+
+  const running = r.state === 'running';
+  if (running) {
+    const unsafe = unsafePidReason(r.pid, limits);
+    if (unsafe) return bad(unsafe);
+    if (!isText(r.bootId, 256) || !isText(r.startTime, 128) || !isText(r.comm, 256)) return bad('fields `bootId`, `startTime`, `comm` are not short strings');
+  } else if (r.pid !== null && r.pid !== undefined) {
+    return bad('a starting record has a pid');
+  }
+  return {
+    kind: 'ok',
+    record: {
+      v: 1,
+      id: r.id,
+      namespace,
+      name: r.name,
+      state: r.state,
+      backend: r.backend,
+      command: r.command,
+      args: [...(r.args as string[])],
+      cwd: r.cwd as string | null,
+      startedAt: r.startedAt,
+      stdin: r.stdin as string | null,
+      logs: { stdout: logs.stdout as string | null, stderr: logs.stderr as string | null },
+      stop,
+      meta: r.meta ?? null,
+      pid: running ? (r.pid as number) : null,
+      bootId: running ? (r.bootId as string) : null,
+      startTime: running ? (r.startTime as string) : null,
+      comm: running ? (r.comm as string) : null,
+    },
+  };
+}
+
+export function serializeRecord(record: StoredRecord): string {
+  return `${JSON.stringify(record, null, 2)}\n`;
+}
+
+function isText(value: unknown, max: number): value is string {
+  return typeof value === 'string' && value.length <= max && !value.includes('\0');
+}
+
+function isPath(value: unknown): value is string {
+  return isText(value, 4096) && value.length > 0;
+}
+
+function isPathOrNull(value: unknown): boolean {
+  return value === null || isPath(value);
+}

@@ -1,0 +1,62 @@
+import { PidkeepError } from './errors.js';
+import type { Verdict } from './identity.js';
+import type { ExitInfo, SignalName, StopResult, StopStep } from './types.js';
+
+export interface StopContext {
+  name: string;
+  pid: number;
+  steps: readonly StopStep[];
+  /** Proves identity again; called before every step, so no signal reaches a pid that changed hands. */
+  verify(): Promise<Verdict>;
+  signal(signal: SignalName, group: boolean): Promise<void>;
+  write(data: string): Promise<void>;
+  /** Resolves true once the process is seen gone, false after `ms`. */
+  waitForEnd(ms: number): Promise<boolean>;
+  exit(): Promise<ExitInfo>;
+}
+
+const label = (step: StopStep) => (step.write !== undefined ? `write ${JSON.stringify(step.write)}` : step.signal);
+
+/** Runs a stop plan step by step and says which step ended the process. */
+export async function runStopPlan(ctx: StopContext): Promise<StopResult> {
+  const started = Date.now();
+  const result = async (step: number | null): Promise<StopResult> => {
+    const done = step === null ? undefined : ctx.steps[step];
+    return {
+      name: ctx.name,
+      pid: ctx.pid,
+      outcome: step === null ? 'already-exited' : 'stopped',
+      step,
+      by: done ? label(done) : null,
+      forced: done?.signal === 'SIGKILL',
+      exit: await ctx.exit(),
+      durationMs: Date.now() - started,
+    };
+  };
+  for (const [index, step] of ctx.steps.entries()) {
+    const verdict = await ctx.verify();
+    // Gone or reused both mean the process we knew has ended; the step before this one did it.
+    if (verdict.kind === 'gone' || verdict.kind === 'reused') return result(index === 0 ? null : index - 1);
+    if (verdict.kind === 'unverifiable') {
+      throw new PidkeepError('STOP_FAILED', `cannot prove the process is still ours (${verdict.reason}); nothing was signalled`, {
+        record: ctx.name,
+        pid: ctx.pid,
+      });
+    }
+    if (step.write !== undefined) {
+      try {
+        await ctx.write(step.write);
+      } catch (error) {
+        // A closed FIFO means nobody reads stdin any more: go on to the next step rather than fail the stop.
+        if (!(error instanceof PidkeepError && error.code === 'STDIN_CLOSED')) throw error;
+      }
+    } else {
+      await ctx.signal(step.signal, verdict.groupLeader);
+    }
+    if (await ctx.waitForEnd(step.wait ?? 2000)) return result(index);
+  }
+  throw new PidkeepError('STOP_FAILED', 'the process is still alive after SIGKILL; it may be stuck in the kernel (state D): check it with `ps`', {
+    record: ctx.name,
+    pid: ctx.pid,
+  });
+}

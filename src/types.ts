@@ -1,0 +1,260 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** Signals a stop plan may send. SIGKILL is always the last resort. */
+export type SignalName = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGQUIT' | 'SIGUSR1' | 'SIGUSR2' | 'SIGKILL';
+
+/**
+ * One step of a stop plan: write to the process's stdin FIFO, or send a signal to its process group,
+ * then wait up to `wait` milliseconds for it to end.
+ * @example { write: 'q', wait: 3000 }  // FFmpeg finishes its file on `q`
+ */
+export type StopStep =
+  | { write: string; wait?: number; signal?: never }
+  | { signal: SignalName; wait?: number; write?: never };
+
+/** Steps tried in order; a final `SIGKILL` is added when the plan does not end with one. */
+export type StopPlan = readonly StopStep[];
+
+/** How a process ended, as far as it can be known. An adopted process's exit code is unknowable (`null`). */
+export interface ExitInfo {
+  code: number | null;
+  signal: string | null;
+}
+
+/** What a stop did. `step` is the index of the plan step after which the process was seen gone. */
+export interface StopResult {
+  name: string;
+  pid: number;
+  /** `stopped`: it ended during the plan; `already-exited`: it was gone before any step ran. */
+  outcome: 'stopped' | 'already-exited';
+  step: number | null;
+  /** The step that ended it, e.g. `write "q"`, `SIGTERM`, `SIGKILL`; null when it was already gone. */
+  by: string | null;
+  /** True when it took SIGKILL. */
+  forced: boolean;
+  exit: ExitInfo;
+  /** Milliseconds from the first step to the observed end. */
+  durationMs: number;
+}
+
+/** A process's identity: a pid alone is not one, since pids are reused. */
+export interface Identity {
+  /** Changes at every boot; ends the meaning of every pid. */
+  bootId: string;
+  pid: number;
+  /** Platform-specific, opaque: clock ticks since boot on Linux, `lstart` on macOS, CreationDate on Windows. */
+  startTime: string;
+  /** The executable's short name as the OS reports it. */
+  comm: string;
+}
+
+/** One pid as seen by a backend's batched probe. */
+export interface ProbeResult {
+  pid: number;
+  /** `dead` covers zombies: a zombie will never run again. */
+  alive: boolean;
+  /** Present when alive and readable. */
+  identity?: Identity;
+  /** The pidkeep environment marker: a string when read, null when readable but absent, undefined when unreadable. */
+  marker?: string | null;
+  /** True when the process leads its own process group, so the group can be signalled as a whole. */
+  groupLeader?: boolean;
+}
+
+/** A process that carries a marker of the namespace, found by a backend's scan. */
+export interface MarkedProcess {
+  pid: number;
+  marker: string;
+  identity: Identity;
+  groupLeader: boolean;
+}
+
+export interface SpawnRequest {
+  namespace: string;
+  name: string;
+  id: string;
+  command: string;
+  args: readonly string[];
+  cwd: string | undefined;
+  /** Added to the backend's base environment (undefined removes a variable); includes the marker. */
+  env: Record<string, string | undefined>;
+  stdin: 'ignore' | 'fifo';
+  /** A directory for logs and FIFOs, from the store; backends pick their own when absent. */
+  dir: string | undefined;
+}
+
+export interface Spawned {
+  identity: Identity;
+  /** Path of the stdin FIFO, when requested. */
+  stdin: string | null;
+  logs: { stdout: string | null; stderr: string | null };
+  /** Resolves when the child ends (only this controller's own children report an exit code). */
+  exited: Promise<ExitInfo>;
+}
+
+/** Limits a backend reports so the core can refuse dangerous pids before they reach any signal. */
+export interface PidLimits {
+  selfPid: number;
+  parentPid: number;
+  maxPid: number;
+}
+
+/**
+ * A process backend: spawns durable children and sees and signals processes. The core never touches the OS.
+ * Implementations: `nodeBackend()` from `pidkeep/node`.
+ */
+export interface Backend {
+  readonly name: string;
+  limits(): PidLimits;
+  spawn(request: SpawnRequest): Promise<Spawned>;
+  /** One batched look at many pids: no process per pid. */
+  probe(pids: readonly number[]): MaybePromise<ProbeResult[]>;
+  /** Sends a signal; the core has already proven identity. `group` signals the whole process group. */
+  signal(pid: number, signal: SignalName, options: { group: boolean }): MaybePromise<void>;
+  /** Writes to a stdin FIFO created by `spawn`. */
+  write(stdinPath: string, data: string | Uint8Array): MaybePromise<void>;
+  /** Finds live processes whose marker starts with `prefix`. Optional: sweeps need it. */
+  scan?(prefix: string): MaybePromise<MarkedProcess[]>;
+  /** Removes files a spawn created (a FIFO) once the process is gone. Optional. */
+  release?(files: { stdin: string | null }): MaybePromise<void>;
+}
+
+/** One stored record as raw text, or the reason it could not be read. */
+export interface StoreEntry {
+  key: string;
+  text?: string;
+  error?: string;
+}
+
+/**
+ * A record store: keeps one text value per key within a namespace. The core parses and validates every value.
+ * Implementations: `memoryStore()` from `pidkeep`, `fileStore()` from `pidkeep/node`.
+ */
+export interface Store {
+  readonly name: string;
+  list(namespace: string): MaybePromise<StoreEntry[]>;
+  get(namespace: string, key: string): MaybePromise<string | undefined>;
+  /** Writes only when the key is absent; returns false when it exists. Two writers: exactly one wins. */
+  create(namespace: string, key: string, text: string): MaybePromise<boolean>;
+  /** Replaces the value atomically. */
+  put(namespace: string, key: string, text: string): MaybePromise<void>;
+  /** Removes the key; with `expected`, only while the value is still exactly that text. */
+  remove(namespace: string, key: string, expected?: string): MaybePromise<void>;
+  /** Moves an unreadable value aside (never deletes it), with the reason. */
+  quarantine(namespace: string, key: string, reason: string): MaybePromise<void>;
+  /** A directory the backend may use for this namespace's logs and FIFOs. Optional. */
+  location?(namespace: string): string | undefined;
+}
+
+/** What a controller found for one stored record at start-up. */
+export interface RecoveryEntry {
+  name: string;
+  pid: number | null;
+  status: 'adopted' | 'stopped' | 'gone' | 'reused' | 'corrupt' | 'skipped';
+  /** A sentence for people: why, and what to do where something is needed. */
+  detail: string;
+  stop?: StopResult;
+}
+
+export type OrphanPolicy = 'adopt' | 'stop';
+
+export interface StartOptions<Meta = unknown> {
+  command: string;
+  /** @default [] */
+  args?: readonly string[];
+  /** @default the controller's working directory */
+  cwd?: string;
+  /** Added to the controller's environment. */
+  env?: Record<string, string | undefined>;
+  /** JSON data kept with the record, checked by `metaSchema` when given. */
+  meta?: Meta;
+  /** `'fifo'`: a named pipe that this and any later controller can write to. @default 'ignore' */
+  stdin?: 'ignore' | 'fifo';
+  /** @default the manager's `stop` option */
+  stop?: StopPlan;
+}
+
+export interface ManagerOptions<Meta = unknown> {
+  /** Isolates one app's records and processes: 1-128 of `[A-Za-z0-9._-]`. */
+  namespace: string;
+  backend: Backend;
+  /** @default memoryStore(): nothing survives the controller */
+  store?: Store;
+  /** What to do with a live process found at start-up. @default 'adopt' */
+  onOrphan?: OrphanPolicy | ((record: RecordInfo<Meta>) => MaybePromise<OrphanPolicy>);
+  /** Any Standard Schema validator (zod, valibot, arktype) for `meta`, checked on start and on read. */
+  metaSchema?: StandardSchemaV1<unknown, Meta>;
+  /** Default stop plan. @default [{ signal: 'SIGTERM', wait: 5000 }, { signal: 'SIGKILL', wait: 2000 }] */
+  stop?: StopPlan;
+  /** How often adopted processes are checked for their end, in ms. @default 500 */
+  pollInterval?: number;
+}
+
+/** The stored facts of a process, as handed to an `onOrphan` function. */
+export interface RecordInfo<Meta = unknown> {
+  name: string;
+  pid: number;
+  command: string;
+  args: readonly string[];
+  startedAt: number;
+  meta: Meta;
+}
+
+export type ManagerEvent =
+  | { type: 'started'; name: string; pid: number }
+  | { type: 'adopted'; name: string; pid: number }
+  | { type: 'exited'; name: string; pid: number; exit: ExitInfo }
+  | { type: 'stopping'; name: string; pid: number }
+  | { type: 'stopped'; name: string; pid: number; result: StopResult };
+
+/** A working handle on a managed process, whether this controller started it or adopted it. */
+export interface ProcessHandle<Meta = unknown> {
+  readonly name: string;
+  readonly pid: number;
+  /** Milliseconds since the epoch, from the record: survives any number of controller restarts. */
+  readonly startedAt: number;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly meta: Meta;
+  readonly status: 'running' | 'exited';
+  /** True when an earlier controller started it. */
+  readonly adopted: boolean;
+  readonly logs: { stdout: string | null; stderr: string | null };
+  /** The stdin FIFO's path with `stdin: 'fifo'`, else null. */
+  readonly stdin: string | null;
+  /** Resolves when it ends; also for adopted processes (their exit code is `null`: unknowable). */
+  readonly exited: Promise<ExitInfo>;
+  /** Writes to its stdin FIFO: needs `stdin: 'fifo'`; works for an adopted process too. */
+  write(data: string | Uint8Array): Promise<void>;
+  /** Runs its stop plan (or the one given). Concurrent calls share one run. */
+  stop(plan?: StopPlan): Promise<StopResult>;
+}
+
+export type Unsubscribe = () => void;
+
+export interface ProcessManager<Meta = unknown> {
+  readonly namespace: string;
+  /** One entry per stored record found at start-up. */
+  readonly recovery: readonly RecoveryEntry[];
+  start(name: string, options: StartOptions<Meta>): Promise<ProcessHandle<Meta>>;
+  /** The handle of a running process by name, or undefined. Spawns nothing. */
+  get(name: string): ProcessHandle<Meta> | undefined;
+  list(): ProcessHandle<Meta>[];
+  stop(name: string, plan?: StopPlan): Promise<StopResult>;
+  stopAll(plan?: StopPlan): Promise<StopResult[]>;
+  /** Stops processes of this namespace that no record knows (spawned, then their record was lost). */
+  sweep(plan?: StopPlan): Promise<SweepEntry[]>;
+  /** Called on every change, including a process that ends on its own. */
+  subscribe(listener: (event: ManagerEvent) => void): Unsubscribe;
+  /** Stops watching. Never stops processes: a later controller adopts them. */
+  close(): Promise<void>;
+}
+
+export interface SweepEntry {
+  pid: number;
+  marker: string;
+  comm: string;
+  result: StopResult;
+}

@@ -1,0 +1,75 @@
+import type { PidLimits, SignalName, StopPlan, StopStep } from './types.js';
+
+const NAME = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Names become file names and keys: only a safe alphabet, never `.` or `..`. */
+export function isValidName(value: unknown): value is string {
+  return typeof value === 'string' && NAME.test(value) && value !== '.' && value !== '..';
+}
+
+export function assertName(value: unknown, what: 'name' | 'namespace' = 'name'): asserts value is string {
+  if (!isValidName(value)) {
+    throw new TypeError(
+      `[pidkeep] Expected the ${what} to be 1-128 characters of [A-Za-z0-9._-], not "." or "..", got ${show(value)}`,
+    );
+  }
+}
+
+/**
+ * Why a pid must never reach a signal, or undefined when it may. 0, negatives and 1 address groups or
+ * every process (`kill(-1)` hits all the user owns); our own pid and our parent's would take the controller down.
+ */
+export function unsafePidReason(pid: unknown, limits: PidLimits): string | undefined {
+  if (typeof pid !== 'number' || !Number.isSafeInteger(pid)) return `pid ${show(pid)} is not an integer`;
+  if (pid < 2 || pid > limits.maxPid) return `pid ${pid} is outside 2..${limits.maxPid}`;
+  if (pid === limits.selfPid) return `pid ${pid} is this controller's own`;
+  if (pid === limits.parentPid) return `pid ${pid} is this controller's parent`;
+  return undefined;
+}
+
+export const SIGNALS: readonly SignalName[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGKILL'];
+
+export const DEFAULT_STOP_PLAN: StopPlan = [
+  { signal: 'SIGTERM', wait: 5000 },
+  { signal: 'SIGKILL', wait: 2000 },
+];
+
+const MAX_WAIT = 24 * 60 * 60 * 1000;
+
+/** Checks a plan and returns it complete: every step with its wait, ending in SIGKILL. */
+export function normalizeStopPlan(plan: unknown, where = 'stop plan'): StopStep[] {
+  if (!Array.isArray(plan)) throw new TypeError(`[pidkeep] Expected the ${where} to be an array of steps, got ${show(plan)}`);
+  if (plan.length > 32) throw new TypeError(`[pidkeep] Expected the ${where} to have at most 32 steps, got ${plan.length}`);
+  const steps: StopStep[] = plan.map((step: unknown, index) => {
+    const at = `${where} step ${index}`;
+    if (typeof step !== 'object' || step === null) throw new TypeError(`[pidkeep] Expected ${at} to be an object, got ${show(step)}`);
+    const { write, signal, wait = 2000 } = step as Record<string, unknown>;
+    if (typeof wait !== 'number' || !Number.isInteger(wait) || wait < 0 || wait > MAX_WAIT) {
+      throw new TypeError(`[pidkeep] Expected the \`wait\` of ${at} to be an integer of milliseconds in 0..${MAX_WAIT}, got ${show(wait)}`);
+    }
+    if ((write === undefined) === (signal === undefined)) {
+      throw new TypeError(`[pidkeep] Expected ${at} to have exactly one of \`write\` or \`signal\``);
+    }
+    if (write !== undefined) {
+      if (typeof write !== 'string' || write.length === 0 || write.length > 4096) {
+        throw new TypeError(`[pidkeep] Expected the \`write\` of ${at} to be a string of 1-4096 characters, got ${show(write)}`);
+      }
+      return { write, wait };
+    }
+    if (!SIGNALS.includes(signal as SignalName)) {
+      throw new TypeError(`[pidkeep] Expected the \`signal\` of ${at} to be one of ${SIGNALS.join(', ')}, got ${show(signal)}`);
+    }
+    return { signal: signal as SignalName, wait };
+  });
+  if (steps.at(-1)?.signal !== 'SIGKILL') steps.push({ signal: 'SIGKILL', wait: 2000 });
+  return steps;
+}
+
+/** A short, safe rendering of an unexpected value for an error message. */
+export function show(value: unknown): string {
+  if (typeof value === 'string') return `${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)} (string)`;
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'object') return 'an object';
+  return `${String(value)} (${typeof value})`;
+}
