@@ -254,7 +254,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     const spec = checkStart(startOptions);
     const current = tracked.get(name);
     if (current && current.status === 'running') {
-      throw new PidkeepError('ALREADY_RUNNING', `"${name}" is already running; stop it first or pick another name`, { record: name, pid: current.record.pid });
+      throw new PidkeepError('ALREADY_RUNNING', 'a process of this name is already running; stop it first or pick another name', { record: name, pid: current.record.pid });
     }
     const meta = await checkMeta(metaSchema, startOptions.meta, name);
     const steps = startOptions.stop === undefined ? defaultStop : normalizeStopPlan(startOptions.stop);
@@ -346,7 +346,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
         const pid = other.pid as number;
         const verdict = judge({ bootId: other.bootId!, pid, startTime: other.startTime!, comm: other.comm!, marker: markerOf(namespace, other.id) }, await probeOne(pid));
         if (verdict.kind === 'same' || verdict.kind === 'unverifiable') {
-          throw new PidkeepError('ALREADY_RUNNING', `"${name}" is already running under another controller; stop it first (pidkeep stop ${name}) or pick another name`, { record: name, pid });
+          throw new PidkeepError('ALREADY_RUNNING', `already running under another controller; stop it first (pidkeep stop ${name}) or pick another name`, { record: name, pid });
         }
       }
       await store.remove(namespace, name, existing);
