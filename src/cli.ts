@@ -83,7 +83,7 @@ export async function main(argv: string[], io: Out = { out: (l) => console.log(l
 
 function parse<O extends ParseArgsConfig['options']>(args: string[], options: O, positionals: number) {
   const parsed = parseArgs({ args, options: { ...common, ...options }, allowPositionals: true, strict: true });
-  if (parsed.positionals.length !== positionals && !parsed.values.help) {
+  if (parsed.positionals.length !== positionals && !(parsed.values as { help?: boolean }).help) {
     throw new UsageError(`expected ${positionals} argument${positionals === 1 ? '' : 's'}, got ${parsed.positionals.length}`);
   }
   return parsed;
