@@ -33,6 +33,7 @@ interface Tracked {
   settle(info: ExitInfo): void;
   stopping: Promise<StopResult> | undefined;
   handle: ProcessHandle<never>;
+  unref: (() => void) | undefined;
 }
 
 /** How long a `starting` record of another controller is respected before it counts as abandoned. */
@@ -81,17 +82,20 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
   const markExited = (t: Tracked, info: ExitInfo) => {
     if (t.status === 'exited') return;
     t.status = 'exited';
-    t.settle(info);
-    if (closed) return;
     if (tracked.get(t.record.name) === t) tracked.delete(t.record.name);
-    // Best effort: a record left behind is found `gone` by the next controller.
-    void Promise.resolve()
-      .then(() => store.remove(namespace, t.record.name, t.text))
-      .catch(() => undefined);
-    void Promise.resolve()
-      .then(() => backend.release?.({ stdin: t.record.stdin }))
-      .catch(() => undefined);
-    emit({ type: 'exited', name: t.record.name, pid: t.record.pid, exit: info });
+    // The record goes first, so whoever awaits `exited` finds the store already clean. Best effort:
+    // a record left behind is found `gone` by the next controller. After close() the store is not touched.
+    const cleanup = closed
+      ? Promise.resolve()
+      : Promise.resolve()
+          .then(() => store.remove(namespace, t.record.name, t.text))
+          .catch(() => undefined)
+          .then(() => backend.release?.({ stdin: t.record.stdin }))
+          .catch(() => undefined);
+    void cleanup.then(() => {
+      t.settle(info);
+      if (!closed) emit({ type: 'exited', name: t.record.name, pid: t.record.pid, exit: info });
+    });
   };
 
   const waitForEnd = async (t: Tracked, ms: number): Promise<boolean> => {
@@ -160,7 +164,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     });
   };
 
-  const track = (record: Tracked['record'], text: string, own: boolean, exit?: Promise<ExitInfo>): Tracked => {
+  const track = (record: Tracked['record'], text: string, own: boolean, exit?: Promise<ExitInfo>, unref?: () => void): Tracked => {
     let settle!: (info: ExitInfo) => void;
     const done = new Promise<ExitInfo>((resolve) => (settle = resolve));
     const t: Tracked = {
@@ -172,10 +176,12 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
       settle,
       stopping: undefined,
       handle: undefined as never,
+      unref,
     };
     t.handle = makeHandle(t) as ProcessHandle<never>;
     exit?.then((info) => markExited(t, info));
     tracked.set(record.name, t);
+    keepAlive();
     return t;
   };
 
@@ -201,6 +207,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
   const poll = async () => {
     if (polling || closed) return;
     const watched = [...tracked.values()].filter((t) => !t.own && t.status === 'running' && !t.stopping);
+    keepAlive();
     if (watched.length === 0) return;
     polling = true;
     try {
@@ -217,7 +224,15 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     }
   };
   const timer = setInterval(() => void poll(), pollInterval);
-  (timer as { unref?: () => void }).unref?.();
+  // While adopted processes are watched, the timer keeps the controller alive (so `await handle.exited` waits,
+  // as it does for our own children); with nothing to watch it must not hold a script open.
+  function keepAlive() {
+    const watching = !closed && [...tracked.values()].some((t) => !t.own && t.status === 'running');
+    const handle = timer as { ref?: () => void; unref?: () => void };
+    if (watching) handle.ref?.();
+    else handle.unref?.();
+  }
+  keepAlive();
 
   // Reconcile what earlier controllers left behind.
   const recovery: RecoveryEntry[] = [];
@@ -317,7 +332,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
       await Promise.resolve(store.remove(namespace, name, pendingText)).catch(() => undefined);
       throw new PidkeepError('STORE_FAILED', `the record could not be written (${describeError(error)}), so the process was stopped; check the store (disk space, permissions)`, { record: name, pid: identity.pid, cause: error });
     }
-    const t = track(record, text, true, spawned.exited);
+    const t = track(record, text, true, spawned.exited, spawned.unref?.bind(spawned));
     if (closed) return t.handle as ProcessHandle<Meta>;
     emit({ type: 'started', name, pid: identity.pid });
     return t.handle as ProcessHandle<Meta>;
@@ -428,6 +443,8 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
       closed = true;
       clearInterval(timer);
       listeners.clear();
+      // Our own children run on without us; a later controller adopts them.
+      for (const t of tracked.values()) t.unref?.();
     },
   };
 }

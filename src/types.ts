@@ -92,6 +92,8 @@ export interface Spawned {
   logs: { stdout: string | null; stderr: string | null };
   /** Resolves when the child ends (only this controller's own children report an exit code). */
   exited: Promise<ExitInfo>;
+  /** Lets the controller exit while the child runs on; called by `close()`. Until then the child keeps it alive. */
+  unref?(): void;
 }
 
 /** Limits a backend reports so the core can refuse dangerous pids before they reach any signal. */

@@ -71,13 +71,12 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
         }
         const pid = child.pid;
         const exited = new Promise<ExitInfo>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-        child.unref();
         const identity = await platform.identity(pid);
         if (!identity) {
           const exit = await exited;
           throw new PidkeepError('SPAWN_FAILED', `the process ended at once (exit code ${exit.code}, signal ${exit.signal}) before its identity could be read; see ${logs.stderr}`, { record: request.name, pid });
         }
-        return { identity, stdin: stdinPath, logs, exited };
+        return { identity, stdin: stdinPath, logs, exited, unref: () => child.unref() };
       } catch (error) {
         if (stdinPath) removeFifo(stdinPath);
         throw error;

@@ -1,0 +1,7 @@
+import { memoryStore } from '../../src/memory-store.js';
+import { fileStore } from '../../src/node/file-store.js';
+import { tempDir } from '../helpers/index.js';
+import { storeConformance } from './store-suite.js';
+
+storeConformance('memoryStore', () => memoryStore());
+storeConformance('fileStore', (t) => fileStore({ dir: tempDir(t) }));

@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, test, type TestContext } from 'node:test';
+import * as v from 'valibot';
+import { createProcessManager, memoryStore, PidkeepError, type ManagerEvent, type ProcessManager } from '../../src/index.js';
+import { serializeRecord } from '../../src/record.js';
+import { nodeBackend } from '../../src/node/index.js';
+import { fixture, isAlive, readText, reaper, tempDir, waitFor } from '../helpers/index.js';
+
+async function manager(t: TestContext, options: Partial<Parameters<typeof createProcessManager>[0]> = {}) {
+  const reap = reaper(t);
+  const pm = await createProcessManager({ namespace: 'mgr', backend: nodeBackend({ dir: tempDir(t) }), store: memoryStore(), pollInterval: 50, ...options });
+  // Every process this manager knows is force-killed in teardown.
+  t.after(async () => {
+    for (const h of pm.list()) reap(h.pid);
+    await pm.close();
+  });
+  pm.subscribe((e) => 'pid' in e && reap(e.pid));
+  return pm;
+}
+
+const codeOf = (code: string) => (error: unknown) => error instanceof PidkeepError && error.code === code;
+
+describe('process manager', () => {
+  test('starts, lists, gets and stops named processes, and tells every change', async (t) => {
+    const pm = await manager(t);
+    const events: ManagerEvent[] = [];
+    pm.subscribe((e) => events.push(e));
+    const a = await pm.start('a', { command: 'sleep', args: ['60'], meta: { purpose: 'test' } });
+    const b = await pm.start('b', { command: 'sleep', args: ['60'] });
+    assert.deepEqual(pm.list().map((h) => h.name), ['a', 'b']);
+    assert.equal(pm.get('a'), a);
+    assert.equal(pm.get('nope'), undefined);
+    assert.deepEqual(a.meta, { purpose: 'test' });
+    assert.equal(a.status, 'running');
+    assert.equal(a.adopted, false);
+    assert.ok(isAlive(a.pid) && isAlive(b.pid));
+    const result = await pm.stop('a');
+    assert.equal(result.outcome, 'stopped');
+    assert.equal(result.by, 'SIGTERM');
+    assert.equal(result.step, 0);
+    assert.deepEqual(await a.exited, { code: null, signal: 'SIGTERM' });
+    assert.equal(a.status, 'exited');
+    assert.deepEqual(pm.list().map((h) => h.name), ['b']);
+    assert.deepEqual(events.map((e) => `${e.type}:${e.name}`), ['started:a', 'started:b', 'stopping:a', 'exited:a', 'stopped:a']);
+  });
+
+  test('a process that ends on its own is reported, with its exit code, and its record removed', async (t) => {
+    const store = memoryStore();
+    const pm = await manager(t, { store });
+    const events: ManagerEvent[] = [];
+    pm.subscribe((e) => events.push(e));
+    const h = await pm.start('quick', { command: 'sh', args: ['-c', 'sleep 0.2; exit 3'] });
+    assert.deepEqual(await h.exited, { code: 3, signal: null });
+    assert.ok(events.some((e) => e.type === 'exited' && e.name === 'quick'));
+    await waitFor('the record to be removed', async () => (await store.list('mgr')).length === 0);
+    assert.equal(pm.get('quick'), undefined);
+    const again = await pm.start('quick', { command: 'sleep', args: ['60'] });
+    assert.notEqual(again.pid, h.pid);
+  });
+
+  test('starting a running name is an error, not a second process', async (t) => {
+    const pm = await manager(t);
+    const first = await pm.start('one', { command: 'sleep', args: ['60'] });
+    await assert.rejects(pm.start('one', { command: 'sleep', args: ['60'] }), (e: unknown) => codeOf('ALREADY_RUNNING')(e) && (e as PidkeepError).record === 'one' && (e as PidkeepError).pid === first.pid);
+    assert.equal(pm.list().length, 1);
+  });
+
+  test('another controller on the same store cannot start a name that runs', async (t) => {
+    const store = memoryStore();
+    const pm1 = await manager(t, { store });
+    await pm1.start('shared', { command: 'sleep', args: ['60'] });
+    const pm2 = await manager(t, { store });
+    assert.equal(pm2.recovery[0]?.status, 'adopted');
+    await pm2.close();
+    const pm3 = await createProcessManager({ namespace: 'mgr', backend: nodeBackend(), store, onOrphan: 'adopt' });
+    t.after(() => pm3.close());
+    // pm3 adopted it too; a fresh manager that has not adopted it still meets the store's claim.
+    await assert.rejects(pm3.start('shared', { command: 'sleep', args: ['1'] }), codeOf('ALREADY_RUNNING'));
+  });
+
+  test('names are checked: bad ones are TypeErrors, JavaScript-special ones just work', async (t) => {
+    const pm = await manager(t);
+    for (const name of ['', '.', '..', 'a/b', '../../etc/passwd', 'a\nb', 'x'.repeat(129)]) {
+      await assert.rejects(pm.start(name, { command: 'sleep', args: ['60'] }), TypeError, JSON.stringify(name));
+    }
+    const proto = await pm.start('__proto__', { command: 'sleep', args: ['60'] });
+    const ctor = await pm.start('constructor', { command: 'sleep', args: ['60'] });
+    assert.equal(pm.get('__proto__'), proto);
+    assert.equal(pm.get('constructor'), ctor);
+    assert.equal(({} as Record<string, unknown>).pid, undefined);
+  });
+
+  test('bad start options are TypeErrors that name the option', async (t) => {
+    const pm = await manager(t);
+    await assert.rejects(pm.start('x', { command: '' }), /`command`/);
+    await assert.rejects(pm.start('x', { command: 'sleep', args: [1 as unknown as string] }), /`args`/);
+    await assert.rejects(pm.start('x', { command: 'sleep', stdin: 'pipe' as 'fifo' }), /`stdin`/);
+    await assert.rejects(pm.start('x', { command: 'sleep', stop: [{ write: 'q' }] }), /stdin: 'fifo'/);
+    await assert.rejects(pm.start('x', { command: 'sleep', meta: { big: 10n } }), /JSON/);
+    await assert.rejects(pm.start('x', { command: 'pidkeep-no-such-command' }), (e: unknown) => codeOf('SPAWN_FAILED')(e) && /check that the command exists/.test((e as Error).message));
+    assert.equal(pm.list().length, 0);
+  });
+
+  test('meta is checked by any Standard Schema validator, on start and on read', async (t) => {
+    const schema = v.object({ file: v.pipe(v.string(), v.endsWith('.wav')) });
+    const store = memoryStore();
+    const pm = await manager(t, { store, metaSchema: schema });
+    await assert.rejects(pm.start('bad', { command: 'sleep', args: ['60'], meta: { file: 'x.mp3' } }), codeOf('INVALID_META'));
+    const h = await pm.start('good', { command: 'sleep', args: ['60'], meta: { file: 'x.wav' } });
+    assert.deepEqual(h.meta, { file: 'x.wav' });
+    await pm.close();
+    // A stored record whose meta no longer fits the schema is quarantined, never acted on.
+    const strict = v.object({ file: v.pipe(v.string(), v.endsWith('.flac')) });
+    const pm2 = await manager(t, { store, metaSchema: strict });
+    assert.equal(pm2.recovery[0]?.status, 'corrupt');
+    assert.ok(isAlive(h.pid), 'a corrupt record is never acted on');
+    assert.equal(store.quarantined('mgr').length, 1);
+    process.kill(h.pid, 'SIGKILL');
+  });
+
+  test('close() stops watching but never stops processes; the next manager adopts them', async (t) => {
+    const store = memoryStore();
+    const pm1 = await manager(t, { store });
+    const h = await pm1.start('keep', { command: 'sleep', args: ['60'], meta: { n: 1 } });
+    await pm1.close();
+    assert.ok(isAlive(h.pid));
+    await assert.rejects(pm1.start('other', { command: 'sleep' }), codeOf('CLOSED'));
+    const pm2 = await manager(t, { store });
+    assert.deepEqual(pm2.recovery.map((r) => [r.name, r.pid, r.status]), [['keep', h.pid, 'adopted']]);
+    const adopted = pm2.get('keep')!;
+    assert.equal(adopted.adopted, true);
+    assert.equal(adopted.startedAt, h.startedAt);
+    assert.deepEqual(adopted.meta, { n: 1 });
+  });
+
+  test('an adopted process that ends is noticed: exited resolves (code unknowable) and listeners hear it', async (t) => {
+    const store = memoryStore();
+    const pm1 = await manager(t, { store });
+    const h = await pm1.start('watched', { command: 'sleep', args: ['60'] });
+    await pm1.close();
+    const pm2 = await manager(t, { store });
+    const events: ManagerEvent[] = [];
+    pm2.subscribe((e) => events.push(e));
+    process.kill(h.pid, 'SIGKILL');
+    assert.deepEqual(await pm2.get('watched')!.exited, { code: null, signal: null });
+    assert.ok(events.some((e) => e.type === 'exited' && e.name === 'watched'));
+    assert.deepEqual(await store.list('mgr'), []);
+  });
+
+  test('a process that ignores SIGTERM is escalated to SIGKILL, one signal per step', async (t) => {
+    const pm = await manager(t);
+    const notes = `${tempDir(t)}/notes`;
+    const h = await pm.start('stubborn', { command: process.execPath, args: [fixture('stubborn.mjs'), notes], stop: [{ signal: 'SIGTERM', wait: 500 }] });
+    await waitFor('the fixture to be ready', () => readText(h.logs.stdout!).includes('ready'));
+    const result = await h.stop();
+    assert.equal(result.step, 1);
+    assert.equal(result.by, 'SIGKILL');
+    assert.equal(result.forced, true);
+    assert.equal(result.exit.signal, 'SIGKILL');
+    assert.ok(result.durationMs >= 500);
+    assert.equal(readText(notes), 'SIGTERM\n', 'exactly one SIGTERM: never a burst');
+  });
+
+  test('concurrent stops share one run of the plan', async (t) => {
+    const pm = await manager(t);
+    const h = await pm.start('s', { command: 'sleep', args: ['60'] });
+    const [a, b] = await Promise.all([h.stop(), pm.stop('s')]);
+    assert.equal(a, b);
+    await assert.rejects(pm.stop('s'), codeOf('NOT_FOUND'));
+  });
+
+  test('a start interrupted between spawn and the final record is completed from the marker', async (t) => {
+    const store = memoryStore();
+    const reap = reaper(t);
+    const id = '00112233445566778899aabb';
+    const record = { v: 1, id, namespace: 'mgr', name: 'half', state: 'starting', backend: 'node', command: 'sleep', args: ['60'], cwd: null, startedAt: Date.now() - 60_000, stdin: null, logs: { stdout: null, stderr: null }, stop: [{ signal: 'SIGTERM', wait: 1000 }, { signal: 'SIGKILL', wait: 1000 }], meta: null, pid: null, bootId: null, startTime: null, comm: null } as const;
+    store.put('mgr', 'half', serializeRecord(record as never));
+    const child = spawn('sleep', ['60'], { detached: true, stdio: 'ignore', env: { ...process.env, PIDKEEP_MARK: `mgr/${id}` } });
+    reap(child.pid);
+    child.unref();
+    await waitFor('the child to run sleep', () => readText(`/proc/${child.pid}/comm`).trim() === 'sleep');
+    const pm = await manager(t, { store });
+    assert.deepEqual(pm.recovery.map((r) => [r.name, r.pid, r.status]), [['half', child.pid, 'adopted']]);
+    const stored = JSON.parse(store.get('mgr', 'half') as string);
+    assert.equal(stored.state, 'running');
+    assert.equal(stored.pid, child.pid);
+  });
+
+  test('an interrupted start whose process never came up is removed as gone', async (t) => {
+    const store = memoryStore();
+    const record = { v: 1, id: 'ffeeddccbbaa998877665544', namespace: 'mgr', name: 'never', state: 'starting', backend: 'node', command: 'sleep', args: [], cwd: null, startedAt: Date.now() - 60_000, stdin: null, logs: { stdout: null, stderr: null }, stop: [{ signal: 'SIGKILL', wait: 1000 }], meta: null, pid: null, bootId: null, startTime: null, comm: null };
+    store.put('mgr', 'never', serializeRecord(record as never));
+    const pm: ProcessManager = await manager(t, { store });
+    assert.equal(pm.recovery[0]?.status, 'gone');
+    assert.deepEqual(store.list('mgr'), []);
+  });
+});

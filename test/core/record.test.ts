@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { MAX_RECORD_BYTES, parseRecord, serializeRecord, type StoredRecord } from '../../src/record.js';
+
+const limits = { selfPid: 4242, parentPid: 4241, maxPid: 32768 };
+const good: StoredRecord = {
+  v: 1,
+  id: '0123456789abcdef01234567',
+  namespace: 'app',
+  name: 'rec',
+  state: 'running',
+  backend: 'node',
+  command: 'ffmpeg',
+  args: ['-i', 'x'],
+  cwd: null,
+  startedAt: 1_700_000_000_000,
+  stdin: '/tmp/x.stdin',
+  logs: { stdout: '/tmp/o.log', stderr: null },
+  stop: [{ write: 'q', wait: 3000 }, { signal: 'SIGKILL', wait: 2000 }],
+  meta: { file: 'a.wav' },
+  pid: 1234,
+  bootId: 'boot',
+  startTime: '999',
+  comm: 'ffmpeg',
+};
+const parse = (value: unknown, key = 'rec') => parseRecord(typeof value === 'string' ? value : JSON.stringify(value), key, 'app', limits);
+
+test('a valid record round-trips', () => {
+  const parsed = parse(serializeRecord(good));
+  assert.equal(parsed.kind, 'ok');
+  assert.deepEqual(parsed.kind === 'ok' && parsed.record, good);
+});
+
+test('garbage of every kind is corrupt, never a crash', () => {
+  const cases: unknown[] = [
+    '',
+    '{"v":1,"id":"0123456789abcdef"',
+    '\u0000\u0001\u00ff binary garbage \ud800',
+    'null',
+    '[]',
+    '42',
+    '"text"',
+    { ...good, v: 0 },
+    { ...good, v: '1' },
+    { ...good, id: '../../etc' },
+    { ...good, namespace: 'other' },
+    { ...good, name: 'other' },
+    { ...good, state: 'zombie' },
+    { ...good, command: '' },
+    { ...good, command: 7 },
+    { ...good, args: 'x' },
+    { ...good, args: [1] },
+    { ...good, cwd: 5 },
+    { ...good, startedAt: 'yesterday' },
+    { ...good, stdin: 'a\u0000b' },
+    { ...good, logs: null },
+    { ...good, stop: [{ signal: 'SIGSTOP' }] },
+    { ...good, stdin: null },
+    { ...good, bootId: 1 },
+    { ...good, comm: 'x'.repeat(1000) },
+    { ...good, state: 'starting', pid: 5 },
+  ];
+  for (const value of cases) {
+    const parsed = parse(value);
+    assert.equal(parsed.kind, 'corrupt', JSON.stringify(value).slice(0, 80));
+  }
+});
+
+test('pids that must never be signalled make a record corrupt', () => {
+  for (const pid of [0, 1, -1, 2.5, 32769, 4242, 4241, '1234', null]) {
+    const parsed = parse({ ...good, pid });
+    assert.equal(parsed.kind, 'corrupt', String(pid));
+  }
+});
+
+test('huge records are refused before parsing', () => {
+  const parsed = parse({ ...good, meta: 'x'.repeat(MAX_RECORD_BYTES) });
+  assert.equal(parsed.kind, 'corrupt');
+  assert.match(parsed.kind === 'corrupt' ? parsed.reason : '', /over the/);
+});
+
+test('a record from a future version is recognised, not called corrupt', () => {
+  const parsed = parse({ v: 2, pid: 1234, whatever: true });
+  assert.deepEqual(parsed, { kind: 'future', version: 2, pid: 1234 });
+});
+
+test('__proto__ in a record pollutes nothing and is not carried over', () => {
+  const text = serializeRecord(good).replace('{', '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},');
+  const parsed = parse(text);
+  assert.equal(parsed.kind, 'ok');
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  assert.equal(Object.getPrototypeOf(parsed.kind === 'ok' && parsed.record), Object.prototype);
+  assert.equal(Object.hasOwn(parsed.kind === 'ok' ? parsed.record : {}, '__proto__'), false);
+});
+
+test('a record named __proto__ is an ordinary record', () => {
+  const parsed = parse({ ...good, name: '__proto__' }, '__proto__');
+  assert.equal(parsed.kind, 'ok');
+});
