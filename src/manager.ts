@@ -98,15 +98,19 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     });
   };
 
+  /** The process was seen gone (or its pid taken): record the end. Our own child gets a moment to report its code. */
+  const observeEnd = async (t: Tracked) => {
+    if (t.own) await Promise.race([t.exit, delay(1000)]);
+    markExited(t, { code: null, signal: null });
+  };
+
   const waitForEnd = async (t: Tracked, ms: number): Promise<boolean> => {
     const deadline = Date.now() + ms;
     for (;;) {
       if (t.status === 'exited') return true;
       const verdict = verdictOf(t, await probeOne(t.record.pid));
       if (verdict.kind === 'gone' || verdict.kind === 'reused') {
-        // Our own child: give Node a moment to reap it and report the real exit code.
-        if (t.own) await Promise.race([t.exit, delay(1000)]);
-        markExited(t, { code: null, signal: null });
+        await observeEnd(t);
         return true;
       }
       const left = deadline - Date.now();
@@ -129,7 +133,11 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
       name: t.record.name,
       pid: t.record.pid,
       steps,
-      verify: async () => verdictOf(t, await probeOne(t.record.pid)),
+      verify: async () => {
+        const verdict = verdictOf(t, await probeOne(t.record.pid));
+        if (verdict.kind === 'gone' || verdict.kind === 'reused') await observeEnd(t);
+        return verdict;
+      },
       signal: async (signal, group) => {
         const unsafe = unsafePidReason(t.record.pid, limits);
         if (unsafe) throw new PidkeepError('UNSAFE_PID', `refusing to signal: ${unsafe}`, { record: t.record.name, pid: t.record.pid });

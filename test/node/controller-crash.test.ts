@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, test, type TestContext } from 'node:test';
+import { createProcessManager } from '../../src/index.js';
+import { fileStore, nodeBackend } from '../../src/node/index.js';
+import { fixture, isAlive, readText, reaper, startNode, tempDir, waitFor } from '../helpers/index.js';
+
+/**
+ * Starts an FFmpeg-like recorder from a controller that is its own OS process, then kills that controller with
+ * SIGKILL: nothing of it survives but the record file and the recorder.
+ */
+async function crashAfterStart(t: TestContext, stop: unknown[] = [{ write: 'q', wait: 3000 }, { signal: 'SIGINT', wait: 2000 }]) {
+  const dir = tempDir(t);
+  const out = join(dir, 'recording.txt');
+  const reap = reaper(t);
+  const controller = startNode(t, fixture('controller.mjs'), [dir, 'rec-app', JSON.stringify([{ name: 'recorder', command: process.execPath, args: [fixture('recorder.mjs'), out], stdin: 'fifo', stop, meta: { out } }])]);
+  const pid = Number((await controller.line('started recorder')).trim());
+  reap(pid);
+  await waitFor('the recorder to start writing', () => readText(out).includes('tick'));
+  controller.child.kill('SIGKILL');
+  assert.equal((await controller.exited).signal, 'SIGKILL');
+  const ticks = readText(out).length;
+  await waitFor('the recorder to keep recording without its controller', () => readText(out).length > ticks);
+  assert.ok(isAlive(pid));
+  return { dir, out, pid };
+}
+
+describe('a controller killed with SIGKILL', () => {
+  test('a new controller adopts the process and stops it gracefully through its FIFO', async (t) => {
+    const { dir, out, pid } = await crashAfterStart(t);
+    const pm = await createProcessManager({ namespace: 'rec-app', backend: nodeBackend(), store: fileStore({ dir }), pollInterval: 50 });
+    t.after(() => pm.close());
+    assert.deepEqual(pm.recovery.map((r) => [r.name, r.pid, r.status]), [['recorder', pid, 'adopted']]);
+    const rec = pm.get('recorder')!;
+    assert.equal(rec.pid, pid);
+    assert.equal(rec.adopted, true);
+    assert.deepEqual(rec.meta, { out });
+    const result = await rec.stop();
+    assert.equal(result.by, 'write "q"');
+    assert.equal(result.step, 0);
+    assert.equal(result.forced, false);
+    assert.deepEqual(result.exit, { code: null, signal: null }, 'an adopted process has no knowable exit code');
+    assert.match(readText(out), /trailer q\n$/, 'the file was finished, not cut off');
+    assert.equal(isAlive(pid), false);
+    assert.deepEqual(await fileStore({ dir }).list('rec-app'), []);
+  });
+
+  test("a second controller's `q` through the FIFO reaches the process after the first died", async (t) => {
+    const { dir, out, pid } = await crashAfterStart(t);
+    const pm = await createProcessManager({ namespace: 'rec-app', backend: nodeBackend(), store: fileStore({ dir }), pollInterval: 50 });
+    t.after(() => pm.close());
+    const rec = pm.get('recorder')!;
+    await rec.write('q');
+    assert.deepEqual(await rec.exited, { code: null, signal: null });
+    assert.equal(isAlive(pid), false);
+    assert.match(readText(out), /trailer q\n$/);
+  });
+
+  test("onOrphan: 'stop' stops what the dead controller left, by its stored plan", async (t) => {
+    const { dir, out, pid } = await crashAfterStart(t, [{ signal: 'SIGINT', wait: 3000 }]);
+    const pm = await createProcessManager({ namespace: 'rec-app', backend: nodeBackend(), store: fileStore({ dir }), onOrphan: 'stop' });
+    t.after(() => pm.close());
+    const [entry] = pm.recovery;
+    assert.equal(entry?.status, 'stopped');
+    assert.equal(entry?.pid, pid);
+    assert.equal(entry?.stop?.by, 'SIGINT');
+    assert.match(readText(out), /trailer SIGINT\n$/);
+    assert.equal(isAlive(pid), false);
+    assert.equal(pm.list().length, 0);
+  });
+
+  test('onOrphan as a function decides per record', async (t) => {
+    const { dir, pid } = await crashAfterStart(t);
+    const seen: string[] = [];
+    const pm = await createProcessManager({
+      namespace: 'rec-app',
+      backend: nodeBackend(),
+      store: fileStore({ dir }),
+      onOrphan: (record) => {
+        seen.push(`${record.name}:${record.pid}:${JSON.stringify(record.meta)}`);
+        return 'adopt';
+      },
+    });
+    t.after(() => pm.close());
+    assert.equal(seen.length, 1);
+    assert.match(seen[0]!, new RegExp(`^recorder:${pid}:`));
+    assert.equal(pm.recovery[0]?.status, 'adopted');
+    await pm.stop('recorder');
+  });
+
+  test('a process that ended while no controller watched is reported gone and its record removed', async (t) => {
+    const { dir, pid } = await crashAfterStart(t);
+    process.kill(pid, 'SIGKILL');
+    await waitFor('the recorder to end', () => !isAlive(pid));
+    const pm = await createProcessManager({ namespace: 'rec-app', backend: nodeBackend(), store: fileStore({ dir }) });
+    t.after(() => pm.close());
+    assert.deepEqual(pm.recovery.map((r) => [r.name, r.status]), [['recorder', 'gone']]);
+    assert.deepEqual(await fileStore({ dir }).list('rec-app'), []);
+  });
+});
