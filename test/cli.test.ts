@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { isAlive, reaper, runCli, tempDir, waitFor } from './helpers/index.js';
+
+test('the CLI runs, lists, shows logs, writes, stops and sweeps, with exit codes scripts can rely on', async (t) => {
+  const dir = tempDir(t);
+  const reap = reaper(t);
+  const at = ['--dir', dir, '--namespace', 'cli'];
+
+  const run = await runCli(['run', 'echo', ...at, '--fifo', '--meta', '{"owner":"test"}', '--', 'sh', '-c', 'echo started; while read line; do echo "got $line"; done']);
+  assert.equal(run.code, 0, run.stderr);
+  const pid = Number(run.stdout.trim());
+  reap(pid);
+  assert.ok(isAlive(pid), 'the process outlives the CLI that started it');
+
+  const again = await runCli(['run', 'echo', ...at, '--', 'sleep', '60']);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /already running.*\(ALREADY_RUNNING\)/);
+
+  const sleeper = await runCli(['run', 'sleeper', ...at, '--env', 'GREETING=hi', '--', 'sh', '-c', 'echo "$GREETING"; exec sleep 60']);
+  assert.equal(sleeper.code, 0, sleeper.stderr);
+  reap(Number(sleeper.stdout.trim()));
+
+  const table = await runCli(['ls', ...at]);
+  assert.equal(table.code, 0);
+  const lines = table.stdout.trim().split('\n');
+  assert.match(lines[0]!, /^NAME\s+PID\s+STATUS\s+UPTIME\s+COMMAND$/);
+  assert.match(table.stdout, new RegExp(`echo\\s+${pid}\\s+running\\s+\\d+s\\s+sh -c echo started`));
+
+  const json = await runCli(['ls', '--json', ...at]);
+  const rows = JSON.parse(json.stdout);
+  assert.deepEqual(rows.map((r: { name: string }) => r.name), ['echo', 'sleeper']);
+  assert.equal(rows[0].pid, pid);
+  assert.deepEqual(rows[0].meta, { owner: 'test' });
+  assert.equal(typeof rows[0].uptimeMs, 'number');
+
+  assert.equal((await runCli(['write', 'echo', 'hello', '--line', ...at])).code, 0);
+  await waitFor('the echo to reach the log', async () => (await runCli(['logs', 'echo', ...at])).stdout.includes('got hello'));
+  assert.match((await runCli(['logs', 'sleeper', ...at])).stdout, /^hi\n/);
+
+  const stop = await runCli(['stop', 'echo', ...at]);
+  assert.equal(stop.code, 0, stop.stderr);
+  assert.match(stop.stdout, new RegExp(`^echo \\(pid ${pid}\\): stopped by step 0 \\(SIGTERM\\)`));
+  assert.equal(isAlive(pid), false);
+
+  const missing = await runCli(['stop', 'echo', ...at]);
+  assert.equal(missing.code, 3);
+  assert.match(missing.stderr, /NOT_FOUND/);
+  assert.equal((await runCli(['write', 'nobody', 'x', ...at])).code, 3);
+
+  // Lose a record: sweep finds the process by its marker.
+  const sleeperPid = Number(sleeper.stdout.trim());
+  rmSync(join(dir, 'cli', 'records', 'sleeper.json'));
+  const sweep = await runCli(['sweep', '--timeout', '2000', ...at]);
+  assert.equal(sweep.code, 0, sweep.stderr);
+  assert.match(sweep.stdout, new RegExp(`swept pid ${sleeperPid} \\(sleep, cli/`));
+  await waitFor('the swept process to end', () => !isAlive(sleeperPid));
+  assert.match((await runCli(['sweep', ...at])).stdout, /nothing to sweep/);
+  assert.match((await runCli(['ls', ...at])).stdout, /no processes in namespace "cli"/);
+});
+
+test('the CLI rejects bad usage with exit code 2 and the usage text', async (t) => {
+  const dir = tempDir(t);
+  const cases = [
+    [],
+    ['bogus'],
+    ['run', 'x', '--dir', dir],
+    ['run', 'x', '--dir', dir, '--'],
+    ['run', 'bad/name', '--dir', dir, '--', 'sleep', '1'],
+    ['ls', '--nope'],
+    ['stop'],
+    ['stop', 'x', '--timeout', 'soon', '--dir', dir],
+    ['run', 'x', '--env', 'NOEQUALS', '--dir', dir, '--', 'sleep', '1'],
+  ];
+  for (const args of cases) {
+    const result = await runCli(args);
+    assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+    assert.ok(result.stderr.length > 0 || result.stdout.includes('Usage'), args.join(' '));
+  }
+  const help = await runCli(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Usage: pidkeep <command>/);
+});

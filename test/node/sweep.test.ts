@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { createProcessManager } from '../../src/index.js';
+import { fileStore, nodeBackend } from '../../src/node/index.js';
+import { isAlive, reaper, tempDir, waitFor } from '../helpers/index.js';
+
+test("sweep stops a process whose record was lost and leaves recorded ones and another namespace's alone", async (t) => {
+  const dir = tempDir(t);
+  const reap = reaper(t);
+  const open = (namespace: string) => createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }) });
+  const mine = await open('sweep-app');
+  const other = await open('sweep-app-2'); // a namespace whose name starts like ours
+  const lost = await mine.start('lost', { command: 'sh', args: ['-c', 'sleep 300 & wait'] });
+  const kept = await mine.start('kept', { command: 'sleep', args: ['300'] });
+  const foreign = await other.start('foreign', { command: 'sleep', args: ['300'] });
+  for (const h of [lost, kept, foreign]) reap(h.pid);
+  await mine.close();
+  await other.close();
+  // The record is lost (a crash between spawn and persist, a wiped webview store, a hand-deleted file).
+  rmSync(join(dir, 'sweep-app', 'records', 'lost.json'));
+
+  const pm = await open('sweep-app');
+  t.after(() => pm.close());
+  assert.deepEqual(pm.list().map((h) => h.name), ['kept']);
+  const swept = await pm.sweep();
+  // The shell and its sleep both carry the marker; the group signal ends both.
+  assert.ok(swept.some((s) => s.pid === lost.pid), 'the unrecorded process was swept');
+  assert.ok(swept.every((s) => s.marker.startsWith('sweep-app/')));
+  for (const s of swept) assert.equal(s.result.outcome === 'stopped' || s.result.outcome === 'already-exited', true);
+  await waitFor('the lost process to end', () => !isAlive(lost.pid));
+  assert.ok(isAlive(kept.pid), 'a recorded process is left alone');
+  assert.ok(isAlive(foreign.pid), "another namespace's process is left alone");
+  assert.deepEqual(await pm.sweep(), [], 'a second sweep finds nothing');
+});
