@@ -90,7 +90,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
       : Promise.resolve()
           .then(() => store.remove(namespace, t.record.name, t.text))
           .catch(() => undefined)
-          .then(() => backend.release?.({ stdin: t.record.stdin }))
+          .then(() => backend.release?.({ id: t.record.id, stdin: t.record.stdin }))
           .catch(() => undefined);
     void cleanup.then(() => {
       t.settle(info);

@@ -72,7 +72,7 @@ export async function reconcile(ctx: ReconcileContext, report: RecoveryEntry[]):
   const found: Found[] = [];
   const forget = async (item: { record: StoredRecord; text: string }) => {
     await Promise.resolve(store.remove(namespace, item.record.name, item.text)).catch(() => undefined);
-    await Promise.resolve(backend.release?.({ stdin: item.record.stdin })).catch(() => undefined);
+    await Promise.resolve(backend.release?.({ id: item.record.id, stdin: item.record.stdin })).catch(() => undefined);
   };
 
   if (starting.length > 0) {

@@ -119,8 +119,8 @@ export interface Backend {
   write(stdinPath: string, data: string | Uint8Array): MaybePromise<void>;
   /** Finds live processes whose marker starts with `prefix`. Optional: sweeps need it. */
   scan?(prefix: string): MaybePromise<MarkedProcess[]>;
-  /** Removes files a spawn created (a FIFO) once the process is gone. Optional. */
-  release?(files: { stdin: string | null }): MaybePromise<void>;
+  /** Removes files the spawn of record `id` created (its FIFO) once the process is gone. Optional. */
+  release?(files: { id: string; stdin: string | null }): MaybePromise<void>;
 }
 
 /** One stored record as raw text, or the reason it could not be read. */

@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, constants, lstatSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { describeError, PidkeepError } from '../errors.js';
 import type { Backend, ExitInfo, Spawned, SpawnRequest } from '../types.js';
@@ -136,8 +136,9 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
       }
     },
 
-    release({ stdin }) {
-      if (stdin) removeFifo(stdin);
+    release({ id, stdin }) {
+      // Only the FIFO this record's own spawn made: a stale or hostile record may name another record's FIFO.
+      if (stdin && basename(stdin) === `${id}.stdin`) removeFifo(stdin);
     },
   };
 }

@@ -16,6 +16,7 @@ export function backendConformance(label: string, make: (t: TestContext) => Back
   };
 
   describe(`backend conformance: ${label}`, () => {
+    // (release with another record's id above must leave the FIFO in place: a stale record may name it.)
     test('reports limits that protect the controller', (t) => {
       const limits = make(t).limits();
       assert.equal(limits.selfPid, process.pid);
@@ -67,6 +68,7 @@ export function backendConformance(label: string, make: (t: TestContext) => Back
       const spawned = await backend.spawn(request(t, { command: 'cat', args: [], stdin: 'fifo' }));
       reap(spawned.identity.pid);
       assert.ok(spawned.stdin);
+      await backend.release?.({ id: 'another-record-id', stdin: spawned.stdin });
       await backend.write(spawned.stdin!, 'hello through the fifo\n');
       await waitFor('cat to echo the line', () => readText(spawned.logs.stdout!).includes('hello through the fifo'));
       const file = join(tempDir(t), 'plain.txt');
