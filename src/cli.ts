@@ -20,8 +20,9 @@ Commands:
                       write TEXT (plus a newline with --line) to NAME's stdin (needs run --fifo)
   stop NAME [--timeout MS]
                       stop NAME with its stop plan (default SIGTERM, wait, SIGKILL)
-  sweep [--timeout MS]
+  sweep [--timeout MS] [--min-age MS]
                       stop processes of the namespace that no record knows
+                      (sparing those younger than --min-age, default 2000)
 
 Options for every command:
   --dir DIR           where records, logs and FIFOs live (default: the per-user data dir)
@@ -231,11 +232,13 @@ async function stop(args: string[], io: Out) {
 }
 
 async function sweep(args: string[], io: Out) {
-  const { values } = parse(args, { timeout: { type: 'string' } }, 0);
+  const { values } = parse(args, { timeout: { type: 'string' }, 'min-age': { type: 'string' } }, 0);
   if (values.help) return io.out(USAGE), 0;
+  const minAge = values['min-age'] === undefined ? undefined : Number(values['min-age']);
+  if (minAge !== undefined && (!Number.isInteger(minAge) || minAge < 0)) throw new UsageError(`--min-age expects milliseconds, got "${values['min-age']}"`);
   const pm = await open(values);
   try {
-    const swept = await pm.sweep(timeoutPlan(values.timeout));
+    const swept = await pm.sweep({ stop: timeoutPlan(values.timeout), minAge });
     for (const entry of swept) io.out(`swept pid ${entry.pid} (${entry.comm}, ${entry.marker}): ${describeStop(entry.result)}`);
     if (swept.length === 0) io.out(`nothing to sweep in namespace "${pm.namespace}"`);
     return 0;

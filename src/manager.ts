@@ -20,12 +20,13 @@ import type {
   StopStep,
   Store,
   SweepEntry,
+  SweepOptions,
 } from './types.js';
 import { assertName, DEFAULT_STOP_PLAN, normalizeStopPlan, show, unsafePidReason } from './validate.js';
 
 /** A record this controller watches. `text` is the stored value, so removal never deletes a newer record. */
 interface Tracked {
-  record: StoredRecord & { pid: number; bootId: string; startTime: string; comm: string };
+  record: StoredRecord;
   text: string;
   own: boolean;
   status: 'running' | 'exited';
@@ -36,8 +37,8 @@ interface Tracked {
   unref: (() => void) | undefined;
 }
 
-/** How long a `starting` record of another controller is respected before it counts as abandoned. */
-const STARTING_GRACE_MS = 30_000;
+/** Sweeps spare younger processes: a start records its process within milliseconds of spawning it. */
+const SWEEP_MIN_AGE_MS = 2000;
 
 /**
  * Creates a controller for one namespace. Resolves after every stored record was reconciled:
@@ -189,7 +190,6 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     t.handle = makeHandle(t) as ProcessHandle<never>;
     exit?.then((info) => markExited(t, info));
     tracked.set(record.name, t);
-    keepAlive();
     return t;
   };
 
@@ -244,7 +244,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
 
   // Reconcile what earlier controllers left behind.
   const recovery: RecoveryEntry[] = [];
-  const found: Found[] = await reconcile({ namespace, store, backend, limits, metaSchema, startingGraceMs: STARTING_GRACE_MS }, recovery);
+  const found: Found[] = await reconcile({ namespace, store, backend, limits, metaSchema }, recovery);
   for (const item of found) {
     const t = track(item.record, item.text, false);
     let policy = onOrphan;
@@ -271,6 +271,8 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     }
   }
 
+  keepAlive();
+
   const start = async (name: string, startOptions: StartOptions<Meta>): Promise<ProcessHandle<Meta>> => {
     ensureOpen();
     assertName(name);
@@ -284,48 +286,34 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     if (steps.some((step) => step.write !== undefined) && spec.stdin !== 'fifo') {
       throw new TypeError("[pidkeep] The stop plan writes to stdin: start the process with `stdin: 'fifo'`");
     }
-    const id = newRecordId();
-    const dir = store.location?.(namespace);
-    const pending: StoredRecord = {
-      v: 1,
-      id,
-      namespace,
-      name,
-      state: 'starting',
-      backend: backend.name,
-      command: spec.command,
-      args: spec.args,
-      cwd: spec.cwd ?? null,
-      startedAt: Date.now(),
-      stdin: null,
-      logs: { stdout: null, stderr: null },
-      stop: steps,
-      meta: meta ?? null,
-      pid: null,
-      bootId: null,
-      startTime: null,
-      comm: null,
-    };
-    const pendingText = serializeRecord(pending);
-    if (pendingText.length > MAX_RECORD_BYTES / 2) throw new TypeError(`[pidkeep] The record for "${name}" would be ${pendingText.length} bytes: keep meta and args under ${MAX_RECORD_BYTES / 2}`);
-    await claim(name, pendingText);
+    // Cheap pre-check (one read, no write): a name another controller runs fails before anything is spawned.
+    const existing = await store.get(namespace, name);
+    if (existing !== undefined) await assertFree(name, existing);
 
+    const id = newRecordId();
     const env: Record<string, string | undefined> = { ...spec.env, [MARKER_ENV]: markerOf(namespace, id) };
     let spawned;
     try {
-      spawned = await backend.spawn({ namespace, name, id, command: spec.command, args: spec.args, cwd: spec.cwd, env, stdin: spec.stdin, dir });
+      spawned = await backend.spawn({ namespace, name, id, command: spec.command, args: spec.args, cwd: spec.cwd, env, stdin: spec.stdin, dir: store.location?.(namespace) });
     } catch (error) {
-      await Promise.resolve(store.remove(namespace, name, pendingText)).catch(() => undefined);
       if (error instanceof PidkeepError) throw withRecord(error, name);
       throw new PidkeepError('SPAWN_FAILED', `could not start \`${spec.command}\` (${describeError(error)}); check that the command exists, is executable and that cwd exists`, { record: name, cause: error });
     }
     const { identity } = spawned;
     const record: Tracked['record'] = {
-      ...pending,
-      state: 'running',
+      v: 1,
+      id,
+      namespace,
+      name,
+      backend: backend.name,
+      command: spec.command,
+      args: spec.args,
+      cwd: spec.cwd ?? null,
       startedAt: Date.now(),
       stdin: spawned.stdin,
       logs: spawned.logs,
+      stop: steps,
+      meta: meta ?? null,
       pid: identity.pid,
       bootId: identity.bootId,
       startTime: identity.startTime,
@@ -333,46 +321,47 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     };
     const text = serializeRecord(record);
     try {
-      await store.put(namespace, name, text);
+      if (text.length > MAX_RECORD_BYTES / 2) throw new TypeError(`[pidkeep] The record for "${name}" would be ${text.length} bytes: keep meta and args under ${MAX_RECORD_BYTES / 2} bytes`);
+      await claim(name, text);
     } catch (error) {
-      // Without a record nobody could find this process again: end it now rather than leak it.
+      // Unrecorded, nobody could find this process again, and the name may be someone else's: end it now.
       await Promise.resolve(backend.signal(identity.pid, 'SIGKILL', { group: true })).catch(() => undefined);
-      await Promise.resolve(store.remove(namespace, name, pendingText)).catch(() => undefined);
+      await Promise.resolve(backend.release?.({ id, stdin: spawned.stdin })).catch(() => undefined);
+      if (error instanceof PidkeepError || error instanceof TypeError) throw error;
       throw new PidkeepError('STORE_FAILED', `the record could not be written (${describeError(error)}), so the process was stopped; check the store (disk space, permissions)`, { record: name, pid: identity.pid, cause: error });
     }
     const t = track(record, text, true, spawned.exited, spawned.unref?.bind(spawned));
-    if (closed) return t.handle as ProcessHandle<Meta>;
-    emit({ type: 'started', name, pid: identity.pid });
+    if (!closed) emit({ type: 'started', name, pid: identity.pid });
     return t.handle as ProcessHandle<Meta>;
   };
 
-  /** Takes the name in the store; another controller's live process or fresh start keeps it. */
+  /** Throws when the stored record `text` holds the name: its process runs, or a newer pidkeep wrote it. */
+  const assertFree = async (name: string, text: string) => {
+    const parsed = parseRecord(text, name, namespace, limits);
+    if (parsed.kind === 'future') {
+      throw new PidkeepError('RECORD_UNREADABLE', `a record from a newer pidkeep (version ${parsed.version}) holds this name; use that version or pick another name`, { record: name, pid: parsed.pid ?? undefined });
+    }
+    if (parsed.kind === 'corrupt') return;
+    const other = parsed.record;
+    const verdict = judge({ ...other, marker: markerOf(namespace, other.id) }, await probeOne(other.pid));
+    if (verdict.kind === 'same' || verdict.kind === 'unverifiable') {
+      throw new PidkeepError('ALREADY_RUNNING', `already running under another controller; stop it first (pidkeep stop ${name}) or pick another name`, { record: name, pid: other.pid });
+    }
+  };
+
+  /**
+   * Writes the record only if the name is free: of two controllers starting one name at once, exactly one wins.
+   * A stale record (its process ended, or unreadable) is moved out of the way first.
+   */
   const claim = async (name: string, text: string) => {
     for (let attempt = 0; attempt < 4; attempt++) {
       if (await store.create(namespace, name, text)) return;
       const existing = await store.get(namespace, name);
       if (existing === undefined) continue;
+      await assertFree(name, existing);
       const parsed = parseRecord(existing, name, namespace, limits);
-      if (parsed.kind === 'corrupt') {
-        await store.quarantine(namespace, name, parsed.reason);
-        continue;
-      }
-      if (parsed.kind === 'future') {
-        throw new PidkeepError('RECORD_UNREADABLE', `a record from a newer pidkeep (version ${parsed.version}) holds this name; use that version or pick another name`, { record: name, pid: parsed.pid ?? undefined });
-      }
-      const other = parsed.record;
-      if (other.state === 'starting') {
-        if (Date.now() - other.startedAt < STARTING_GRACE_MS) {
-          throw new PidkeepError('ALREADY_RUNNING', `another controller is starting "${name}" right now; wait for it or pick another name`, { record: name });
-        }
-      } else {
-        const pid = other.pid as number;
-        const verdict = judge({ bootId: other.bootId!, pid, startTime: other.startTime!, comm: other.comm!, marker: markerOf(namespace, other.id) }, await probeOne(pid));
-        if (verdict.kind === 'same' || verdict.kind === 'unverifiable') {
-          throw new PidkeepError('ALREADY_RUNNING', `already running under another controller; stop it first (pidkeep stop ${name}) or pick another name`, { record: name, pid });
-        }
-      }
-      await store.remove(namespace, name, existing);
+      if (parsed.kind === 'corrupt') await store.quarantine(namespace, name, parsed.reason);
+      else await store.remove(namespace, name, existing);
     }
     throw new PidkeepError('STORE_FAILED', 'could not claim the name in the store after several tries: another controller keeps writing it', { record: name });
   };
@@ -385,12 +374,15 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     return stopTracked(t, plan);
   };
 
-  const sweep = async (plan?: StopPlan): Promise<SweepEntry[]> => {
+  const sweep = async (options: SweepOptions = {}): Promise<SweepEntry[]> => {
     ensureOpen();
     if (!backend.scan) throw new PidkeepError('UNSUPPORTED', `the ${backend.name} backend cannot scan for processes on this platform, so it cannot sweep`);
-    const steps = normalizeStopPlan(plan ?? DEFAULT_STOP_PLAN);
+    if (typeof options !== 'object' || options === null) throw new TypeError(`[pidkeep] Expected sweep options { stop?, minAge? }, got ${show(options)}`);
+    const steps = normalizeStopPlan(options.stop ?? DEFAULT_STOP_PLAN);
     if (steps.some((step) => step.write !== undefined)) throw new TypeError('[pidkeep] A sweep plan cannot write to stdin: unrecorded processes have no known FIFO');
-    // Scan first, then read the store: a process spawned after its `starting` record is then always known.
+    const minAge = options.minAge ?? SWEEP_MIN_AGE_MS;
+    if (!Number.isInteger(minAge) || minAge < 0) throw new TypeError(`[pidkeep] Expected \`minAge\` to be a non-negative integer of ms, got ${show(minAge)}`);
+    // Scan first, then read the store: a process recorded by the time of the listing is then always known.
     const marked = await backend.scan(`${namespace}/`);
     const known = new Set<string>();
     for (const entry of await store.list(namespace)) {
@@ -407,7 +399,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     const swept: SweepEntry[] = [];
     for (const process of marked) {
       const id = process.marker.slice(namespace.length + 1);
-      if (known.has(id) || unsafePidReason(process.pid, limits)) continue;
+      if (known.has(id) || unsafePidReason(process.pid, limits) || (process.ageMs ?? Infinity) < minAge) continue;
       const expected = { ...process.identity, marker: process.marker };
       const result = await runStopPlan({
         name: `(unrecorded ${process.identity.comm})`,

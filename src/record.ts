@@ -5,13 +5,12 @@ export const RECORD_VERSION = 1;
 /** A record is small; anything larger is garbage or hostile and is not parsed at all. */
 export const MAX_RECORD_BYTES = 256 * 1024;
 
-/** The stored form of one process. `state: 'starting'` is written before the spawn, so a crash in between leaves a trace. */
+/** The stored form of one process, written once it runs. */
 export interface StoredRecord {
   v: 1;
   id: string;
   namespace: string;
   name: string;
-  state: 'starting' | 'running';
   backend: string;
   command: string;
   args: string[];
@@ -21,11 +20,10 @@ export interface StoredRecord {
   logs: { stdout: string | null; stderr: string | null };
   stop: StopStep[];
   meta: unknown;
-  /** Present once running. */
-  pid: number | null;
-  bootId: string | null;
-  startTime: string | null;
-  comm: string | null;
+  pid: number;
+  bootId: string;
+  startTime: string;
+  comm: string;
 }
 
 export type ParsedRecord =
@@ -54,7 +52,6 @@ export function parseRecord(text: string, key: string, namespace: string, limits
   if (typeof r.id !== 'string' || !ID.test(r.id)) return bad('field `id` is not a hex id');
   if (r.namespace !== namespace) return bad(`field \`namespace\` is not "${namespace}"`);
   if (!isValidName(r.name) || r.name !== key) return bad(`field \`name\` does not match the key "${key}"`);
-  if (r.state !== 'starting' && r.state !== 'running') return bad('field `state` is not "starting" or "running"');
   if (!isText(r.backend, 64)) return bad('field `backend` is not a short string');
   if (!isText(r.command, 4096) || r.command.length === 0) return bad('field `command` is not a string of 1-4096 characters');
   if (!Array.isArray(r.args) || r.args.length > 10_000 || !r.args.every((a) => isText(a, 65_536))) return bad('field `args` is not a list of strings');
@@ -71,14 +68,9 @@ export function parseRecord(text: string, key: string, namespace: string, limits
   }
   if (stop.some((step) => step.write !== undefined) && r.stdin === null) return bad('stop plan writes to stdin but the record has no stdin FIFO');
 
-  const running = r.state === 'running';
-  if (running) {
-    const unsafe = unsafePidReason(r.pid, limits);
-    if (unsafe) return bad(unsafe);
-    if (!isText(r.bootId, 256) || !isText(r.startTime, 128) || !isText(r.comm, 256)) return bad('fields `bootId`, `startTime`, `comm` are not short strings');
-  } else if (r.pid !== null && r.pid !== undefined) {
-    return bad('a starting record has a pid');
-  }
+  const unsafe = unsafePidReason(r.pid, limits);
+  if (unsafe) return bad(unsafe);
+  if (!isText(r.bootId, 256) || !isText(r.startTime, 128) || !isText(r.comm, 256)) return bad('fields `bootId`, `startTime`, `comm` are not short strings');
   return {
     kind: 'ok',
     record: {
@@ -86,7 +78,6 @@ export function parseRecord(text: string, key: string, namespace: string, limits
       id: r.id,
       namespace,
       name: r.name,
-      state: r.state,
       backend: r.backend,
       command: r.command,
       args: [...(r.args as string[])],
@@ -96,16 +87,16 @@ export function parseRecord(text: string, key: string, namespace: string, limits
       logs: { stdout: logs.stdout as string | null, stderr: logs.stderr as string | null },
       stop,
       meta: r.meta ?? null,
-      pid: running ? (r.pid as number) : null,
-      bootId: running ? (r.bootId as string) : null,
-      startTime: running ? (r.startTime as string) : null,
-      comm: running ? (r.comm as string) : null,
+      pid: r.pid as number,
+      bootId: r.bootId,
+      startTime: r.startTime,
+      comm: r.comm,
     },
   };
 }
 
 export function serializeRecord(record: StoredRecord): string {
-  return `${JSON.stringify(record, null, 2)}\n`;
+  return `${JSON.stringify(record)}\n`;
 }
 
 function isText(value: unknown, max: number): value is string {

@@ -69,6 +69,8 @@ export interface MarkedProcess {
   marker: string;
   identity: Identity;
   groupLeader: boolean;
+  /** How long it has run, in ms, where the platform can tell. */
+  ageMs?: number;
 }
 
 export interface SpawnRequest {
@@ -247,11 +249,22 @@ export interface ProcessManager<Meta = unknown> {
   stop(name: string, plan?: StopPlan): Promise<StopResult>;
   stopAll(plan?: StopPlan): Promise<StopResult[]>;
   /** Stops processes of this namespace that no record knows (spawned, then their record was lost). */
-  sweep(plan?: StopPlan): Promise<SweepEntry[]>;
+  sweep(options?: SweepOptions): Promise<SweepEntry[]>;
   /** Called on every change, including a process that ends on its own. */
   subscribe(listener: (event: ManagerEvent) => void): Unsubscribe;
   /** Stops watching. Never stops processes: a later controller adopts them. */
   close(): Promise<void>;
+}
+
+export interface SweepOptions {
+  /** @default [{ signal: 'SIGTERM', wait: 5000 }, { signal: 'SIGKILL', wait: 2000 }] */
+  stop?: StopPlan;
+  /**
+   * Spares processes younger than this (ms): a start records its process within milliseconds of spawning it,
+   * so a sweep running beside another controller's start must not take its fresh child for an orphan.
+   * @default 2000
+   */
+  minAge?: number;
 }
 
 export interface SweepEntry {

@@ -53,11 +53,11 @@ test('the CLI runs, lists, shows logs, writes, stops and sweeps, with exit codes
   // Lose a record: sweep finds the process by its marker.
   const sleeperPid = Number(sleeper.stdout.trim());
   rmSync(join(dir, 'cli', 'records', 'sleeper.json'));
-  const sweep = await runCli(['sweep', '--timeout', '2000', ...at]);
+  const sweep = await runCli(['sweep', '--timeout', '2000', '--min-age', '0', ...at]);
   assert.equal(sweep.code, 0, sweep.stderr);
   assert.match(sweep.stdout, new RegExp(`swept pid ${sleeperPid} \\(sleep, cli/`));
   await waitFor('the swept process to end', () => !isAlive(sleeperPid));
-  assert.match((await runCli(['sweep', ...at])).stdout, /nothing to sweep/);
+  assert.match((await runCli(['sweep', '--min-age', '0', ...at])).stdout, /nothing to sweep/);
   assert.match((await runCli(['ls', ...at])).stdout, /no processes in namespace "cli"/);
 });
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, constants, fstatSync, linkSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, constants, type Dirent, linkSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_RECORD_BYTES } from '../record.js';
 import type { Store, StoreEntry } from '../types.js';
@@ -17,6 +17,8 @@ export interface FileStoreOptions {
 export interface FileStore extends Store {
   readonly dir: string;
 }
+
+let tempCounter = 0;
 
 /** Temp files older than this were left by a writer that crashed mid-write. */
 const STALE_TEMP_MS = 60_000;
@@ -51,7 +53,8 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
     return join(ensure(namespace), `${key}.json`);
   };
   const writeTemp = (namespace: string, key: string, text: string) => {
-    const temp = join(ensure(namespace), `.${key}.${randomBytes(6).toString('hex')}.tmp`);
+    // Unique per process and write; `wx` makes a collision with another writer an error, never a shared file.
+    const temp = join(ensure(namespace), `.${key}.${process.pid}.${(tempCounter = (tempCounter + 1) % 1e9)}.tmp`);
     writeFileSync(temp, text, { mode: 0o600, flag: 'wx' });
     return temp;
   };
@@ -62,15 +65,16 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
     location: (namespace) => join(root, namespace),
 
     list(namespace) {
-      let names: string[];
+      let names: Dirent[];
       try {
-        names = readdirSync(recordsDir(namespace));
+        names = readdirSync(recordsDir(namespace), { withFileTypes: true });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
         throw error;
       }
       const entries: StoreEntry[] = [];
-      for (const name of names) {
+      for (const dirent of names) {
+        const name = dirent.name;
         if (name.endsWith('.tmp')) {
           removeIfStale(join(recordsDir(namespace), name));
           continue;
@@ -79,6 +83,10 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
         const key = name.slice(0, -'.json'.length);
         if (!isValidName(key)) {
           entries.push({ key, error: 'the file name is not a valid record name' });
+          continue;
+        }
+        if (!dirent.isFile()) {
+          entries.push({ key, error: dirent.isSymbolicLink() ? 'the record is a symbolic link' : 'the record is not a regular file' });
           continue;
         }
         const read = readRecord(join(recordsDir(namespace), name));
@@ -138,7 +146,13 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
   };
 }
 
-/** Reads a record file without trusting it: no symlinks, no FIFOs (a read would block), nothing huge. */
+// Records are read into one reusable buffer: reconciling reads a thousand of them in a row.
+const readBuffer = Buffer.allocUnsafe(MAX_RECORD_BYTES + 1);
+
+/**
+ * Reads a record file without trusting it: no symlinks (O_NOFOLLOW), no blocking on a FIFO planted in its place
+ * (O_NONBLOCK), nothing over the size limit.
+ */
 function readRecord(file: string): { text?: string; error?: string } | undefined {
   let fd: number;
   try {
@@ -149,17 +163,19 @@ function readRecord(file: string): { text?: string; error?: string } | undefined
     return { error: code === 'ELOOP' ? 'the record is a symbolic link' : `cannot open the record (${code})` };
   }
   try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) return { error: 'the record is not a regular file' };
-    if (stat.size > MAX_RECORD_BYTES) return { error: `the record is ${stat.size} bytes, over the ${MAX_RECORD_BYTES} limit` };
-    const buffer = Buffer.allocUnsafe(stat.size);
     let length = 0;
-    while (length < stat.size) {
-      const n = readSync(fd, buffer, length, stat.size - length, length);
-      if (n === 0) break;
+    for (;;) {
+      const want = readBuffer.length - length;
+      const n = readSync(fd, readBuffer, length, want, null);
       length += n;
+      // A regular file reads short only at its end, so one read() is the usual case.
+      if (n < want || n === 0) break;
     }
-    return { text: buffer.toString('utf8', 0, length) };
+    if (length > MAX_RECORD_BYTES) return { error: `the record is over the ${MAX_RECORD_BYTES}-byte limit` };
+    return { text: readBuffer.toString('utf8', 0, length) };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { error: code === 'EISDIR' ? 'the record is not a regular file' : `cannot read the record (${code})` };
   } finally {
     closeSync(fd);
   }

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, test, type TestContext } from 'node:test';
 import * as v from 'valibot';
-import { createProcessManager, memoryStore, PidkeepError, type ManagerEvent, type ProcessManager } from '../../src/index.js';
-import { serializeRecord } from '../../src/record.js';
+import { createProcessManager, memoryStore, PidkeepError, type ManagerEvent } from '../../src/index.js';
 import { nodeBackend } from '../../src/node/index.js';
 import { fixture, isAlive, readText, reaper, tempDir, waitFor } from '../helpers/index.js';
 
@@ -64,19 +63,6 @@ describe('process manager', () => {
     const first = await pm.start('one', { command: 'sleep', args: ['60'] });
     await assert.rejects(pm.start('one', { command: 'sleep', args: ['60'] }), (e: unknown) => codeOf('ALREADY_RUNNING')(e) && (e as PidkeepError).record === 'one' && (e as PidkeepError).pid === first.pid);
     assert.equal(pm.list().length, 1);
-  });
-
-  test('another controller on the same store cannot start a name that runs', async (t) => {
-    const store = memoryStore();
-    const pm1 = await manager(t, { store });
-    await pm1.start('shared', { command: 'sleep', args: ['60'] });
-    const pm2 = await manager(t, { store });
-    assert.equal(pm2.recovery[0]?.status, 'adopted');
-    await pm2.close();
-    const pm3 = await createProcessManager({ namespace: 'mgr', backend: nodeBackend(), store, onOrphan: 'adopt' });
-    t.after(() => pm3.close());
-    // pm3 adopted it too; a fresh manager that has not adopted it still meets the store's claim.
-    await assert.rejects(pm3.start('shared', { command: 'sleep', args: ['1'] }), codeOf('ALREADY_RUNNING'));
   });
 
   test('names are checked: bad ones are TypeErrors, JavaScript-special ones just work', async (t) => {
@@ -170,29 +156,30 @@ describe('process manager', () => {
     await assert.rejects(pm.stop('s'), codeOf('NOT_FOUND'));
   });
 
-  test('a start interrupted between spawn and the final record is completed from the marker', async (t) => {
+  test('two managers starting one name at once: exactly one wins and the loser leaves no process behind', async (t) => {
     const store = memoryStore();
-    const reap = reaper(t);
-    const id = '00112233445566778899aabb';
-    const record = { v: 1, id, namespace: 'mgr', name: 'half', state: 'starting', backend: 'node', command: 'sleep', args: ['60'], cwd: null, startedAt: Date.now() - 60_000, stdin: null, logs: { stdout: null, stderr: null }, stop: [{ signal: 'SIGTERM', wait: 1000 }, { signal: 'SIGKILL', wait: 1000 }], meta: null, pid: null, bootId: null, startTime: null, comm: null } as const;
-    store.put('mgr', 'half', serializeRecord(record as never));
-    const child = spawn('sleep', ['60'], { detached: true, stdio: 'ignore', env: { ...process.env, PIDKEEP_MARK: `mgr/${id}` } });
-    reap(child.pid);
-    child.unref();
-    await waitFor('the child to run sleep', () => readText(`/proc/${child.pid}/comm`).trim() === 'sleep');
-    const pm = await manager(t, { store });
-    assert.deepEqual(pm.recovery.map((r) => [r.name, r.pid, r.status]), [['half', child.pid, 'adopted']]);
-    const stored = JSON.parse(store.get('mgr', 'half') as string);
-    assert.equal(stored.state, 'running');
-    assert.equal(stored.pid, child.pid);
+    const pm1 = await manager(t, { store });
+    const pm2 = await manager(t, { store });
+    const results = await Promise.allSettled([pm1.start('race', { command: 'sleep', args: ['60'] }), pm2.start('race', { command: 'sleep', args: ['60'] })]);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r) => r.status === 'rejected');
+    assert.equal(won.length, 1);
+    assert.equal(lost.length, 1);
+    assert.ok(codeOf('ALREADY_RUNNING')((lost[0] as PromiseRejectedResult).reason));
+    assert.equal((await store.list('mgr')).length, 1);
+    // Only the winner carries the namespace marker now: the loser's child was stopped.
+    await waitFor('only the winner to remain', async () => (await nodeBackend().scan!('mgr/')).length === 1);
   });
 
-  test('an interrupted start whose process never came up is removed as gone', async (t) => {
+  test('a name held by a live record of another controller fails before anything is spawned', async (t) => {
     const store = memoryStore();
-    const record = { v: 1, id: 'ffeeddccbbaa998877665544', namespace: 'mgr', name: 'never', state: 'starting', backend: 'node', command: 'sleep', args: [], cwd: null, startedAt: Date.now() - 60_000, stdin: null, logs: { stdout: null, stderr: null }, stop: [{ signal: 'SIGKILL', wait: 1000 }], meta: null, pid: null, bootId: null, startTime: null, comm: null };
-    store.put('mgr', 'never', serializeRecord(record as never));
-    const pm: ProcessManager = await manager(t, { store });
-    assert.equal(pm.recovery[0]?.status, 'gone');
-    assert.deepEqual(store.list('mgr'), []);
+    const pm1 = await manager(t, { store });
+    await pm1.start('held', { command: 'sleep', args: ['60'] });
+    // A controller that has not adopted the process (its listing came back empty) still meets the record.
+    const blind = await createProcessManager({ namespace: 'mgr', backend: nodeBackend(), store: { ...store, list: () => [] } });
+    t.after(() => blind.close());
+    const before = (await nodeBackend().scan!('mgr/')).length;
+    await assert.rejects(blind.start('held', { command: 'sleep', args: ['60'] }), codeOf('ALREADY_RUNNING'));
+    assert.equal((await nodeBackend().scan!('mgr/')).length, before, 'no second process was spawned');
   });
 });

@@ -8,7 +8,6 @@ const good: StoredRecord = {
   id: '0123456789abcdef01234567',
   namespace: 'app',
   name: 'rec',
-  state: 'running',
   backend: 'node',
   command: 'ffmpeg',
   args: ['-i', 'x'],
@@ -45,7 +44,7 @@ test('garbage of every kind is corrupt, never a crash', () => {
     { ...good, id: '../../etc' },
     { ...good, namespace: 'other' },
     { ...good, name: 'other' },
-    { ...good, state: 'zombie' },
+    { ...good, pid: undefined },
     { ...good, command: '' },
     { ...good, command: 7 },
     { ...good, args: 'x' },
@@ -58,7 +57,7 @@ test('garbage of every kind is corrupt, never a crash', () => {
     { ...good, stdin: null },
     { ...good, bootId: 1 },
     { ...good, comm: 'x'.repeat(1000) },
-    { ...good, state: 'starting', pid: 5 },
+    { ...good, startTime: null },
   ];
   for (const value of cases) {
     const parsed = parse(value);

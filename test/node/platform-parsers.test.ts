@@ -15,10 +15,13 @@ describe('linux /proc/<pid>/stat', () => {
     for (const text of ['', 'garbage', '12 (x)', '12 (x) S 1 notanumber']) assert.equal(parseStat(text), undefined, text);
   });
   test('finds the marker anywhere in the environment block', () => {
-    assert.equal(markerIn('A=1\0PIDKEEP_MARK=app/abc\0B=2\0'), 'app/abc');
-    assert.equal(markerIn('PIDKEEP_MARK=app/x\0'), 'app/x');
-    assert.equal(markerIn('A=1\0XPIDKEEP_MARK=app/abc\0'), null);
-    assert.equal(markerIn(''), null);
+    const env = (text: string) => Buffer.from(text, 'latin1');
+    assert.equal(markerIn(env('A=1\0PIDKEEP_MARK=app/abc\0B=2\0')), 'app/abc');
+    assert.equal(markerIn(env('PIDKEEP_MARK=app/x\0')), 'app/x');
+    assert.equal(markerIn(env('A=1\0PIDKEEP_MARK=app/last')), 'app/last');
+    assert.equal(markerIn(env('A=1\0XPIDKEEP_MARK=app/abc\0')), null);
+    assert.equal(markerIn(env('PIDKEEP_MARK')), null);
+    assert.equal(markerIn(env('')), null);
   });
 });
 
