@@ -354,16 +354,20 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
    * A stale record (its process ended, or unreadable) is moved out of the way first.
    */
   const claim = async (name: string, text: string) => {
-    for (let attempt = 0; attempt < 4; attempt++) {
+    for (let attempt = 0; attempt < 5; attempt++) {
       if (await store.create(namespace, name, text)) return;
       const existing = await store.get(namespace, name);
-      if (existing === undefined) continue;
+      if (existing === undefined) {
+        // Removed meanwhile, or another controller is writing it this instant: look again shortly.
+        await delay(5 * (attempt + 1));
+        continue;
+      }
       await assertFree(name, existing);
       const parsed = parseRecord(existing, name, namespace, limits);
       if (parsed.kind === 'corrupt') await store.quarantine(namespace, name, parsed.reason);
       else await store.remove(namespace, name, existing);
     }
-    throw new PidkeepError('STORE_FAILED', 'could not claim the name in the store after several tries: another controller keeps writing it', { record: name });
+    throw new PidkeepError('ALREADY_RUNNING', 'another controller keeps writing a record of this name; wait for it or pick another name', { record: name });
   };
 
   const stop = async (name: string, plan?: StopPlan) => {

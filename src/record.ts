@@ -95,6 +95,7 @@ export function parseRecord(text: string, key: string, namespace: string, limits
   };
 }
 
+/** One line ending in a newline: stores may rely on the newline to tell a complete record from one being written. */
 export function serializeRecord(record: StoredRecord): string {
   return `${JSON.stringify(record)}\n`;
 }

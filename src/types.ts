@@ -134,6 +134,8 @@ export interface StoreEntry {
 
 /**
  * A record store: keeps one text value per key within a namespace. The core parses and validates every value.
+ * Values are one line of JSON ending in a newline; a store may use the newline to tell a finished write from one
+ * in progress in another process.
  * Implementations: `memoryStore()` from `pidkeep`, `fileStore()` from `pidkeep/node`.
  */
 export interface Store {

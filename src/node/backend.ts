@@ -27,6 +27,12 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
   const platform = options.platform ?? currentPlatform();
   const maxPid = platform.maxPid();
   const limits = () => ({ selfPid: process.pid, parentPid: process.ppid, maxPid });
+  const made = new Set<string>();
+  const ensureDir = (dir: string) => {
+    if (made.has(dir)) return;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    made.add(dir);
+  };
 
   return {
     name: 'node',
@@ -37,18 +43,28 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
     async spawn(request: SpawnRequest): Promise<Spawned> {
       const dir = request.dir ?? options.dir ?? join(tmpdir(), `pidkeep-${safeUser()}`, request.namespace);
       const logsDir = join(dir, 'logs');
-      mkdirSync(logsDir, { recursive: true, mode: 0o700 });
+      ensureDir(logsDir);
       const logs = { stdout: join(logsDir, `${request.name}.out.log`), stderr: join(logsDir, `${request.name}.err.log`) };
       const fds: number[] = [];
       let stdinPath: string | null = null;
       try {
-        const out = openSync(logs.stdout, 'a', 0o600);
+        let out: number;
+        try {
+          out = openSync(logs.stdout, 'a', 0o600);
+        } catch (error) {
+          // The logs dir was removed since we made it: make it again, once.
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+          made.clear();
+          ensureDir(logsDir);
+          out = openSync(logs.stdout, 'a', 0o600);
+        }
         fds.push(out);
         const err = openSync(logs.stderr, 'a', 0o600);
         fds.push(err);
         let stdin: number | 'ignore' = 'ignore';
         if (request.stdin === 'fifo') {
-          stdinPath = await makeFifo(join(dir, 'run'), `${request.id}.stdin`);
+          ensureDir(join(dir, 'run'));
+          stdinPath = await makeFifo(join(dir, 'run', `${request.id}.stdin`));
           // Read-write, so the child never sees EOF while no controller is connected, and opening cannot block.
           stdin = openSync(stdinPath, constants.O_RDWR);
           fds.push(stdin);
@@ -146,12 +162,10 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
 const execFileAsync = promisify(execFile);
 
 /** Node has no mkfifo(2); coreutils' `mkfifo` costs one short process, and only for `stdin: 'fifo'`. */
-async function makeFifo(dir: string, name: string): Promise<string> {
+async function makeFifo(path: string): Promise<string> {
   if (process.platform === 'win32') {
     throw new PidkeepError('UNSUPPORTED', "stdin: 'fifo' needs a Unix named pipe; on Windows, stop processes with signals instead");
   }
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const path = join(dir, name);
   try {
     await execFileAsync('mkfifo', ['-m', '600', path]);
   } catch (error) {

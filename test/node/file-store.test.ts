@@ -26,15 +26,28 @@ test('records and logs are private: dirs 0700, files 0600, whatever the umask', 
 test('a writer that crashed mid-write leaves no half record; its temp file is cleaned up once stale', (t) => {
   const dir = tempDir(t);
   const store = fileStore({ dir });
-  store.put('ns', 'a', '{"complete":true}');
+  store.put('ns', 'a', '{"complete":true}\n');
   const records = join(dir, 'ns', 'records');
   const fresh = join(records, '.b.123456.tmp');
   const stale = join(records, '.c.654321.tmp');
   writeFileSync(fresh, '{"half');
   writeFileSync(stale, '{"half');
   utimesSync(stale, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
-  assert.deepEqual(store.list('ns'), [{ key: 'a', text: '{"complete":true}' }]);
+  assert.deepEqual(store.list('ns'), [{ key: 'a', text: '{"complete":true}\n' }]);
   assert.deepEqual(readdirSync(records).sort(), ['.b.123456.tmp', 'a.json'], 'a fresh temp file may belong to a live writer');
+});
+
+test('a young record without its final newline is being written: invisible until complete, corrupt once old', (t) => {
+  const dir = tempDir(t);
+  const store = fileStore({ dir });
+  store.put('ns', 'done', '{"v":1}\n');
+  const half = join(dir, 'ns', 'records', 'half.json');
+  writeFileSync(half, '{"v":1,"na');
+  assert.deepEqual(store.list('ns').map((e) => e.key), ['done']);
+  assert.equal(store.get('ns', 'half'), undefined);
+  assert.equal(store.create('ns', 'half', '{}\n'), false, 'the name is still taken');
+  utimesSync(half, new Date(Date.now() - 10_000), new Date(Date.now() - 10_000));
+  assert.deepEqual(store.list('ns').map((e) => e.key).sort(), ['done', 'half']);
 });
 
 test('the store refuses keys and namespaces that are not names', (t) => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createProcessManager } from '../../src/index.js';
@@ -41,6 +41,10 @@ test('corrupt and hostile records are quarantined and reported, never acted on, 
   execFileSync('mkfifo', [join(records, 'pipe.json')]); // reading it would block forever: it must not be read
   // A well-formed record whose start time does not match: the pid is someone else's now.
   put('stale', JSON.stringify({ ...base, name: 'stale', id: 'aaaaaaaaaaaaaaaaaaaaaaaa' }));
+
+  // Real corruption is old: a young file without its final newline would count as a write in progress.
+  const past = new Date(Date.now() - 60_000);
+  for (const name of readdirSync(records)) if (!name.startsWith('link')) utimesSync(join(records, name), past, past);
 
   const pm = await createProcessManager({ namespace: 'app', backend: nodeBackend(), store: fileStore({ dir }) });
   t.after(() => pm.close());
