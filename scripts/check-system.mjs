@@ -1,0 +1,32 @@
+// Run before the tests: the real-process tests need a few system commands. On a fresh Debian machine where
+// one is missing and we are root, install it with apt-get; otherwise stop with the reason, never skip tests.
+import { spawnSync } from 'node:child_process';
+
+const needs = [
+  { command: 'sh', package: 'dash', why: 'shell-wrapper tests' },
+  { command: 'sleep', package: 'coreutils', why: 'long-running test children' },
+  { command: 'mkfifo', package: 'coreutils', why: "stdin: 'fifo' (named pipes)" },
+  { command: 'unshare', package: 'util-linux', why: 'the forced pid-reuse test (a private pid namespace)' },
+];
+const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+if (process.platform !== 'linux') {
+  console.error(`pidkeep's test suite runs on Linux (it reads /proc and uses pid namespaces); this is ${process.platform}.`);
+  process.exit(1);
+}
+const missing = needs.filter((need) => !has(need.command));
+if (missing.length > 0) {
+  const packages = [...new Set(missing.map((m) => m.package))];
+  if (process.getuid?.() === 0 && has('apt-get')) {
+    console.log(`installing ${packages.join(', ')} for: ${missing.map((m) => m.why).join('; ')}`);
+    for (const args of [['update'], ['install', '-y', ...packages]]) {
+      const run = spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      if (run.status !== 0) process.exit(run.status ?? 1);
+    }
+  } else {
+    console.error(`missing commands: ${missing.map((m) => `${m.command} (${m.why})`).join(', ')}; install: ${packages.join(' ')}`);
+    process.exit(1);
+  }
+}
+if (process.getuid?.() !== 0) {
+  console.error('note: the pid-reuse test needs root (a pid namespace and /proc/sys/kernel/ns_last_pid); it will fail, not skip, without it');
+}
