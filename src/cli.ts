@@ -1,6 +1,7 @@
 // The `pidkeep` command: each run is a short-lived controller that reconciles, acts and exits.
 // Exit codes: 0 done, 1 failed (message on stderr), 2 usage error, 3 no such process.
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { PidkeepError } from './errors.js';
 import { createProcessManager, describeStop } from './manager.js';
@@ -163,26 +164,27 @@ async function logs(args: string[], io: Out) {
   const pm = await open(values);
   const handle = pm.get(name);
   const store = fileStore({ dir: values.dir });
-  const path = (values.stderr ? handle?.logs.stderr : handle?.logs.stdout) ?? `${store.location!(pm.namespace)}/logs/${name}.${values.stderr ? 'err' : 'out'}.log`;
+  const home = store.location(pm.namespace);
+  const path = (values.stderr ? handle?.logs.stderr : handle?.logs.stdout) ?? join(home, 'logs', `${name}.${values.stderr ? 'err' : 'out'}.log`);
+  // A record names its log paths; print only files inside this namespace's own directory.
+  if (!resolve(path).startsWith(resolve(home) + sep)) {
+    await pm.close();
+    throw new PidkeepError('PERMISSION_DENIED', `the record names a log outside ${home} (${path}); not printing it`, { record: name });
+  }
   let offset = 0;
+  const chunk = Buffer.alloc(64 * 1024);
   const pump = () => {
-    let size: number;
+    let fd: number;
     try {
-      size = statSync(path).size;
+      fd = openSync(path, 'r');
     } catch {
       return false;
     }
-    if (size < offset) offset = 0; // truncated
-    if (size > offset) {
-      const fd = openSync(path, 'r');
-      try {
-        const buffer = Buffer.alloc(size - offset);
-        readSync(fd, buffer, 0, buffer.length, offset);
-        offset = size;
-        process.stdout.write(buffer);
-      } finally {
-        closeSync(fd);
-      }
+    try {
+      if (fstatSync(fd).size < offset) offset = 0; // truncated
+      for (let n; (n = readSync(fd, chunk, 0, chunk.length, offset)) > 0; offset += n) process.stdout.write(Buffer.from(chunk.subarray(0, n)));
+    } finally {
+      closeSync(fd);
     }
     return true;
   };

@@ -53,8 +53,8 @@ export function describeError(error: unknown): string {
 }
 
 /** Re-issues a backend's error with the record name on it, so every error names what it concerns. */
-export function withRecord(error: unknown, record: string): unknown {
+export function withRecord(error: unknown, record: string, pid?: number): unknown {
   if (!(error instanceof PidkeepError) || error.record !== undefined) return error;
   const message = error.message.replace(/^\[pidkeep\] (pid \d+: )?/, '');
-  return new PidkeepError(error.code, message, { record, pid: error.pid, cause: error.cause });
+  return new PidkeepError(error.code, message, { record, pid: error.pid ?? pid, cause: error.cause });
 }

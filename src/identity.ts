@@ -34,7 +34,9 @@ export function judge(expected: Expected, seen: ProbeResult | undefined): Verdic
   if (id.startTime !== expected.startTime) {
     return { kind: 'reused', reason: `the pid now belongs to another process (started ${id.startTime}, recorded ${expected.startTime}, now "${id.comm}")` };
   }
-  if (seen.marker === null) return { kind: 'reused', reason: `the process at this pid ("${id.comm}") carries no pidkeep marker` };
+  // Same boot and start tick but no marker: a reuse within one tick, or a program that cleared its environment.
+  // Neither can be told apart, so it is never signalled and its record is kept.
+  if (seen.marker === null) return { kind: 'unverifiable', reason: `the process at this pid ("${id.comm}") started at the recorded tick but carries no pidkeep marker (did it clear its environment?)` };
   if (typeof seen.marker === 'string' && seen.marker !== expected.marker) {
     return { kind: 'reused', reason: `the process at this pid carries another marker (${seen.marker})` };
   }

@@ -122,12 +122,17 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
 
   const stopTracked = (t: Tracked, plan?: StopPlan): Promise<StopResult> => {
     if (t.stopping) return t.stopping;
-    const steps: StopStep[] = plan === undefined ? t.record.stop : normalizeStopPlan(plan);
+    let steps: StopStep[];
+    try {
+      steps = plan === undefined ? t.record.stop : normalizeStopPlan(plan);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (steps.some((step) => step.write !== undefined) && !t.record.stdin) {
-      throw new PidkeepError('NO_STDIN', 'the stop plan writes to stdin, but this process was started without `stdin: \'fifo\'`', {
+      return Promise.reject(new PidkeepError('NO_STDIN', 'the stop plan writes to stdin, but this process was started without `stdin: \'fifo\'`', {
         record: t.record.name,
         pid: t.record.pid,
-      });
+      }));
     }
     emit({ type: 'stopping', name: t.record.name, pid: t.record.pid });
     t.stopping = runStopPlan({
@@ -143,7 +148,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
         const unsafe = unsafePidReason(t.record.pid, limits);
         if (unsafe) throw new PidkeepError('UNSAFE_PID', `refusing to signal: ${unsafe}`, { record: t.record.name, pid: t.record.pid });
         await Promise.resolve(backend.signal(t.record.pid, signal, { group })).catch((error) => {
-          throw withRecord(error, t.record.name);
+          throw withRecord(error, t.record.name, t.record.pid);
         });
       },
       write: (data) => writeTo(t, data),
@@ -168,8 +173,8 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
       });
     }
     if (t.status === 'exited') throw new PidkeepError('STDIN_CLOSED', 'the process has exited', { record: t.record.name, pid: t.record.pid });
-    await Promise.resolve(backend.write(t.record.stdin, data)).catch((error) => {
-      throw withRecord(error, t.record.name);
+    await Promise.resolve(backend.write(t.record.stdin, data, t.record.id)).catch((error) => {
+      throw withRecord(error, t.record.name, t.record.pid);
     });
   };
 
@@ -231,6 +236,48 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
       polling = false;
     }
   };
+  // Reconcile what earlier controllers left behind (a throw here leaves no timer behind).
+  const recovery: RecoveryEntry[] = [];
+  let found: Found[];
+  try {
+    found = await reconcile({ namespace, store, backend, limits, metaSchema }, recovery);
+  } catch (error) {
+    if (error instanceof PidkeepError) throw error;
+    throw new PidkeepError('STORE_FAILED', `could not reconcile the records of namespace "${namespace}" in the ${store.name} store (${describeError(error)}); check that it is readable`, { cause: error });
+  }
+  // Policies run side by side: several orphans to stop take as long as the slowest, not the sum.
+  await Promise.all(
+    found.map(async (item) => {
+      const { name, pid, command, args, startedAt, meta } = item.record;
+      const t = track(item.record, item.text, false);
+      let policy: unknown = onOrphan;
+      let note = '';
+      if (typeof onOrphan === 'function') {
+        try {
+          policy = await onOrphan({ name, pid, command, args, startedAt, meta: meta as Meta });
+        } catch (error) {
+          note = ` (onOrphan threw: ${describeError(error)}; adopted instead)`;
+          policy = 'adopt';
+        }
+        if (policy !== 'adopt' && policy !== 'stop') {
+          note = ` (onOrphan returned ${show(policy)}, not 'adopt' or 'stop'; adopted instead)`;
+          policy = 'adopt';
+        }
+      }
+      if (policy === 'stop') {
+        try {
+          const result = await stopTracked(t);
+          recovery.push({ name, pid, status: 'stopped', detail: describeStop(result), stop: result });
+          return;
+        } catch (error) {
+          note = ` (could not stop it: ${describeError(error)}; adopted instead)`;
+        }
+      }
+      recovery.push({ name, pid, status: 'adopted', detail: `alive and proven the same process (boot id, pid, start time, marker); adopted${note}` });
+      emit({ type: 'adopted', name, pid });
+    }),
+  );
+
   const timer = setInterval(() => void poll(), pollInterval);
   // While adopted processes are watched, the timer keeps the controller alive (so `await handle.exited` waits,
   // as it does for our own children); with nothing to watch it must not hold a script open.
@@ -241,53 +288,44 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     else handle.unref?.();
   }
   keepAlive();
-
-  // Reconcile what earlier controllers left behind.
-  const recovery: RecoveryEntry[] = [];
-  const found: Found[] = await reconcile({ namespace, store, backend, limits, metaSchema }, recovery);
-  for (const item of found) {
-    const t = track(item.record, item.text, false);
-    let policy = onOrphan;
-    if (typeof policy === 'function') {
-      const { name, pid, command, args, startedAt, meta } = item.record;
-      try {
-        policy = await policy({ name, pid, command, args, startedAt, meta: meta as Meta });
-      } catch (error) {
-        policy = 'adopt';
-        recovery.push({ name, pid, status: 'adopted', detail: `onOrphan threw (${describeError(error)}); adopted instead` });
-        continue;
-      }
-    }
-    if (policy === 'stop') {
-      try {
-        const result = await stopTracked(t);
-        recovery.push({ name: item.record.name, pid: item.record.pid, status: 'stopped', detail: describeStop(result), stop: result });
-      } catch (error) {
-        recovery.push({ name: item.record.name, pid: item.record.pid, status: 'adopted', detail: `could not stop it, adopted instead: ${describeError(error)}` });
-      }
-    } else {
-      recovery.push({ name: item.record.name, pid: item.record.pid, status: 'adopted', detail: 'alive and proven the same process (boot id, pid, start time, marker); adopted' });
-      emit({ type: 'adopted', name: item.record.name, pid: item.record.pid });
-    }
-  }
-
-  keepAlive();
+  /** Names this controller is starting right now: a second start of one name fails before spawning. */
+  const starting = new Set<string>();
 
   const start = async (name: string, startOptions: StartOptions<Meta>): Promise<ProcessHandle<Meta>> => {
     ensureOpen();
     assertName(name);
     const spec = checkStart(startOptions);
     const current = tracked.get(name);
-    if (current && current.status === 'running') {
-      throw new PidkeepError('ALREADY_RUNNING', 'a process of this name is already running; stop it first or pick another name', { record: name, pid: current.record.pid });
+    if ((current && current.status === 'running') || starting.has(name)) {
+      throw new PidkeepError('ALREADY_RUNNING', 'a process of this name is already running or starting; stop it first or pick another name', { record: name, pid: current?.record.pid });
     }
+    starting.add(name);
+    try {
+      return await startNamed(name, spec, startOptions);
+    } finally {
+      starting.delete(name);
+    }
+  };
+
+  const startNamed = async (name: string, spec: ReturnType<typeof checkStart>, startOptions: StartOptions<Meta>): Promise<ProcessHandle<Meta>> => {
     const meta = await checkMeta(metaSchema, startOptions.meta, name);
     const steps = startOptions.stop === undefined ? defaultStop : normalizeStopPlan(startOptions.stop);
     if (steps.some((step) => step.write !== undefined) && spec.stdin !== 'fifo') {
       throw new TypeError("[pidkeep] The stop plan writes to stdin: start the process with `stdin: 'fifo'`");
     }
+    // The record's size is known before the spawn (identity fields are short): refuse an oversized one up front.
+    const draft = serializeRecord({ v: 1, id: '0'.repeat(24), namespace, name, backend: backend.name, command: spec.command, args: spec.args, cwd: spec.cwd ?? null, startedAt: 0, stdin: null, logs: { stdout: null, stderr: null }, stop: steps, meta: meta.stored, pid: 0, bootId: '', startTime: '', comm: '' });
+    const limit = MAX_RECORD_BYTES / 2;
+    if (draft.length > limit / 4 && new TextEncoder().encode(draft).length > limit) {
+      throw new TypeError(`[pidkeep] The record for "${name}" would be over ${limit} bytes: keep meta and args smaller`);
+    }
     // Cheap pre-check (one read, no write): a name another controller runs fails before anything is spawned.
-    const existing = await store.get(namespace, name);
+    let existing: string | undefined;
+    try {
+      existing = await store.get(namespace, name);
+    } catch (error) {
+      throw new PidkeepError('STORE_FAILED', `could not read the record store (${describeError(error)}); check its permissions`, { record: name, cause: error });
+    }
     if (existing !== undefined) await assertFree(name, existing);
 
     const id = newRecordId();
@@ -313,7 +351,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
       stdin: spawned.stdin,
       logs: spawned.logs,
       stop: steps,
-      meta: meta ?? null,
+      meta: meta.stored,
       pid: identity.pid,
       bootId: identity.bootId,
       startTime: identity.startTime,
@@ -321,17 +359,20 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     };
     const text = serializeRecord(record);
     try {
-      if (text.length > MAX_RECORD_BYTES / 2) throw new TypeError(`[pidkeep] The record for "${name}" would be ${text.length} bytes: keep meta and args under ${MAX_RECORD_BYTES / 2} bytes`);
       await claim(name, text);
     } catch (error) {
-      // Unrecorded, nobody could find this process again, and the name may be someone else's: end it now.
-      await Promise.resolve(backend.signal(identity.pid, 'SIGKILL', { group: true })).catch(() => undefined);
+      // Unrecorded, nobody could find this process again, and the name may be someone else's: end it now,
+      // after proving once more that the pid is still the child we just spawned.
+      const verdict = judge({ ...identity, marker: markerOf(namespace, id) }, await probeOne(identity.pid).catch(() => undefined));
+      if (verdict.kind === 'same') await Promise.resolve(backend.signal(identity.pid, 'SIGKILL', { group: verdict.groupLeader })).catch(() => undefined);
       await Promise.resolve(backend.release?.({ id, stdin: spawned.stdin })).catch(() => undefined);
       if (error instanceof PidkeepError || error instanceof TypeError) throw error;
       throw new PidkeepError('STORE_FAILED', `the record could not be written (${describeError(error)}), so the process was stopped; check the store (disk space, permissions)`, { record: name, pid: identity.pid, cause: error });
     }
-    const t = track(record, text, true, spawned.exited, spawned.unref?.bind(spawned));
-    if (!closed) emit({ type: 'started', name, pid: identity.pid });
+    // The handle shows the validated meta (the schema's output); the record keeps what was given.
+    const t = track({ ...record, meta: meta.value }, text, true, spawned.exited, spawned.unref?.bind(spawned));
+    if (closed) t.unref?.(); // closed while starting: this child must not hold the controller open
+    else emit({ type: 'started', name, pid: identity.pid });
     return t.handle as ProcessHandle<Meta>;
   };
 
@@ -393,12 +434,10 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
       if (entry.text === undefined) continue;
       const parsed = parseRecord(entry.text, entry.key, namespace, limits);
       if (parsed.kind === 'ok') known.add(parsed.record.id);
-      else {
-        // An unreadable record may still describe a live process: leave every marked process alone rather than guess.
-        const id = /"id"\s*:\s*"([0-9a-f]{16,64})"/.exec(entry.text)?.[1];
-        if (id) known.add(id);
-      }
+      else for (const id of idsIn(entry.text)) known.add(id);
     }
+    // A corrupt record is never acted on: nor is the process it may describe. Its ids are read without trusting it.
+    for (const text of await store.listQuarantined(namespace)) for (const id of idsIn(text)) known.add(id);
     for (const t of tracked.values()) known.add(t.record.id);
     const swept: SweepEntry[] = [];
     for (const process of marked) {
@@ -436,7 +475,14 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     stop,
     stopAll: async (plan) => {
       ensureOpen();
-      return Promise.all([...tracked.values()].filter((t) => t.status === 'running').map((t) => stopTracked(t, plan)));
+      // Every stop runs to its end even when one fails; then the failures are reported together.
+      const settled = await Promise.allSettled([...tracked.values()].filter((t) => t.status === 'running').map((t) => stopTracked(t, plan)));
+      const failed = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed.length > 0) {
+        const reasons = failed.map((r) => describeError(r.reason).replace(/^(\w+: )?\[pidkeep\] /, '')).join('; ');
+        throw new PidkeepError('STOP_FAILED', `${failed.length} of ${settled.length} processes could not be stopped: ${reasons}`, { cause: new AggregateError(failed.map((r) => r.reason)) });
+      }
+      return settled.map((r) => (r as PromiseFulfilledResult<StopResult>).value);
     },
     sweep,
     subscribe(listener) {
@@ -451,6 +497,11 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
       for (const t of tracked.values()) t.unref?.();
     },
   };
+}
+
+/** Every id-looking value in a text we cannot parse: enough to spare its process, never to act on it. */
+function idsIn(text: string): string[] {
+  return [...text.slice(0, MAX_RECORD_BYTES).matchAll(/"id"\s*:\s*"([0-9a-f]{16,64})"/g)].map((m) => m[1]!);
 }
 
 function checkStart(options: unknown) {

@@ -45,5 +45,6 @@ export function memoryStore(): MemoryStore {
       aside.set(namespace, list);
     },
     quarantined: (namespace) => [...(aside.get(namespace) ?? [])],
+    listQuarantined: (namespace) => (aside.get(namespace) ?? []).map((entry) => entry.text),
   };
 }

@@ -2,24 +2,28 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { PidkeepError } from './errors.js';
 
 /**
- * Checks user `meta` with any Standard Schema validator and returns its output.
- * Also insists on plain JSON: meta is stored, and whatever cannot be stored faithfully is refused up front.
+ * Checks user `meta` with any Standard Schema validator. Returns what to store (the input, as JSON, so the same
+ * schema accepts it again on every later read) and what to hand out (the schema's output).
+ * Meta must be plain JSON: whatever cannot be stored faithfully is refused up front.
  */
-export async function checkMeta<Meta>(schema: StandardSchemaV1<unknown, Meta> | undefined, meta: unknown, name: string): Promise<Meta | undefined> {
-  let value = meta;
+export async function checkMeta<Meta>(schema: StandardSchemaV1<unknown, Meta> | undefined, meta: unknown, name: string): Promise<{ stored: unknown; value: Meta }> {
+  let stored: unknown;
+  if (meta !== undefined) {
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(meta);
+    } catch (error) {
+      throw new TypeError(`[pidkeep] Expected \`meta\` for "${name}" to be JSON data: ${(error as Error).message}`);
+    }
+    if (text === undefined) throw new TypeError(`[pidkeep] Expected \`meta\` for "${name}" to be JSON data`);
+    stored = JSON.parse(text);
+  }
+  let value = stored as Meta;
   if (schema) {
-    const issues = await validateWith(schema, meta, (output) => (value = output));
+    const issues = await validateWith(schema, stored, (output) => (value = output));
     if (issues) throw new PidkeepError('INVALID_META', `meta does not match the schema: ${issues}`, { record: name });
   }
-  if (value === undefined) return undefined;
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch (error) {
-    throw new TypeError(`[pidkeep] Expected \`meta\` for "${name}" to be JSON data: ${(error as Error).message}`);
-  }
-  if (text === undefined) throw new TypeError(`[pidkeep] Expected \`meta\` for "${name}" to be JSON data`);
-  return JSON.parse(text) as Meta;
+  return { stored, value };
 }
 
 /** Returns a summary of the issues, or undefined when valid (then `accept` got the output). */

@@ -86,7 +86,7 @@ export function parseRecord(text: string, key: string, namespace: string, limits
       stdin: r.stdin as string | null,
       logs: { stdout: logs.stdout as string | null, stderr: logs.stderr as string | null },
       stop,
-      meta: r.meta ?? null,
+      meta: r.meta,
       pid: r.pid as number,
       bootId: r.bootId,
       startTime: r.startTime,

@@ -38,7 +38,7 @@ export async function runStopPlan(ctx: StopContext): Promise<StopResult> {
     // Gone or reused both mean the process we knew has ended; the step before this one did it.
     if (verdict.kind === 'gone' || verdict.kind === 'reused') return result(index === 0 ? null : index - 1);
     if (verdict.kind === 'unverifiable') {
-      throw new PidkeepError('STOP_FAILED', `cannot prove the process is still ours (${verdict.reason}); nothing was signalled`, {
+      throw new PidkeepError('STOP_FAILED', `cannot prove the process is still ours (${verdict.reason}); nothing was signalled: check it with \`ps -p ${ctx.pid} -o pid,lstart,args\` and stop it by hand if it is yours`, {
         record: ctx.name,
         pid: ctx.pid,
       });

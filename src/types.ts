@@ -117,8 +117,8 @@ export interface Backend {
   probe(pids: readonly number[]): MaybePromise<ProbeResult[]>;
   /** Sends a signal; the core has already proven identity. `group` signals the whole process group. */
   signal(pid: number, signal: SignalName, options: { group: boolean }): MaybePromise<void>;
-  /** Writes to a stdin FIFO created by `spawn`. */
-  write(stdinPath: string, data: string | Uint8Array): MaybePromise<void>;
+  /** Writes to the stdin FIFO `spawn` created for record `id`; refuses any other path a record may name. */
+  write(stdinPath: string, data: string | Uint8Array, id: string): MaybePromise<void>;
   /** Finds live processes whose marker starts with `prefix`. Optional: sweeps need it. */
   scan?(prefix: string): MaybePromise<MarkedProcess[]>;
   /** Removes files the spawn of record `id` created (its FIFO) once the process is gone. Optional. */
@@ -150,6 +150,8 @@ export interface Store {
   remove(namespace: string, key: string, expected?: string): MaybePromise<void>;
   /** Moves an unreadable value aside (never deletes it), with the reason. */
   quarantine(namespace: string, key: string, reason: string): MaybePromise<void>;
+  /** The raw values moved aside, so a sweep leaves their processes alone. */
+  listQuarantined(namespace: string): MaybePromise<string[]>;
   /** A directory the backend may use for this namespace's logs and FIFOs. Optional. */
   location?(namespace: string): string | undefined;
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isAlive, reaper, runCli, tempDir, waitFor } from './helpers/index.js';
@@ -39,6 +39,20 @@ test('the CLI runs, lists, shows logs, writes, stops and sweeps, with exit codes
   assert.equal((await runCli(['write', 'echo', 'hello', '--line', ...at])).code, 0);
   await waitFor('the echo to reach the log', async () => (await runCli(['logs', 'echo', ...at])).stdout.includes('got hello'));
   assert.match((await runCli(['logs', 'sleeper', ...at])).stdout, /^hi\n/);
+
+  // A record that names files it should not: its log outside the namespace dir, its stdin somewhere else.
+  const recordFile = join(dir, 'cli', 'records', 'echo.json');
+  const original = readFileSync(recordFile, 'utf8');
+  writeFileSync(recordFile, original.replace(/"stdout":"[^"]*"/, '"stdout":"/etc/passwd"'));
+  const leak = await runCli(['logs', 'echo', ...at]);
+  assert.equal(leak.code, 1);
+  assert.match(leak.stderr, /PERMISSION_DENIED/);
+  assert.doesNotMatch(leak.stdout, /root:/);
+  writeFileSync(recordFile, original.replace(/"stdin":"[^"]*"/, `"stdin":"${join(dir, 'elsewhere.stdin')}"`));
+  const misdirected = await runCli(['write', 'echo', 'x', ...at]);
+  assert.equal(misdirected.code, 1);
+  assert.match(misdirected.stderr, /NO_STDIN/);
+  writeFileSync(recordFile, original);
 
   const stop = await runCli(['stop', 'echo', ...at]);
   assert.equal(stop.code, 0, stop.stderr);

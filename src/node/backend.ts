@@ -41,7 +41,7 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
     scan: platform.scan ? (prefix) => platform.scan!(prefix) : undefined,
 
     async spawn(request: SpawnRequest): Promise<Spawned> {
-      const dir = request.dir ?? options.dir ?? join(tmpdir(), `pidkeep-${safeUser()}`, request.namespace);
+      const dir = request.dir ?? options.dir ?? join(privateTempDir(), request.namespace);
       const logsDir = join(dir, 'logs');
       ensureDir(logsDir);
       const logs = { stdout: join(logsDir, `${request.name}.out.log`), stderr: join(logsDir, `${request.name}.err.log`) };
@@ -50,16 +50,16 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
       try {
         let out: number;
         try {
-          out = openSync(logs.stdout, 'a', 0o600);
+          out = openSync(logs.stdout, APPEND, 0o600);
         } catch (error) {
           // The logs dir was removed since we made it: make it again, once.
           if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
           made.clear();
           ensureDir(logsDir);
-          out = openSync(logs.stdout, 'a', 0o600);
+          out = openSync(logs.stdout, APPEND, 0o600);
         }
         fds.push(out);
-        const err = openSync(logs.stderr, 'a', 0o600);
+        const err = openSync(logs.stderr, APPEND, 0o600);
         fds.push(err);
         let stdin: number | 'ignore' = 'ignore';
         if (request.stdin === 'fifo') {
@@ -105,6 +105,8 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
       // The core proved identity; this is the last line of defence against a pid that must never be signalled.
       const unsafe = unsafePidReason(pid, limits());
       if (unsafe) throw new PidkeepError('UNSAFE_PID', `refusing to signal: ${unsafe}`, { pid });
+      // A controller started from inside the managed process's group would hit itself: signal the process alone.
+      if (group && platform.ownGroup?.() === pid) group = false;
       try {
         platform.signal(pid, signal, group);
       } catch (error) {
@@ -117,8 +119,11 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
       }
     },
 
-    async write(stdinPath, data) {
-      // Only ever write into a FIFO: a record naming a regular file must not make us write into it.
+    async write(stdinPath, data, id) {
+      // Only ever write into the FIFO made for this record: a hostile record naming another path gets nothing.
+      if (basename(stdinPath) !== `${id}.stdin`) {
+        throw new PidkeepError('NO_STDIN', `the record names a stdin path pidkeep did not make for it (${stdinPath}); refusing to write`);
+      }
       let isFifo = false;
       try {
         isFifo = lstatSync(stdinPath).isFIFO();
@@ -160,6 +165,23 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
 }
 
 const execFileAsync = promisify(execFile);
+// Log files are opened for appending and never through a symlink someone planted in their place.
+const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
+
+/**
+ * `<tmpdir>/pidkeep-<user>` for logs and FIFOs when the store has no directory. The name is predictable, so it is
+ * only used when it is a real directory that we own and that nobody else can enter.
+ */
+function privateTempDir(): string {
+  const dir = join(tmpdir(), `pidkeep-${safeUser()}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const stat = lstatSync(dir);
+  const uid = process.getuid?.();
+  if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid) || (process.platform !== 'win32' && (stat.mode & 0o077) !== 0)) {
+    throw new PidkeepError('PERMISSION_DENIED', `${dir} is not a private directory of yours (another user may have made it); pass nodeBackend({ dir }) or use fileStore()`);
+  }
+  return dir;
+}
 
 /** Node has no mkfifo(2); coreutils' `mkfifo` costs one short process, and only for `stdin: 'fifo'`. */
 async function makeFifo(path: string): Promise<string> {

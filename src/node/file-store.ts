@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, constants, type Dirent, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, type Dirent, existsSync, linkSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_RECORD_BYTES } from '../record.js';
 import type { Store, StoreEntry } from '../types.js';
@@ -23,6 +23,7 @@ export interface FileStore extends Store {
   put(namespace: string, key: string, text: string): void;
   remove(namespace: string, key: string, expected?: string): void;
   quarantine(namespace: string, key: string, reason: string): void;
+  listQuarantined(namespace: string): string[];
   location(namespace: string): string;
 }
 
@@ -40,9 +41,10 @@ export function defaultDir(): string {
 }
 
 /**
- * One JSON file per record. Writes go to a temp file first and are then renamed (or hard-linked, for an exclusive
- * create) into place, so a controller killed mid-write leaves either the old record or the new one, never half.
- * No fsync: an OS crash ends the children too, so there would be nothing left to find.
+ * One JSON file per record. `put` writes a temp file and renames it into place, so a controller killed mid-write
+ * leaves the old record or the new one, never half. `create` (the hot path of every start) opens with O_EXCL and
+ * writes once; readers take a young file without its final newline as still being written. No fsync: an OS crash
+ * ends the children too, so there would be nothing left to find.
  * @example fileStore({ dir: '/var/lib/my-app' })
  */
 export function fileStore(options: FileStoreOptions = {}): FileStore {
@@ -68,6 +70,21 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
     const temp = join(ensure(namespace), `.${key}.${process.pid}.${(tempCounter = (tempCounter + 1) % 1e9)}.tmp`);
     writeFileSync(temp, text, { mode: 0o600, flag: 'wx' });
     return temp;
+  };
+
+  const moveToQuarantine = (namespace: string, key: string, from: string, reason: string) => {
+    const dir = join(root, namespace, 'quarantine');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // The key came from a directory listing, so it holds no path separator even when it is not a valid name.
+    const safe = key.replace(/[^A-Za-z0-9._-]/g, '_');
+    const target = join(dir, `${safe}.${Date.now()}.${randomBytes(3).toString('hex')}`);
+    try {
+      renameSync(from, `${target}.json`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    writeFileSync(`${target}.reason.txt`, `${reason}\n`, { mode: 0o600 });
   };
 
   return {
@@ -142,27 +159,49 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
 
     remove(namespace, key, expected) {
       const file = fileOf(namespace, key);
-      if (expected !== undefined && readRecord(file)?.text !== expected) return;
+      if (expected === undefined) return unlinkIfThere(file);
+      // Compare-and-remove without a window in which another controller's new record could be deleted: move the
+      // file aside first (atomic), compare what was moved, and put it back if it was not the expected one.
+      const aside = join(ensure(namespace), `.${key}.${process.pid}.${(tempCounter = (tempCounter + 1) % 1e9)}.removing.tmp`);
       try {
-        unlinkSync(file);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      }
-    },
-
-    quarantine(namespace, key, reason) {
-      const dir = join(root, namespace, 'quarantine');
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      // The key came from a directory listing, so it holds no path separator even when it is not a valid name.
-      const safe = key.replace(/[^A-Za-z0-9._-]/g, '_');
-      const target = join(dir, `${safe}.${Date.now()}.${randomBytes(3).toString('hex')}`);
-      try {
-        renameSync(join(recordsDir(namespace), `${key}.json`), `${target}.json`);
+        renameSync(file, aside);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
         throw error;
       }
-      writeFileSync(`${target}.reason.txt`, `${reason}\n`, { mode: 0o600 });
+      const moved = readRecord(aside, true)?.text;
+      if (moved !== expected) {
+        try {
+          linkSync(aside, file);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+          // A third writer took the name in that instant: keep ours aside (quarantined, so sweeps spare its process).
+          moveToQuarantine(namespace, key, aside, 'displaced by a concurrent write of the same name');
+          return;
+        }
+      }
+      unlinkIfThere(aside);
+    },
+
+    quarantine(namespace, key, reason) {
+      moveToQuarantine(namespace, key, join(recordsDir(namespace), `${key}.json`), reason);
+    },
+
+    listQuarantined(namespace) {
+      const dir = join(root, namespace, 'quarantine');
+      let names: Dirent[];
+      try {
+        names = readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return [];
+      }
+      const texts: string[] = [];
+      for (const dirent of names) {
+        if (!dirent.isFile() || !dirent.name.endsWith('.json')) continue;
+        const read = readRecord(join(dir, dirent.name));
+        if (read?.text !== undefined) texts.push(read.text);
+      }
+      return texts;
     },
   };
 }
@@ -174,7 +213,7 @@ const readBuffer = Buffer.allocUnsafe(MAX_RECORD_BYTES + 1);
  * Reads a record file without trusting it: no symlinks (O_NOFOLLOW), no blocking on a FIFO planted in its place
  * (O_NONBLOCK), nothing over the size limit.
  */
-function readRecord(file: string): { text?: string; error?: string } | undefined {
+function readRecord(file: string, complete = false): { text?: string; error?: string } | undefined {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -194,13 +233,21 @@ function readRecord(file: string): { text?: string; error?: string } | undefined
     }
     if (length > MAX_RECORD_BYTES) return { error: `the record is over the ${MAX_RECORD_BYTES}-byte limit` };
     // Every record ends with a newline. Without one, a young file is still being written by `create`: not there yet.
-    if ((length === 0 || readBuffer[length - 1] !== 0x0a) && Date.now() - fstatSync(fd).mtimeMs < IN_PROGRESS_MS) return undefined;
+    if (!complete && (length === 0 || readBuffer[length - 1] !== 0x0a) && Date.now() - fstatSync(fd).mtimeMs < IN_PROGRESS_MS) return undefined;
     return { text: readBuffer.toString('utf8', 0, length) };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return { error: code === 'EISDIR' ? 'the record is not a regular file' : `cannot read the record (${code})` };
   } finally {
     closeSync(fd);
+  }
+}
+
+function unlinkIfThere(file: string) {
+  try {
+    unlinkSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }
 

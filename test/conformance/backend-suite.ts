@@ -16,7 +16,6 @@ export function backendConformance(label: string, make: (t: TestContext) => Back
   };
 
   describe(`backend conformance: ${label}`, () => {
-    // (release with another record's id above must leave the FIFO in place: a stale record may name it.)
     test('reports limits that protect the controller', (t) => {
       const limits = make(t).limits();
       assert.equal(limits.selfPid, process.pid);
@@ -65,19 +64,22 @@ export function backendConformance(label: string, make: (t: TestContext) => Back
     test('writes to a stdin FIFO, and refuses to write anywhere else', async (t) => {
       const backend = make(t);
       const reap = reaper(t);
-      const spawned = await backend.spawn(request(t, { command: 'cat', args: [], stdin: 'fifo' }));
+      const req = request(t, { command: 'cat', args: [], stdin: 'fifo' });
+      const spawned = await backend.spawn(req);
       reap(spawned.identity.pid);
       assert.ok(spawned.stdin);
+      // A stale record of another id naming this FIFO must not remove it.
       await backend.release?.({ id: 'another-record-id', stdin: spawned.stdin });
-      await backend.write(spawned.stdin!, 'hello through the fifo\n');
+      await backend.write(spawned.stdin!, 'hello through the fifo\n', req.id);
       await waitFor('cat to echo the line', () => readText(spawned.logs.stdout!).includes('hello through the fifo'));
       const file = join(tempDir(t), 'plain.txt');
       writeFileSync(file, 'untouched');
-      await assert.rejects(Promise.resolve(backend.write(file, 'x')), (e: unknown) => e instanceof PidkeepError && e.code === 'STDIN_CLOSED');
+      await assert.rejects(Promise.resolve(backend.write(file, 'x', req.id)), (e: unknown) => e instanceof PidkeepError);
+      await assert.rejects(Promise.resolve(backend.write(join(tempDir(t), `${req.id}.stdin`), 'x', req.id)), (e: unknown) => e instanceof PidkeepError && e.code === 'STDIN_CLOSED');
       assert.equal(readText(file), 'untouched');
       await backend.signal(spawned.identity.pid, 'SIGKILL', { group: true });
       await spawned.exited;
-      await assert.rejects(Promise.resolve(backend.write(spawned.stdin!, 'late')), (e: unknown) => e instanceof PidkeepError && e.code === 'STDIN_CLOSED');
+      await assert.rejects(Promise.resolve(backend.write(spawned.stdin!, 'late', req.id)), (e: unknown) => e instanceof PidkeepError && e.code === 'STDIN_CLOSED');
     });
 
     test('refuses to signal pids that must never be signalled', async (t) => {

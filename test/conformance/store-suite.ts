@@ -55,6 +55,7 @@ export function storeConformance(label: string, make: (t: TestContext) => Store)
       await store.put('app', 'bad', v('{garbage'));
       await store.quarantine('app', 'bad', 'not JSON');
       assert.deepEqual(await store.list('app'), []);
+      assert.deepEqual(await store.listQuarantined('app'), [v('{garbage')], 'kept, so a sweep spares its process');
       assert.equal(await store.create('app', 'bad', v('fresh')), true, 'the name is free again');
     });
 

@@ -30,8 +30,8 @@ test('another start time means the pid was reused', () => {
   assert.equal(verdict.kind, 'reused');
 });
 
-test('same start tick but no marker or another marker: reused within one clock tick', () => {
-  assert.equal(judge(expected, alive({ marker: null })).kind, 'reused');
+test('same start tick but another marker: reused within one clock tick; no marker at all: unverifiable, never signalled', () => {
+  assert.equal(judge(expected, alive({ marker: null })).kind, 'unverifiable');
   assert.equal(judge(expected, alive({ marker: 'app/other' })).kind, 'reused');
   assert.equal(judge(expected, alive({ marker: 'otherapp/abc' })).kind, 'reused');
 });

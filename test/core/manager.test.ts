@@ -58,6 +58,15 @@ describe('process manager', () => {
     assert.notEqual(again.pid, h.pid);
   });
 
+  test('starting one name twice at once in one controller spawns one process', async (t) => {
+    const pm = await manager(t);
+    const before = (await nodeBackend().scan!('mgr/')).length;
+    const results = await Promise.allSettled([pm.start('twice', { command: 'sleep', args: ['60'] }), pm.start('twice', { command: 'sleep', args: ['60'] })]);
+    assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+    assert.ok(codeOf('ALREADY_RUNNING')((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason));
+    assert.equal((await nodeBackend().scan!('mgr/')).length, before + 1);
+  });
+
   test('starting a running name is an error, not a second process', async (t) => {
     const pm = await manager(t);
     const first = await pm.start('one', { command: 'sleep', args: ['60'] });
@@ -103,6 +112,30 @@ describe('process manager', () => {
     assert.ok(isAlive(h.pid), 'a corrupt record is never acted on');
     assert.equal(store.quarantined('mgr').length, 1);
     process.kill(h.pid, 'SIGKILL');
+  });
+
+  test('meta is stored as given, so a schema with optional fields or transforms accepts it again on the next read', async (t) => {
+    const schema = v.object({ file: v.optional(v.string()), size: v.pipe(v.string(), v.transform(Number)) });
+    const store = memoryStore();
+    const pm = await manager(t, { store, metaSchema: schema });
+    const h = await pm.start('m', { command: 'sleep', args: ['60'], meta: { size: '42' } });
+    assert.deepEqual(h.meta, { size: 42 }, 'the handle has the schema output');
+    const bare = await pm.start('bare', { command: 'sleep', args: ['60'], meta: undefined as never }).catch((e: unknown) => e);
+    assert.ok(bare instanceof PidkeepError && bare.code === 'INVALID_META', 'a required field is still required');
+    await pm.close();
+    const again = await manager(t, { store, metaSchema: schema });
+    assert.deepEqual(again.recovery.map((r) => r.status), ['adopted']);
+    assert.deepEqual(again.get('m')!.meta, { size: 42 });
+  });
+
+  test('stopAll runs every stop to its end and reports failures together', async (t) => {
+    const pm = await manager(t);
+    await pm.start('x1', { command: 'sleep', args: ['60'] });
+    await pm.start('x2', { command: 'sleep', args: ['60'] });
+    await assert.rejects(pm.stopAll([{ write: 'q' }]), (e: unknown) => codeOf('STOP_FAILED')(e) && /2 of 2 .*x1, pid \d+: the stop plan writes to stdin/.test((e as Error).message));
+    assert.equal(pm.list().length, 2, 'nothing was half-stopped');
+    const results = await pm.stopAll();
+    assert.equal(results.length, 2);
   });
 
   test('close() stops watching but never stops processes; the next manager adopts them', async (t) => {

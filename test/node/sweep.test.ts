@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createProcessManager } from '../../src/index.js';
@@ -37,3 +37,23 @@ test("sweep stops a process whose record was lost and leaves recorded ones and a
   assert.ok(isAlive(foreign.pid), "another namespace's process is left alone");
   assert.deepEqual(await pm.sweep({ minAge: 0 }), [], 'a second sweep finds nothing');
 });
+
+test('a process whose record turned corrupt is quarantined, and sweeps leave it alone ("never acted on")', async (t) => {
+  const dir = tempDir(t);
+  const reap = reaper(t);
+  const open = () => createProcessManager({ namespace: 'sweep-q', backend: nodeBackend(), store: fileStore({ dir }) });
+  const first = await open();
+  const h = await first.start('victim', { command: 'sleep', args: ['300'] });
+  reap(h.pid);
+  await first.close();
+  // Corrupt the record (cut in half, as a full disk might), and make it old enough not to look mid-write.
+  const file = join(dir, 'sweep-q', 'records', 'victim.json');
+  writeFileSync(file, readFileSync(file, 'utf8').slice(0, 120));
+  utimesSync(file, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+  const pm = await open();
+  t.after(() => pm.close());
+  assert.equal(pm.recovery[0]?.status, 'corrupt');
+  assert.deepEqual(await pm.sweep({ minAge: 0 }), []);
+  assert.ok(isAlive(h.pid));
+});
+

@@ -52,6 +52,8 @@ function ps(pids: readonly number[]): Map<number, PsRow> {
     env: { ...process.env, LC_ALL: 'C' },
   });
   if (out.error) throw new Error(`cannot run ps: ${out.error.message}`);
+  // Exit 1 only means "some pid not found"; anything else is a failed probe, never "everything is dead".
+  if (out.status !== 0 && out.status !== 1) throw new Error(`ps failed (exit ${out.status ?? out.signal}): ${out.stderr.trim()}`);
   return parsePs(out.stdout);
 }
 

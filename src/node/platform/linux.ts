@@ -69,9 +69,11 @@ function bootId(): string {
   return cachedBootId;
 }
 
-function identity(pid: number): (Identity & { state: string; pgrp: number }) | undefined {
+/** The process's identity; undefined when it is gone, null when it exists but may not be read (hidepid, EPERM). */
+function identity(pid: number): (Identity & { state: string; pgrp: number }) | undefined | null {
   // A stat line is well under 1 KiB: one read.
   const length = readInto(`/proc/${pid}/stat`, 4096);
+  if (length === null) return null;
   const stat = typeof length === 'number' ? parseStat(buffer.toString('latin1', 0, length)) : undefined;
   if (!stat) return undefined;
   return { bootId: bootId(), pid, startTime: stat.startTime, comm: stat.comm, state: stat.state, pgrp: stat.pgrp };
@@ -98,6 +100,8 @@ export function markerIn(env: Buffer): string | null {
 
 function probeOne(pid: number): ProbeResult {
   const id = identity(pid);
+  // Not readable is alive, not dead (the EPERM trap): the core then calls it unverifiable and never signals it.
+  if (id === null) return { pid, alive: true };
   // Z (zombie) and X (dead) will never run again: both count as ended.
   if (!id || id.state === 'Z' || id.state === 'X') return { pid, alive: false };
   const marker = readMarker(pid);
@@ -114,7 +118,7 @@ export const linux: Platform = {
   probe: (pids) => pids.map(probeOne),
   identity(pid) {
     const id = identity(pid);
-    return id && { bootId: id.bootId, pid, startTime: id.startTime, comm: id.comm };
+    return id ? { bootId: id.bootId, pid, startTime: id.startTime, comm: id.comm } : undefined;
   },
   scan(prefix) {
     const found: MarkedProcess[] = [];
@@ -130,6 +134,10 @@ export const linux: Platform = {
       found.push({ pid: seen.pid, marker, identity: seen.identity, groupLeader: seen.groupLeader === true, ...(Number.isFinite(ageMs) ? { ageMs } : {}) });
     }
     return found;
+  },
+  ownGroup() {
+    const self = readProc('/proc/self/stat');
+    return self ? parseStat(self)?.pgrp : undefined;
   },
   signal: posixSignal,
 };
