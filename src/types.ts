@@ -6,15 +6,15 @@ type MaybePromise<T> = T | Promise<T>;
 export type SignalName = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGQUIT' | 'SIGUSR1' | 'SIGUSR2' | 'SIGKILL';
 
 /**
- * One step of a stop plan: write to the process's stdin FIFO, or send a signal to its process group,
- * then wait up to `wait` milliseconds for it to end.
+ * One step of a stop plan: write to the process's stdin FIFO, or send one signal to its process group,
+ * then wait up to `wait` milliseconds (default 2000) for it to end.
  * @example { write: 'q', wait: 3000 }  // FFmpeg finishes its file on `q`
  */
 export type StopStep =
   | { write: string; wait?: number; signal?: never }
   | { signal: SignalName; wait?: number; write?: never };
 
-/** Steps tried in order; a final `SIGKILL` is added when the plan does not end with one. */
+/** Steps tried in order; `{ signal: 'SIGKILL', wait: 2000 }` is added when the plan does not end with SIGKILL. */
 export type StopPlan = readonly StopStep[];
 
 /** How a process ended, as far as it can be known. An adopted process's exit code is unknowable (`null`). */
@@ -23,7 +23,10 @@ export interface ExitInfo {
   signal: string | null;
 }
 
-/** What a stop did. `step` is the index of the plan step after which the process was seen gone. */
+/**
+ * What a stop did. `step` is the index, in the completed plan (an added SIGKILL included), of the step after which
+ * the process was seen gone.
+ */
 export interface StopResult {
   name: string;
   pid: number;
@@ -160,6 +163,7 @@ export interface Store {
 export interface RecoveryEntry {
   name: string;
   pid: number | null;
+  /** `skipped`: a record from a newer pidkeep, or a live process whose identity cannot be proven; left untouched. */
   status: 'adopted' | 'stopped' | 'gone' | 'reused' | 'corrupt' | 'skipped';
   /** A sentence for people: why, and what to do where something is needed. */
   detail: string;
@@ -225,6 +229,7 @@ export interface ProcessHandle<Meta = unknown> {
   readonly startedAt: number;
   readonly command: string;
   readonly args: readonly string[];
+  /** The `meta` given at start (the schema's output with `metaSchema`); undefined when none was given. */
   readonly meta: Meta;
   readonly status: 'running' | 'exited';
   /** True when an earlier controller started it. */
@@ -247,7 +252,10 @@ export interface ProcessManager<Meta = unknown> {
   /** One entry per stored record found at start-up. */
   readonly recovery: readonly RecoveryEntry[];
   start(name: string, options: StartOptions<Meta>): Promise<ProcessHandle<Meta>>;
-  /** The handle of a running process by name, or undefined. Spawns nothing. */
+  /**
+   * The handle of a running process by name, or undefined. Spawns nothing. Knows the records found at start-up
+   * and the processes started here; a record another controller writes later is seen by the next manager.
+   */
   get(name: string): ProcessHandle<Meta> | undefined;
   list(): ProcessHandle<Meta>[];
   stop(name: string, plan?: StopPlan): Promise<StopResult>;

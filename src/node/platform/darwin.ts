@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Identity, ProbeResult } from '../../types.js';
 import { posixSignal } from './posix.js';
+import { run } from './run.js';
 import type { Platform } from './types.js';
 
 export interface PsRow {
@@ -45,15 +46,11 @@ function bootId(): string {
 }
 
 /** One `ps` for every pid; ps exits 1 when some pid is missing, but still prints the others. */
-function ps(pids: readonly number[]): Map<number, PsRow> {
+async function ps(pids: readonly number[]): Promise<Map<number, PsRow>> {
   if (pids.length === 0) return new Map();
-  const out = spawnSync('ps', ['-o', 'pid=,pgid=,stat=,lstart=,ucomm=', '-p', pids.join(',')], {
-    encoding: 'utf8',
-    env: { ...process.env, LC_ALL: 'C' },
-  });
-  if (out.error) throw new Error(`cannot run ps: ${out.error.message}`);
+  const out = await run('ps', ['-o', 'pid=,pgid=,stat=,lstart=,ucomm=', '-p', pids.join(',')], { ...process.env, LC_ALL: 'C' });
   // Exit 1 only means "some pid not found"; anything else is a failed probe, never "everything is dead".
-  if (out.status !== 0 && out.status !== 1) throw new Error(`ps failed (exit ${out.status ?? out.signal}): ${out.stderr.trim()}`);
+  if (out.status !== 0 && out.status !== 1) throw new Error(`ps failed (exit ${out.status}): ${out.stderr.trim()}`);
   return parsePs(out.stdout);
 }
 
@@ -63,8 +60,8 @@ export const darwin: Platform = {
   name: 'darwin',
   maxPid: () => 99_999,
   dataDir: () => join(homedir(), 'Library', 'Application Support'),
-  probe(pids) {
-    const rows = ps(pids);
+  async probe(pids) {
+    const rows = await ps(pids);
     return pids.map((pid): ProbeResult => {
       const row = rows.get(pid);
       if (!row || row.state.startsWith('Z')) return { pid, alive: false };
@@ -72,8 +69,8 @@ export const darwin: Platform = {
       return { pid, alive: true, identity: toIdentity(row), groupLeader: row.pgid === pid };
     });
   },
-  identity(pid) {
-    const row = ps([pid]).get(pid);
+  async identity(pid) {
+    const row = (await ps([pid])).get(pid);
     return row && toIdentity(row);
   },
   signal: posixSignal,

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Identity, ProbeResult } from '../../types.js';
+import { run } from './run.js';
 import type { Platform } from './types.js';
 
 export interface WinRow {
@@ -40,9 +41,8 @@ export function winScript(pids: readonly number[]): string {
   ].join('; ');
 }
 
-function query(pids: readonly number[]) {
-  const out = spawnSync('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', winScript(pids)], { encoding: 'utf8', windowsHide: true });
-  if (out.error) throw new Error(`cannot run PowerShell to read process start times: ${out.error.message}`);
+async function query(pids: readonly number[]) {
+  const out = await run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', winScript(pids)]);
   const parsed = parseWinProcesses(out.stdout ?? '');
   if (!parsed.bootId) throw new Error(`PowerShell did not report the boot time: ${out.stderr}`);
   return parsed as { bootId: string; rows: Map<number, WinRow> };
@@ -52,16 +52,16 @@ export const win32: Platform = {
   name: 'win32',
   maxPid: () => 0xffff_fffc,
   dataDir: () => process.env.LOCALAPPDATA || join(homedir(), 'AppData', 'Local'),
-  probe(pids) {
+  async probe(pids) {
     if (pids.length === 0) return [];
-    const { bootId, rows } = query(pids);
+    const { bootId, rows } = await query(pids);
     return pids.map((pid): ProbeResult => {
       const row = rows.get(pid);
       return row ? { pid, alive: true, identity: { bootId, ...row }, groupLeader: false } : { pid, alive: false };
     });
   },
-  identity(pid): Identity | undefined {
-    const { bootId, rows } = query([pid]);
+  async identity(pid): Promise<Identity | undefined> {
+    const { bootId, rows } = await query([pid]);
     const row = rows.get(pid);
     return row && { bootId, ...row };
   },
