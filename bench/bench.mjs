@@ -101,7 +101,7 @@ if (process.platform === 'linux') {
   const floor = [];
   const reconcile = [];
   let adopted = 0;
-  for (let i = 0; i < 7; i++) {
+  for (let i = 0; i < 15; i++) {
     floor.push(floorRun());
     const t0 = performance.now();
     const again = await createProcessManager({ namespace: 'bench-reconcile', backend: nodeBackend(), store: fileStore({ dir }) });
