@@ -13,7 +13,7 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...process.argv.slice(2), ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=180000', '--test-reporter=spec', ...process.argv.slice(2), ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

@@ -38,7 +38,18 @@ test('the CLI runs, lists, shows logs, writes, stops and sweeps, with exit codes
 
   assert.equal((await runCli(['write', 'echo', 'hello', '--line', ...at])).code, 0);
   await waitFor('the echo to reach the log', async () => (await runCli(['logs', 'echo', ...at])).stdout.includes('got hello'));
-  assert.match((await runCli(['logs', 'sleeper', ...at])).stdout, /^hi\n/);
+  await waitFor('the sleeper to greet', async () => /^hi\n/.test((await runCli(['logs', 'sleeper', ...at])).stdout));
+
+  // logs -f follows until the process ends, then prints what it wrote last.
+  const talker = await runCli(['run', 'talker', ...at, '--', 'sh', '-c', 'echo one; sleep 0.5; echo two; sleep 0.5; echo three']);
+  reap(Number(talker.stdout.trim()));
+  const followed = await runCli(['logs', 'talker', '-f', ...at], { timeout: 20_000 });
+  assert.equal(followed.code, 0, followed.stderr);
+  assert.equal(followed.stdout, 'one\ntwo\nthree\n');
+
+  const missingCommand = await runCli(['run', 'ghost', ...at, '--', 'pidkeep-no-such-command']);
+  assert.equal(missingCommand.code, 1);
+  assert.match(missingCommand.stderr, /could not start `pidkeep-no-such-command`.*check that the command exists.*\(SPAWN_FAILED\)/);
 
   // A record that names files it should not: its log outside the namespace dir, its stdin somewhere else.
   const recordFile = join(dir, 'cli', 'records', 'echo.json');
@@ -91,7 +102,7 @@ test('the CLI rejects bad usage with exit code 2 and the usage text', async (t) 
   for (const args of cases) {
     const result = await runCli(args);
     assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
-    assert.ok(result.stderr.length > 0 || result.stdout.includes('Usage'), args.join(' '));
+    assert.match(result.stderr + result.stdout, /Usage: pidkeep|Expected the name/, args.join(' '));
   }
   const help = await runCli(['--help']);
   assert.equal(help.code, 0);

@@ -2,16 +2,29 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, test, type TestContext } from 'node:test';
 import * as v from 'valibot';
-import { createProcessManager, memoryStore, PidkeepError, type ManagerEvent } from '../../src/index.js';
+import { createProcessManager, memoryStore, PidkeepError, type Backend, type ManagerEvent } from '../../src/index.js';
 import { nodeBackend } from '../../src/node/index.js';
-import { fixture, isAlive, readText, reaper, tempDir, waitFor } from '../helpers/index.js';
+import { fixture, isAlive, onTeardown, readText, reaper, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
+
+/** One namespace per test: scans and counts then see only this test's processes. */
+const namespaces = new WeakMap<TestContext, string>();
+const nsOf = (t: TestContext) => namespaces.get(t) ?? (namespaces.set(t, uniqueNamespace('mgr')), namespaces.get(t)!);
+
+/** A real node backend that counts its spawns, to prove when nothing (or one thing) was spawned. */
+function counting(t: TestContext) {
+  const inner = nodeBackend({ dir: tempDir(t) });
+  let spawns = 0;
+  const backend: Backend = { ...inner, spawn: (request) => (spawns++, inner.spawn(request)) };
+  return { backend, spawns: () => spawns };
+}
 
 async function manager(t: TestContext, options: Partial<Parameters<typeof createProcessManager>[0]> = {}) {
   const reap = reaper(t);
-  const pm = await createProcessManager({ namespace: 'mgr', backend: nodeBackend({ dir: tempDir(t) }), store: memoryStore(), pollInterval: 50, ...options });
-  // Every process this manager knows is force-killed in teardown.
-  t.after(async () => {
+  const pm = await createProcessManager({ namespace: nsOf(t), backend: nodeBackend({ dir: tempDir(t) }), store: memoryStore(), pollInterval: 50, ...options });
+  // Every process this manager knows, and anything carrying the test's marker, is force-killed in teardown.
+  onTeardown(t, async () => {
     for (const h of pm.list()) reap(h.pid);
+    for (const p of await nodeBackend().scan!(`${nsOf(t)}/`)) reap(p.pid);
     await pm.close();
   });
   pm.subscribe((e) => 'pid' in e && reap(e.pid));
@@ -52,19 +65,19 @@ describe('process manager', () => {
     const h = await pm.start('quick', { command: 'sh', args: ['-c', 'sleep 0.2; exit 3'] });
     assert.deepEqual(await h.exited, { code: 3, signal: null });
     assert.ok(events.some((e) => e.type === 'exited' && e.name === 'quick'));
-    await waitFor('the record to be removed', async () => (await store.list('mgr')).length === 0);
+    await waitFor('the record to be removed', async () => (await store.list(nsOf(t))).length === 0);
     assert.equal(pm.get('quick'), undefined);
     const again = await pm.start('quick', { command: 'sleep', args: ['60'] });
     assert.notEqual(again.pid, h.pid);
   });
 
   test('starting one name twice at once in one controller spawns one process', async (t) => {
-    const pm = await manager(t);
-    const before = (await nodeBackend().scan!('mgr/')).length;
+    const { backend, spawns } = counting(t);
+    const pm = await manager(t, { backend });
     const results = await Promise.allSettled([pm.start('twice', { command: 'sleep', args: ['60'] }), pm.start('twice', { command: 'sleep', args: ['60'] })]);
     assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
     assert.ok(codeOf('ALREADY_RUNNING')((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason));
-    assert.equal((await nodeBackend().scan!('mgr/')).length, before + 1);
+    assert.equal(spawns(), 1);
   });
 
   test('starting a running name is an error, not a second process', async (t) => {
@@ -76,9 +89,12 @@ describe('process manager', () => {
 
   test('names are checked: bad ones are TypeErrors, JavaScript-special ones just work', async (t) => {
     const pm = await manager(t);
-    for (const name of ['', '.', '..', 'a/b', '../../etc/passwd', 'a\nb', 'x'.repeat(129)]) {
+    for (const name of ['', '.', '..', 'a/b', '../../etc/passwd', 'a\nb', 'tab\there', 'esc\u001b', 'nul\u0000', 'x'.repeat(129)]) {
       await assert.rejects(pm.start(name, { command: 'sleep', args: ['60'] }), TypeError, JSON.stringify(name));
+      await assert.rejects(pm.stop(name), TypeError);
     }
+    await assert.rejects(createProcessManager({ namespace: '../etc', backend: nodeBackend() }), TypeError);
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) assert.equal(pm.get(name), undefined, name);
     const proto = await pm.start('__proto__', { command: 'sleep', args: ['60'] });
     const ctor = await pm.start('constructor', { command: 'sleep', args: ['60'] });
     assert.equal(pm.get('__proto__'), proto);
@@ -110,7 +126,7 @@ describe('process manager', () => {
     const pm2 = await manager(t, { store, metaSchema: strict });
     assert.equal(pm2.recovery[0]?.status, 'corrupt');
     assert.ok(isAlive(h.pid), 'a corrupt record is never acted on');
-    assert.equal(store.quarantined('mgr').length, 1);
+    assert.equal(store.quarantined(nsOf(t)).length, 1);
     process.kill(h.pid, 'SIGKILL');
   });
 
@@ -164,20 +180,20 @@ describe('process manager', () => {
     process.kill(h.pid, 'SIGKILL');
     assert.deepEqual(await pm2.get('watched')!.exited, { code: null, signal: null });
     assert.ok(events.some((e) => e.type === 'exited' && e.name === 'watched'));
-    assert.deepEqual(await store.list('mgr'), []);
+    assert.deepEqual(await store.list(nsOf(t)), []);
   });
 
   test('a process that ignores SIGTERM is escalated to SIGKILL, one signal per step', async (t) => {
     const pm = await manager(t);
     const notes = `${tempDir(t)}/notes`;
-    const h = await pm.start('stubborn', { command: process.execPath, args: [fixture('stubborn.mjs'), notes], stop: [{ signal: 'SIGTERM', wait: 500 }] });
+    const h = await pm.start('stubborn', { command: process.execPath, args: [fixture('stubborn.mjs'), notes], stop: [{ signal: 'SIGTERM', wait: 1500 }] });
     await waitFor('the fixture to be ready', () => readText(h.logs.stdout!).includes('ready'));
     const result = await h.stop();
     assert.equal(result.step, 1);
     assert.equal(result.by, 'SIGKILL');
     assert.equal(result.forced, true);
     assert.equal(result.exit.signal, 'SIGKILL');
-    assert.ok(result.durationMs >= 500);
+    assert.ok(result.durationMs >= 1500);
     assert.equal(readText(notes), 'SIGTERM\n', 'exactly one SIGTERM: never a burst');
   });
 
@@ -199,9 +215,9 @@ describe('process manager', () => {
     assert.equal(won.length, 1);
     assert.equal(lost.length, 1);
     assert.ok(codeOf('ALREADY_RUNNING')((lost[0] as PromiseRejectedResult).reason));
-    assert.equal((await store.list('mgr')).length, 1);
+    assert.equal((await store.list(nsOf(t))).length, 1);
     // Only the winner carries the namespace marker now: the loser's child was stopped.
-    await waitFor('only the winner to remain', async () => (await nodeBackend().scan!('mgr/')).length === 1);
+    await waitFor('only the winner to remain', async () => (await nodeBackend().scan!(`${nsOf(t)}/`)).length === 1);
   });
 
   test('a name held by a live record of another controller fails before anything is spawned', async (t) => {
@@ -209,10 +225,9 @@ describe('process manager', () => {
     const pm1 = await manager(t, { store });
     await pm1.start('held', { command: 'sleep', args: ['60'] });
     // A controller that has not adopted the process (its listing came back empty) still meets the record.
-    const blind = await createProcessManager({ namespace: 'mgr', backend: nodeBackend(), store: { ...store, list: () => [] } });
-    t.after(() => blind.close());
-    const before = (await nodeBackend().scan!('mgr/')).length;
+    const { backend, spawns } = counting(t);
+    const blind = await manager(t, { store: { ...store, list: () => [] }, backend });
     await assert.rejects(blind.start('held', { command: 'sleep', args: ['60'] }), codeOf('ALREADY_RUNNING'));
-    assert.equal((await nodeBackend().scan!('mgr/')).length, before, 'no second process was spawned');
+    assert.equal(spawns(), 0, 'nothing was spawned');
   });
 });

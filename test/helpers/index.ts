@@ -9,11 +9,67 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const fixture = (name: string) => join(root, 'test', 'fixtures', name);
 export const cli = join(root, 'dist', 'bin.js');
 
-/** A fresh directory, removed when the test ends. */
+/**
+ * One teardown per test, whatever order a test asked for things in: first its hooks (e.g. collect a manager's
+ * pids), then SIGKILL every process it registered (and its group), then remove its directories. Nothing in it
+ * may throw, so a failing step never skips the kills.
+ */
+interface Teardown {
+  hooks: Array<() => void | Promise<void>>;
+  pids: Set<number>;
+  dirs: string[];
+}
+const teardowns = new WeakMap<TestContext, Teardown>();
+function teardown(t: TestContext): Teardown {
+  let state = teardowns.get(t);
+  if (state) return state;
+  const fresh: Teardown = { hooks: [], pids: new Set(), dirs: [] };
+  teardowns.set(t, fresh);
+  t.after(async () => {
+    for (const hook of fresh.hooks) {
+      try {
+        await hook();
+      } catch {
+        // teardown goes on
+      }
+    }
+    for (const pid of fresh.pids) {
+      if (pid <= 1 || pid === process.pid || pid === process.ppid) continue;
+      for (const target of [-pid, pid]) {
+        try {
+          process.kill(target, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    for (const dir of fresh.dirs) {
+      try {
+        rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+      } catch {
+        // a straggler still writing: the OS temp dir is cleaned anyway
+      }
+    }
+  });
+  return fresh;
+}
+
+/** Runs `hook` at the start of this test's teardown, before processes are killed. */
+export function onTeardown(t: TestContext, hook: () => void | Promise<void>): void {
+  teardown(t).hooks.push(hook);
+}
+
+/** A fresh directory, removed when the test ends (after its processes are killed). */
 export function tempDir(t: TestContext, prefix = 'pidkeep-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  teardown(t).dirs.push(dir);
   return dir;
+}
+
+let namespaces = 0;
+/** A namespace no other test (or run) shares, so scans and sweeps see only this test's processes. */
+export function uniqueNamespace(prefix = 't'): string {
+  return `${prefix}-${process.pid}-${++namespaces}`;
 }
 
 export function isAlive(pid: number): boolean {
@@ -50,19 +106,7 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, { ti
 
 /** Force-kills every listed pid (and its group) when the test ends, whatever happened in it. */
 export function reaper(t: TestContext) {
-  const pids = new Set<number>();
-  t.after(() => {
-    for (const pid of pids) {
-      if (pid <= 1 || pid === process.pid) continue;
-      for (const target of [-pid, pid]) {
-        try {
-          process.kill(target, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
-  });
+  const { pids } = teardown(t);
   return (pid: number | undefined) => {
     if (pid !== undefined) pids.add(pid);
     return pid;
@@ -91,9 +135,7 @@ export function startNode(t: TestContext, script: string, args: string[], env: R
   });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
+  if (child.pid !== undefined) teardown(t).pids.add(child.pid);
   return {
     child,
     lines,
@@ -107,9 +149,10 @@ export function startNode(t: TestContext, script: string, args: string[], env: R
   };
 }
 
-export function runCli(args: string[], options: { env?: Record<string, string> } = {}) {
+/** Runs the built CLI; it is killed after `timeout` ms so a hang fails the test instead of stalling the run. */
+export function runCli(args: string[], options: { env?: Record<string, string>; timeout?: number } = {}) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env }, timeout: options.timeout ?? 60_000, killSignal: 'SIGKILL' });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));

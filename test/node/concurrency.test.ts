@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createProcessManager } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
-import { fixture, isAlive, reaper, startNode, tempDir, waitFor } from '../helpers/index.js';
+import { fixture, isAlive, onTeardown, reaper, startNode, tempDir, waitFor } from '../helpers/index.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 test('two controllers (two OS processes) start 200 processes at once: no record lost, one winner per contested name', async (t) => {
   const dir = tempDir(t);
@@ -11,8 +13,16 @@ test('two controllers (two OS processes) start 200 processes at once: no record 
     ...Array.from({ length: 100 }, (_, i) => ({ name: `${prefix}-${i}`, command: 'sleep', args: ['300'] })),
     { name: 'contested', command: 'sleep', args: ['300'] },
   ]);
-  const a = startNode(t, fixture('controller.mjs'), [dir, 'busy', starts('a')]);
-  const b = startNode(t, fixture('controller.mjs'), [dir, 'busy', starts('b')]);
+  const go = join(dir, 'go');
+  const a = startNode(t, fixture('controller.mjs'), [dir, 'busy', starts('a'), go]);
+  const b = startNode(t, fixture('controller.mjs'), [dir, 'busy', starts('b'), go]);
+  // Whatever happens below, every process either controller reported is killed in teardown.
+  onTeardown(t, () => {
+    for (const line of [...a.lines, ...b.lines]) if (line.startsWith('started ')) reap(Number(line.split(' ')[2]));
+  });
+  await a.line('waiting');
+  await b.line('waiting');
+  writeFileSync(go, '');
   await a.line('done', 60_000);
   await b.line('done', 60_000);
   const started = [...a.lines, ...b.lines].filter((l) => l.startsWith('started '));

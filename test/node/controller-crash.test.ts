@@ -10,9 +10,9 @@ import { fixture, isAlive, readText, reaper, startNode, tempDir, waitFor } from 
  * SIGKILL: nothing of it survives but the record file and the recorder.
  */
 async function crashAfterStart(t: TestContext, stop: unknown[] = [{ write: 'q', wait: 3000 }, { signal: 'SIGINT', wait: 2000 }]) {
+  const reap = reaper(t);
   const dir = tempDir(t);
   const out = join(dir, 'recording.txt');
-  const reap = reaper(t);
   const controller = startNode(t, fixture('controller.mjs'), [dir, 'rec-app', JSON.stringify([{ name: 'recorder', command: process.execPath, args: [fixture('recorder.mjs'), out], stdin: 'fifo', stop, meta: { out } }])]);
   const pid = Number((await controller.line('started recorder')).trim());
   reap(pid);
@@ -69,23 +69,22 @@ describe('a controller killed with SIGKILL', () => {
     assert.equal(pm.list().length, 0);
   });
 
-  test('onOrphan as a function decides per record', async (t) => {
-    const { dir, pid } = await crashAfterStart(t);
+  test('onOrphan as a function decides per record, from its stored facts', async (t) => {
+    const { dir, pid, out } = await crashAfterStart(t);
     const seen: string[] = [];
     const pm = await createProcessManager({
       namespace: 'rec-app',
       backend: nodeBackend(),
       store: fileStore({ dir }),
-      onOrphan: (record) => {
+      onOrphan: async (record) => {
         seen.push(`${record.name}:${record.pid}:${JSON.stringify(record.meta)}`);
-        return 'adopt';
+        return (record.meta as { out?: string }).out === out ? 'stop' : 'adopt';
       },
     });
     t.after(() => pm.close());
-    assert.equal(seen.length, 1);
-    assert.match(seen[0]!, new RegExp(`^recorder:${pid}:`));
-    assert.equal(pm.recovery[0]?.status, 'adopted');
-    await pm.stop('recorder');
+    assert.deepEqual(seen, [`recorder:${pid}:${JSON.stringify({ out })}`]);
+    assert.equal(pm.recovery[0]?.status, 'stopped', "the function's answer was followed");
+    assert.equal(isAlive(pid), false);
   });
 
   test('a process that ended while no controller watched is reported gone and its record removed', async (t) => {

