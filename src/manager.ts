@@ -77,8 +77,9 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
   };
 
   const probeOne = async (pid: number): Promise<ProbeResult | undefined> => (await backend.probe([pid]))[0];
-  const verdictOf = (t: Tracked, seen: ProbeResult | undefined): Verdict =>
-    judge({ ...t.record, marker: markerOf(namespace, t.record.id) }, seen);
+  const verdictOfRecord = (record: StoredRecord, seen: ProbeResult | undefined): Verdict =>
+    judge({ ...record, marker: markerOf(namespace, record.id) }, seen);
+  const verdictOf = (t: Tracked, seen: ProbeResult | undefined): Verdict => verdictOfRecord(t.record, seen);
 
   const markExited = (t: Tracked, info: ExitInfo) => {
     if (t.status === 'exited') return;
@@ -376,6 +377,37 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     return t.handle as ProcessHandle<Meta>;
   };
 
+  /**
+   * Builds a handle from a record this manager has not seen yet (another controller started it after we
+   * reconciled). Synchronous by contract, so only where the store, the probe and the schema answer at once
+   * (the file store and the Linux probe do); spawns nothing and signals nothing.
+   */
+  const lookUp = (name: string): ProcessHandle<never> | undefined => {
+    if (closed) return undefined;
+    let text: unknown;
+    try {
+      text = store.get(namespace, name);
+    } catch {
+      return undefined;
+    }
+    if (typeof text !== 'string') return undefined; // absent, or a store that answers asynchronously
+    const parsed = parseRecord(text, name, namespace, limits);
+    if (parsed.kind !== 'ok') return undefined;
+    const { record } = parsed;
+    if (metaSchema) {
+      const result = metaSchema['~standard'].validate(record.meta);
+      if (result instanceof Promise || result.issues) return undefined;
+      record.meta = result.value;
+    }
+    const seen = backend.probe([record.pid]);
+    if (seen instanceof Promise) return undefined;
+    if (verdictOfRecord(record, seen[0]).kind !== 'same') return undefined;
+    const t = track(record, text, false);
+    keepAlive();
+    emit({ type: 'adopted', name, pid: record.pid });
+    return t.handle;
+  };
+
   /** Throws when the stored record `text` holds the name: its process runs, or a newer pidkeep wrote it. */
   const assertFree = async (name: string, text: string) => {
     const parsed = parseRecord(text, name, namespace, limits);
@@ -470,7 +502,10 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     namespace,
     recovery,
     start,
-    get: (name) => tracked.get(name)?.handle as ProcessHandle<Meta> | undefined,
+    get: (name) => {
+      assertName(name);
+      return (tracked.get(name)?.handle ?? lookUp(name)) as ProcessHandle<Meta> | undefined;
+    },
     list: () => [...tracked.values()].filter((t) => t.status === 'running').map((t) => t.handle as ProcessHandle<Meta>),
     stop,
     stopAll: async (plan) => {

@@ -253,8 +253,9 @@ export interface ProcessManager<Meta = unknown> {
   readonly recovery: readonly RecoveryEntry[];
   start(name: string, options: StartOptions<Meta>): Promise<ProcessHandle<Meta>>;
   /**
-   * The handle of a running process by name, or undefined. Spawns nothing. Knows the records found at start-up
-   * and the processes started here; a record another controller writes later is seen by the next manager.
+   * The handle of a running process by name, or undefined. Spawns nothing. A record another controller wrote after
+   * start-up is read and proven on the spot where the store and backend answer synchronously (fileStore and the
+   * Linux probe do); otherwise the next manager sees it.
    */
   get(name: string): ProcessHandle<Meta> | undefined;
   list(): ProcessHandle<Meta>[];

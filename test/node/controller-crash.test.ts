@@ -96,4 +96,22 @@ describe('a controller killed with SIGKILL', () => {
     assert.deepEqual(pm.recovery.map((r) => [r.name, r.status]), [['recorder', 'gone']]);
     assert.deepEqual(await fileStore({ dir }).list('rec-app'), []);
   });
+
+  test('a controller that is already running finds, by name, a process another controller started later', async (t) => {
+    const reap = reaper(t);
+    const dir = tempDir(t);
+    const watcher = await createProcessManager({ namespace: 'late', backend: nodeBackend(), store: fileStore({ dir }), pollInterval: 50 });
+    t.after(() => watcher.close());
+    assert.equal(watcher.get('newcomer'), undefined);
+    const other = startNode(t, fixture('controller.mjs'), [dir, 'late', JSON.stringify([{ name: 'newcomer', command: 'sleep', args: ['60'] }])]);
+    const pid = Number(await other.line('started newcomer'));
+    reap(pid);
+    const handle = watcher.get('newcomer');
+    assert.equal(handle?.pid, pid);
+    assert.equal(handle?.adopted, true);
+    assert.throws(() => watcher.get('../newcomer'), TypeError);
+    const result = await handle!.stop();
+    assert.equal(result.outcome, 'stopped');
+    assert.equal(isAlive(pid), false);
+  });
 });
