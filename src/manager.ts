@@ -2,11 +2,10 @@ import { describeError, PidkeepError, withRecord } from './errors.js';
 import { judge, MARKER_ENV, markerOf, type Verdict } from './identity.js';
 import { memoryStore } from './memory-store.js';
 import { checkMeta } from './meta.js';
-import { newRecordId, reconcile, type Found } from './reconcile.js';
-import { MAX_RECORD_BYTES, parseRecord, serializeRecord, type StoredRecord } from './record.js';
+import { reconcile, type Found } from './reconcile.js';
+import { MAX_RECORD_BYTES, newRecordId, parseRecord, serializeRecord, type StoredRecord } from './record.js';
 import { runStopPlan } from './stop.js';
 import type {
-  Backend,
   ExitInfo,
   ManagerEvent,
   ManagerOptions,
@@ -18,7 +17,6 @@ import type {
   StopPlan,
   StopResult,
   StopStep,
-  Store,
   SweepEntry,
   SweepOptions,
 } from './types.js';

@@ -19,19 +19,6 @@ export interface Found {
   text: string;
 }
 
-let idPrefix: string | undefined;
-let idCounter = 0;
-
-/**
- * Unique across controllers: 16 random hex digits drawn once per process from the platform's CSPRNG (Node and
- * browsers alike), then a counter. Drawing randomness per start showed up in start-up profiles.
- */
-export function newRecordId(): string {
-  idPrefix ??= Array.from(globalThis.crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
-  idCounter = (idCounter + 1) % 0x1_0000_0000;
-  return idPrefix + idCounter.toString(16).padStart(8, '0');
-}
-
 /**
  * Sorts every stored record of a namespace into what to adopt and what to report, cleaning the store as it goes.
  * One batched probe for all records: no process per record.

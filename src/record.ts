@@ -96,6 +96,20 @@ export function parseRecord(text: string, key: string, namespace: string, limits
 }
 
 /** One line ending in a newline: stores may rely on the newline to tell a complete record from one being written. */
+let idPrefix: string | undefined;
+let idCounter = 0;
+
+/**
+ * Unique across controllers: 16 random hex digits drawn once per process from the platform's CSPRNG (Node and
+ * browsers alike), then a counter. Drawing randomness per start showed up in start-up profiles.
+ */
+export function newRecordId(): string {
+  idPrefix ??= Array.from(globalThis.crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
+  idCounter = (idCounter + 1) % 0x1_0000_0000;
+  return idPrefix + idCounter.toString(16).padStart(8, '0');
+}
+
+/** One line ending in a newline: stores may rely on the newline to tell a complete record from one being written. */
 export function serializeRecord(record: StoredRecord): string {
   return `${JSON.stringify(record)}\n`;
 }

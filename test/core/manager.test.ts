@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { describe, test, type TestContext } from 'node:test';
 import * as v from 'valibot';
 import { createProcessManager, memoryStore, PidkeepError, type Backend, type ManagerEvent } from '../../src/index.js';
