@@ -95,7 +95,6 @@ export function parseRecord(text: string, key: string, namespace: string, limits
   };
 }
 
-/** One line ending in a newline: stores may rely on the newline to tell a complete record from one being written. */
 let idPrefix: string | undefined;
 let idCounter = 0;
 
