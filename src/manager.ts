@@ -2,7 +2,7 @@ import { describeError, PidkeepError, withRecord } from './errors.js';
 import { judge, MARKER_ENV, markerOf, type Verdict } from './identity.js';
 import { memoryStore } from './memory-store.js';
 import { checkMeta } from './meta.js';
-import { reconcile, type Found } from './reconcile.js';
+import { checkIdentities, reconcile, type Found } from './reconcile.js';
 import { MAX_RECORD_BYTES, newRecordId, parseRecord, serializeRecord, type StoredRecord } from './record.js';
 import { runStopPlan } from './stop.js';
 import type {
@@ -223,10 +223,9 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     if (watched.length === 0) return;
     polling = true;
     try {
-      const seen = await backend.probe(watched.map((t) => t.record.pid));
-      const byPid = new Map(seen.map((s) => [s.pid, s]));
-      for (const t of watched) {
-        const verdict = verdictOf(t, byPid.get(t.record.pid));
+      const verdicts = await checkIdentities(backend, namespace, watched.map((t) => t.record));
+      for (const [index, t] of watched.entries()) {
+        const verdict = verdicts[index]!;
         if (verdict.kind === 'gone' || verdict.kind === 'reused') markExited(t, { code: null, signal: null });
       }
     } catch {
@@ -272,7 +271,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
           note = ` (could not stop it: ${describeError(error)}; adopted instead)`;
         }
       }
-      recovery.push({ name, pid, status: 'adopted', detail: `alive and proven the same process (boot id, pid, start time, marker); adopted${note}` });
+      recovery.push({ name, pid, status: 'adopted', detail: `alive and the same process (boot id, pid, start time, command; its marker is confirmed before any signal); adopted${note}` });
       emit({ type: 'adopted', name, pid });
     }),
   );

@@ -1,6 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { describeError } from './errors.js';
-import { judge, markerOf } from './identity.js';
+import { judge, markerOf, type Verdict } from './identity.js';
 import { validateWith } from './meta.js';
 import { parseRecord, type StoredRecord } from './record.js';
 import type { Backend, PidLimits, RecoveryEntry, Store } from './types.js';
@@ -68,11 +68,10 @@ export async function reconcile(ctx: ReconcileContext, report: RecoveryEntry[]):
   };
 
   if (running.length === 0) return found;
-  const seen = await backend.probe(running.map((item) => item.record.pid));
-  const byPid = new Map(seen.map((s) => [s.pid, s]));
-  for (const item of running) {
+  const verdicts = await checkIdentities(backend, namespace, running.map((item) => item.record));
+  for (const [index, item] of running.entries()) {
     const { record } = item;
-    const verdict = judge({ ...record, marker: markerOf(namespace, record.id) }, byPid.get(record.pid));
+    const verdict = verdicts[index]!;
     if (verdict.kind === 'same') {
       found.push({ record, text: item.text });
     } else if (verdict.kind === 'gone') {
@@ -86,4 +85,24 @@ export async function reconcile(ctx: ReconcileContext, report: RecoveryEntry[]):
     }
   }
   return found;
+}
+
+/**
+ * Verdicts for many records with as few /proc reads as possible: first without the marker (boot id, pid, start
+ * time and command decide almost every case), then with it for the few that look reused or unverifiable, e.g. a
+ * `sh -c 'exec ffmpeg'` wrapper whose command name changed. Nothing here signals: every signal and write
+ * re-proves the identity with the marker first.
+ */
+export async function checkIdentities(backend: Backend, namespace: string, records: readonly StoredRecord[]): Promise<Verdict[]> {
+  const expected = records.map((r) => ({ bootId: r.bootId, pid: r.pid, startTime: r.startTime, comm: r.comm, marker: markerOf(namespace, r.id) }));
+  const first = await backend.probe(expected.map((e) => e.pid), { marker: false });
+  const byPid = new Map(first.map((s) => [s.pid, s]));
+  const verdicts = expected.map((e) => judge(e, byPid.get(e.pid)));
+  const doubtful = verdicts.flatMap((v, i) => (v.kind === 'reused' || v.kind === 'unverifiable' ? [i] : []));
+  if (doubtful.length > 0) {
+    const second = await backend.probe(doubtful.map((i) => expected[i]!.pid));
+    const again = new Map(second.map((s) => [s.pid, s]));
+    for (const i of doubtful) verdicts[i] = judge(expected[i]!, again.get(expected[i]!.pid));
+  }
+  return verdicts;
 }

@@ -53,6 +53,11 @@ export interface Identity {
   comm: string;
 }
 
+export interface ProbeOptions {
+  /** Read the environment marker too, where readable. @default true */
+  marker?: boolean;
+}
+
 /** One pid as seen by a backend's batched probe. */
 export interface ProbeResult {
   pid: number;
@@ -116,8 +121,11 @@ export interface Backend {
   readonly name: string;
   limits(): PidLimits;
   spawn(request: SpawnRequest): Promise<Spawned>;
-  /** One batched look at many pids: no process per pid. */
-  probe(pids: readonly number[]): MaybePromise<ProbeResult[]>;
+  /**
+   * One batched look at many pids: no process per pid. With `marker: false` the environment marker is not read
+   * (`marker` stays undefined): reconciling and watching use that; every signal and write confirms the marker first.
+   */
+  probe(pids: readonly number[], options?: ProbeOptions): MaybePromise<ProbeResult[]>;
   /** Sends a signal; the core has already proven identity. `group` signals the whole process group. */
   signal(pid: number, signal: SignalName, options: { group: boolean }): MaybePromise<void>;
   /** Writes to the stdin FIFO `spawn` created for record `id`; refuses any other path a record may name. */

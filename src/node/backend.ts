@@ -37,7 +37,7 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
   return {
     name: 'node',
     limits,
-    probe: (pids) => platform.probe(pids),
+    probe: (pids, probeOptions) => platform.probe(pids, probeOptions),
     scan: platform.scan ? (prefix) => platform.scan!(prefix) : undefined,
 
     async spawn(request: SpawnRequest): Promise<Spawned> {

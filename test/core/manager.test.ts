@@ -168,6 +168,21 @@ describe('process manager', () => {
     assert.deepEqual(adopted.meta, { n: 1 });
   });
 
+  test('a process that exec()s another program after its start is still recognised by its marker', async (t) => {
+    const store = memoryStore();
+    const pm1 = await manager(t, { store });
+    const h = await pm1.start('wrapper', { command: 'sh', args: ['-c', 'sleep 0.3; exec sleep 60'] });
+    await pm1.close();
+    await waitFor('the wrapper to become sleep', () => readText(`/proc/${h.pid}/comm`).trim() === 'sleep');
+    const pm2 = await manager(t, { store });
+    assert.deepEqual(pm2.recovery.map((r) => [r.name, r.status]), [['wrapper', 'adopted']]);
+    // Watching does not mistake the new command name for a reused pid.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(pm2.get('wrapper')?.status, 'running');
+    const result = await pm2.stop('wrapper');
+    assert.equal(result.by, 'SIGTERM');
+  });
+
   test('an adopted process that ends is noticed: exited resolves (code unknowable) and listeners hear it', async (t) => {
     const store = memoryStore();
     const pm1 = await manager(t, { store });

@@ -98,13 +98,13 @@ export function markerIn(env: Buffer): string | null {
   return env.toString('latin1', from, end < 0 ? env.length : end);
 }
 
-function probeOne(pid: number): ProbeResult {
+function probeOne(pid: number, withMarker = true): ProbeResult {
   const id = identity(pid);
   // Not readable is alive, not dead (the EPERM trap): the core then calls it unverifiable and never signals it.
   if (id === null) return { pid, alive: true };
   // Z (zombie) and X (dead) will never run again: both count as ended.
   if (!id || id.state === 'Z' || id.state === 'X') return { pid, alive: false };
-  const marker = readMarker(pid);
+  const marker = withMarker ? readMarker(pid) : undefined;
   return { pid, alive: true, identity: { bootId: id.bootId, pid, startTime: id.startTime, comm: id.comm }, marker, groupLeader: id.pgrp === pid };
 }
 
@@ -115,7 +115,7 @@ export const linux: Platform = {
     return Number.isInteger(value) && value > 1 ? value : 4_194_304;
   },
   dataDir: () => process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'),
-  probe: (pids) => pids.map(probeOne),
+  probe: (pids, options) => pids.map((pid) => probeOne(pid, options?.marker !== false)),
   identity(pid) {
     const id = identity(pid);
     return id ? { bootId: id.bootId, pid, startTime: id.startTime, comm: id.comm } : undefined;

@@ -1,4 +1,4 @@
-import type { Identity, MarkedProcess, ProbeResult, SignalName } from '../../types.js';
+import type { Identity, MarkedProcess, ProbeOptions, ProbeResult, SignalName } from '../../types.js';
 
 /** Everything that differs between operating systems, behind one small contract: one file per platform. */
 export interface Platform {
@@ -7,7 +7,7 @@ export interface Platform {
   /** The per-user directory for application data, before the `pidkeep` folder. */
   dataDir(): string;
   /** Batched: one read per pid on Linux, one process for all pids elsewhere. */
-  probe(pids: readonly number[]): ProbeResult[] | Promise<ProbeResult[]>;
+  probe(pids: readonly number[], options?: ProbeOptions): ProbeResult[] | Promise<ProbeResult[]>;
   /** Identity of a just-spawned child, even if it has already become a zombie. */
   identity(pid: number): Identity | undefined | Promise<Identity | undefined>;
   /** Finds live processes whose pidkeep marker starts with `prefix`; absent where environments cannot be read. */
