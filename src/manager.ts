@@ -311,10 +311,10 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     if (steps.some((step) => step.write !== undefined) && spec.stdin !== 'fifo') {
       throw new TypeError("[pidkeep] The stop plan writes to stdin: start the process with `stdin: 'fifo'`");
     }
-    // The record's size is known before the spawn (identity fields are short): refuse an oversized one up front.
-    const draft = serializeRecord({ v: 1, id: '0'.repeat(24), namespace, name, backend: backend.name, command: spec.command, args: spec.args, cwd: spec.cwd ?? null, startedAt: 0, stdin: null, logs: { stdout: null, stderr: null }, stop: steps, meta: meta.stored, pid: 0, bootId: '', startTime: '', comm: '' });
+    // The record's size is known before the spawn (the other fields are short): refuse an oversized one up front.
     const limit = MAX_RECORD_BYTES / 2;
-    if (draft.length > limit / 4 && new TextEncoder().encode(draft).length > limit) {
+    const variable = JSON.stringify([spec.command, spec.args, spec.cwd ?? null, meta.stored ?? null]);
+    if (variable.length > limit / 4 && new TextEncoder().encode(variable).length + 4096 > limit) {
       throw new TypeError(`[pidkeep] The record for "${name}" would be over ${limit} bytes: keep meta and args smaller`);
     }
     // Cheap pre-check (one read, no write): a name another controller runs fails before anything is spawned.

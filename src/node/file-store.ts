@@ -141,8 +141,13 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
         throw error;
       }
       try {
-        const bytes = Buffer.from(text);
-        for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
+        // One write() of a small record: a controller killed during it cannot leave half (SIGKILL waits for it).
+        const bytes = Buffer.byteLength(text);
+        let written = writeSync(fd, text);
+        if (written < bytes) {
+          const rest = Buffer.from(text);
+          while (written < bytes) written += writeSync(fd, rest, written);
+        }
       } catch (error) {
         unlinkSync(file);
         throw error;
