@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createProcessManager } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
-import { reaper, tempDir } from '../helpers/index.js';
+import { reaper, tempDir, waitFor } from '../helpers/index.js';
 
 test('records and logs are private: dirs 0700, files 0600, whatever the umask', async (t) => {
   const dir = tempDir(t);
@@ -48,6 +48,27 @@ test('a young record without its final newline is being written: invisible until
   assert.equal(store.create('ns', 'half', '{}\n'), false, 'the name is still taken');
   utimesSync(half, new Date(Date.now() - 10_000), new Date(Date.now() - 10_000));
   assert.deepEqual(store.list('ns').map((e) => e.key).sort(), ['done', 'half']);
+});
+
+test('creates go through a file prepared ahead of time: exclusive, whole, and no spare lingers', async (t) => {
+  const dir = tempDir(t);
+  const store = fileStore({ dir });
+  const records = join(dir, 'ns', 'records');
+  store.put('ns', 'seed', '{}\n'); // makes the directory
+  const spareInodes = () => new Set(readdirSync(records).filter((f) => f.startsWith('.spare.')).map((f) => statSync(join(records, f)).ino));
+  let viaSpare = 0;
+  for (let i = 0; i < 20; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10)); // an event-loop turn, as between real starts
+    const before = spareInodes();
+    assert.equal(store.create('ns', `k${i}`, `value ${i}\n`), true);
+    if (before.has(statSync(join(records, `k${i}.json`)).ino)) viaSpare++;
+    assert.equal(store.create('ns', `k${i}`, 'other\n'), false, 'the name exists: a second create never wins');
+    assert.equal(store.get('ns', `k${i}`), `value ${i}\n`);
+    assert.equal(statSync(join(records, `k${i}.json`)).mode & 0o777, 0o600);
+  }
+  assert.ok(viaSpare >= 10, `most creates used a prepared file (${viaSpare} of 20)`);
+  await waitFor('refills to settle', () => spareInodes().size <= 1);
+  assert.equal(store.list('ns').length, 21, 'spares are never listed as records');
 });
 
 test('the store refuses keys and namespaces that are not names', (t) => {
