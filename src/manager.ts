@@ -2,9 +2,11 @@ import { describeError, PidkeepError, withRecord } from './errors.js';
 import { judge, MARKER_ENV, markerOf, type Verdict } from './identity.js';
 import { memoryStore } from './memory-store.js';
 import { checkMeta } from './meta.js';
+import { assertFree, claimName } from './claim.js';
 import { checkIdentities, reconcile, type Found } from './reconcile.js';
+import { sweepUnrecorded } from './sweep.js';
 import { MAX_RECORD_BYTES, newRecordId, parseRecord, serializeRecord, type StoredRecord } from './record.js';
-import { runStopPlan } from './stop.js';
+import { describeStop, runStopPlan } from './stop.js';
 import type {
   ExitInfo,
   ManagerEvent,
@@ -17,10 +19,8 @@ import type {
   StopPlan,
   StopResult,
   StopStep,
-  SweepEntry,
-  SweepOptions,
 } from './types.js';
-import { assertName, DEFAULT_STOP_PLAN, normalizeStopPlan, show, unsafePidReason } from './validate.js';
+import { assertName, checkStart, DEFAULT_STOP_PLAN, normalizeStopPlan, show, unsafePidReason } from './validate.js';
 
 /** A record this controller watches. `text` is the stored value, so removal never deletes a newer record. */
 interface Tracked {
@@ -34,9 +34,6 @@ interface Tracked {
   handle: ProcessHandle<never>;
   unref: (() => void) | undefined;
 }
-
-/** Sweeps spare younger processes: a start records its process within milliseconds of spawning it. */
-const SWEEP_MIN_AGE_MS = 2000;
 
 /**
  * Creates a controller for one namespace. Resolves after every stored record was reconciled:
@@ -324,7 +321,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     } catch (error) {
       throw new PidkeepError('STORE_FAILED', `could not read the record store (${describeError(error)}); check its permissions`, { record: name, cause: error });
     }
-    if (existing !== undefined) await assertFree(name, existing);
+    if (existing !== undefined) await assertFree(names, name, existing);
 
     const id = newRecordId();
     const env: Record<string, string | undefined> = { ...spec.env, [MARKER_ENV]: markerOf(namespace, id) };
@@ -357,7 +354,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     };
     const text = serializeRecord(record);
     try {
-      await claim(name, text);
+      await claimName(names, name, text);
     } catch (error) {
       // Unrecorded, nobody could find this process again, and the name may be someone else's: end it now,
       // after proving once more that the pid is still the child we just spawned.
@@ -405,40 +402,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     return t.handle;
   };
 
-  /** Throws when the stored record `text` holds the name: its process runs, or a newer pidkeep wrote it. */
-  const assertFree = async (name: string, text: string) => {
-    const parsed = parseRecord(text, name, namespace, limits);
-    if (parsed.kind === 'future') {
-      throw new PidkeepError('RECORD_UNREADABLE', `a record from a newer pidkeep (version ${parsed.version}) holds this name; use that version or pick another name`, { record: name, pid: parsed.pid ?? undefined });
-    }
-    if (parsed.kind === 'corrupt') return;
-    const other = parsed.record;
-    const verdict = judge({ ...other, marker: markerOf(namespace, other.id) }, await probeOne(other.pid));
-    if (verdict.kind === 'same' || verdict.kind === 'unverifiable') {
-      throw new PidkeepError('ALREADY_RUNNING', `already running under another controller; stop it first (pidkeep stop ${name}) or pick another name`, { record: name, pid: other.pid });
-    }
-  };
-
-  /**
-   * Writes the record only if the name is free: of two controllers starting one name at once, exactly one wins.
-   * A stale record (its process ended, or unreadable) is moved out of the way first.
-   */
-  const claim = async (name: string, text: string) => {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      if (await store.create(namespace, name, text)) return;
-      const existing = await store.get(namespace, name);
-      if (existing === undefined) {
-        // Removed meanwhile, or another controller is writing it this instant: look again shortly.
-        await delay(5 * (attempt + 1));
-        continue;
-      }
-      await assertFree(name, existing);
-      const parsed = parseRecord(existing, name, namespace, limits);
-      if (parsed.kind === 'corrupt') await store.quarantine(namespace, name, parsed.reason);
-      else await store.remove(namespace, name, existing);
-    }
-    throw new PidkeepError('ALREADY_RUNNING', 'another controller keeps writing a record of this name; wait for it or pick another name', { record: name });
-  };
+  const names = { namespace, store, limits, probeOne };
 
   const stop = async (name: string, plan?: StopPlan) => {
     ensureOpen();
@@ -446,53 +410,6 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     const t = tracked.get(name);
     if (!t) throw new PidkeepError('NOT_FOUND', `no running process is named "${name}" in namespace "${namespace}"; see pm.list()`, { record: name });
     return stopTracked(t, plan);
-  };
-
-  const sweep = async (options: SweepOptions = {}): Promise<SweepEntry[]> => {
-    ensureOpen();
-    if (!backend.scan) throw new PidkeepError('UNSUPPORTED', `the ${backend.name} backend cannot scan for processes on this platform, so it cannot sweep`);
-    if (typeof options !== 'object' || options === null) throw new TypeError(`[pidkeep] Expected sweep options { stop?, minAge? }, got ${show(options)}`);
-    const steps = normalizeStopPlan(options.stop ?? DEFAULT_STOP_PLAN);
-    if (steps.some((step) => step.write !== undefined)) throw new TypeError('[pidkeep] A sweep plan cannot write to stdin: unrecorded processes have no known FIFO');
-    const minAge = options.minAge ?? SWEEP_MIN_AGE_MS;
-    if (!Number.isInteger(minAge) || minAge < 0) throw new TypeError(`[pidkeep] Expected \`minAge\` to be a non-negative integer of ms, got ${show(minAge)}`);
-    // Scan first, then read the store: a process recorded by the time of the listing is then always known.
-    const marked = await backend.scan(`${namespace}/`);
-    const known = new Set<string>();
-    for (const entry of await store.list(namespace)) {
-      if (entry.text === undefined) continue;
-      const parsed = parseRecord(entry.text, entry.key, namespace, limits);
-      if (parsed.kind === 'ok') known.add(parsed.record.id);
-      else for (const id of idsIn(entry.text)) known.add(id);
-    }
-    // A corrupt record is never acted on: nor is the process it may describe. Its ids are read without trusting it.
-    for (const text of await store.listQuarantined(namespace)) for (const id of idsIn(text)) known.add(id);
-    for (const t of tracked.values()) known.add(t.record.id);
-    const swept: SweepEntry[] = [];
-    for (const process of marked) {
-      const id = process.marker.slice(namespace.length + 1);
-      if (known.has(id) || unsafePidReason(process.pid, limits) || (process.ageMs ?? Infinity) < minAge) continue;
-      const expected = { ...process.identity, marker: process.marker };
-      const result = await runStopPlan({
-        name: `(unrecorded ${process.identity.comm})`,
-        pid: process.pid,
-        steps,
-        verify: async () => judge(expected, await probeOne(process.pid)),
-        signal: async (signal, group) => backend.signal(process.pid, signal, { group }),
-        write: async () => undefined,
-        waitForEnd: async (ms) => {
-          const deadline = Date.now() + ms;
-          for (;;) {
-            if (judge(expected, await probeOne(process.pid)).kind !== 'same') return true;
-            if (Date.now() >= deadline) return false;
-            await delay(Math.min(50, Math.max(0, deadline - Date.now())));
-          }
-        },
-        exit: async () => ({ code: null, signal: null }),
-      });
-      swept.push({ pid: process.pid, marker: process.marker, comm: process.identity.comm, result });
-    }
-    return swept;
   };
 
   return {
@@ -516,7 +433,10 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
       }
       return settled.map((r) => (r as PromiseFulfilledResult<StopResult>).value);
     },
-    sweep,
+    sweep: async (sweepOptions) => {
+      ensureOpen();
+      return sweepUnrecorded({ namespace, store, backend, limits, tracking: [...tracked.values()].map((t) => t.record.id) }, sweepOptions);
+    },
     subscribe(listener) {
       listeners.add(listener);
       return () => void listeners.delete(listener);
@@ -529,38 +449,6 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
       for (const t of tracked.values()) t.unref?.();
     },
   };
-}
-
-/** Every id-looking value in a text we cannot parse: enough to spare its process, never to act on it. */
-function idsIn(text: string): string[] {
-  return [...text.slice(0, MAX_RECORD_BYTES).matchAll(/"id"\s*:\s*"([0-9a-f]{16,64})"/g)].map((m) => m[1]!);
-}
-
-function checkStart(options: unknown) {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`[pidkeep] Expected start options { command, args? }, got ${show(options)}`);
-  const o = options as Record<string, unknown>;
-  if (typeof o.command !== 'string' || o.command.length === 0 || o.command.includes('\0')) {
-    throw new TypeError(`[pidkeep] Expected \`command\` to be a non-empty string, got ${show(o.command)}`);
-  }
-  const args = o.args ?? [];
-  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string' && !a.includes('\0'))) {
-    throw new TypeError(`[pidkeep] Expected \`args\` to be an array of strings, got ${show(args)}`);
-  }
-  if (o.cwd !== undefined && (typeof o.cwd !== 'string' || o.cwd.length === 0)) throw new TypeError(`[pidkeep] Expected \`cwd\` to be a path, got ${show(o.cwd)}`);
-  const env = o.env ?? {};
-  if (typeof env !== 'object' || env === null || Array.isArray(env)) throw new TypeError(`[pidkeep] Expected \`env\` to be an object of strings, got ${show(env)}`);
-  for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && typeof value !== 'string') throw new TypeError(`[pidkeep] Expected \`env.${key}\` to be a string or undefined, got ${show(value)}`);
-  }
-  const stdin = o.stdin ?? 'ignore';
-  if (stdin !== 'ignore' && stdin !== 'fifo') throw new TypeError(`[pidkeep] Expected \`stdin\` to be 'ignore' or 'fifo', got ${show(stdin)}`);
-  return { command: o.command, args: [...(args as string[])], cwd: o.cwd as string | undefined, env: env as Record<string, string | undefined>, stdin: stdin as 'ignore' | 'fifo' };
-}
-
-export function describeStop(result: StopResult): string {
-  if (result.outcome === 'already-exited') return 'it had already ended';
-  const exit = result.exit.code !== null ? `exit code ${result.exit.code}` : result.exit.signal ? `signal ${result.exit.signal}` : 'exit code unknown (adopted)';
-  return `stopped by step ${result.step} (${result.by}) after ${result.durationMs} ms, ${exit}${result.forced ? '; it had to be killed' : ''}`;
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -60,3 +60,10 @@ export async function runStopPlan(ctx: StopContext): Promise<StopResult> {
     pid: ctx.pid,
   });
 }
+
+/** A sentence for people: which step ended it, how long it took, how it exited. */
+export function describeStop(result: StopResult): string {
+  if (result.outcome === 'already-exited') return 'it had already ended';
+  const exit = result.exit.code !== null ? `exit code ${result.exit.code}` : result.exit.signal ? `signal ${result.exit.signal}` : 'exit code unknown (adopted)';
+  return `stopped by step ${result.step} (${result.by}) after ${result.durationMs} ms, ${exit}${result.forced ? '; it had to be killed' : ''}`;
+}

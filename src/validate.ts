@@ -73,3 +73,25 @@ export function show(value: unknown): string {
   if (typeof value === 'object') return 'an object';
   return `${String(value)} (${typeof value})`;
 }
+
+/** Checks `pm.start()` options and returns them complete. */
+export function checkStart(options: unknown) {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`[pidkeep] Expected start options { command, args? }, got ${show(options)}`);
+  const o = options as Record<string, unknown>;
+  if (typeof o.command !== 'string' || o.command.length === 0 || o.command.includes('\0')) {
+    throw new TypeError(`[pidkeep] Expected \`command\` to be a non-empty string, got ${show(o.command)}`);
+  }
+  const args = o.args ?? [];
+  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string' && !a.includes('\0'))) {
+    throw new TypeError(`[pidkeep] Expected \`args\` to be an array of strings, got ${show(args)}`);
+  }
+  if (o.cwd !== undefined && (typeof o.cwd !== 'string' || o.cwd.length === 0)) throw new TypeError(`[pidkeep] Expected \`cwd\` to be a path, got ${show(o.cwd)}`);
+  const env = o.env ?? {};
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) throw new TypeError(`[pidkeep] Expected \`env\` to be an object of strings, got ${show(env)}`);
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && typeof value !== 'string') throw new TypeError(`[pidkeep] Expected \`env.${key}\` to be a string or undefined, got ${show(value)}`);
+  }
+  const stdin = o.stdin ?? 'ignore';
+  if (stdin !== 'ignore' && stdin !== 'fifo') throw new TypeError(`[pidkeep] Expected \`stdin\` to be 'ignore' or 'fifo', got ${show(stdin)}`);
+  return { command: o.command, args: [...(args as string[])], cwd: o.cwd as string | undefined, env: env as Record<string, string | undefined>, stdin: stdin as 'ignore' | 'fifo' };
+}
