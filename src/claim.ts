@@ -1,6 +1,7 @@
 import { PidkeepError } from './errors.js';
 import { judge, markerOf } from './identity.js';
 import { parseRecord } from './record.js';
+import { delay } from './stop.js';
 import type { PidLimits, ProbeResult, Store } from './types.js';
 
 /** What claiming a name needs: the store, and a way to look at one pid. */
@@ -36,7 +37,7 @@ export async function claimName(ctx: NameContext, name: string, text: string): P
     const existing = await store.get(namespace, name);
     if (existing === undefined) {
       // Removed meanwhile, or another controller is writing it this instant: look again shortly.
-      await new Promise((resolve) => setTimeout(resolve, 5 * (attempt + 1)));
+      await delay(5 * (attempt + 1));
       continue;
     }
     await assertFree(ctx, name, existing);

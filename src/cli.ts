@@ -96,6 +96,16 @@ async function open(values: { dir?: string | undefined; namespace?: string | und
   return createProcessManager({ namespace: values.namespace ?? 'default', backend: nodeBackend(), store: fileStore({ dir: values.dir }) });
 }
 
+/** One short-lived controller for one command: reconcile, act, close (closing never stops a process). */
+async function withManager<T>(values: { dir?: string | undefined; namespace?: string | undefined }, use: (pm: ProcessManager) => Promise<T>): Promise<T> {
+  const pm = await open(values);
+  try {
+    return await use(pm);
+  } finally {
+    await pm.close();
+  }
+}
+
 async function run(args: string[], io: Out) {
   // Everything after `--` is the command line, untouched by option parsing.
   const split = args.indexOf('--');
@@ -123,15 +133,12 @@ async function run(args: string[], io: Out) {
       throw new UsageError('--meta expects JSON');
     }
   }
-  const pm = await open(values);
-  try {
+  return withManager(values, async (pm) => {
     const [command, ...commandArgs] = commandLine as [string, ...string[]];
     const handle = await pm.start(positionals[0]!, { command, args: commandArgs, cwd: values.cwd, env, meta, stdin: values.fifo ? 'fifo' : 'ignore' });
     io.out(String(handle.pid));
     return 0;
-  } finally {
-    await pm.close();
-  }
+  });
 }
 
 async function ls(args: string[], io: Out) {
@@ -209,29 +216,23 @@ async function logs(args: string[], io: Out) {
 async function write(args: string[], io: Out) {
   const { values, positionals } = parse(args, { line: { type: 'boolean' } }, 2);
   if (values.help) return io.out(USAGE), 0;
-  const pm = await open(values);
-  try {
+  return withManager(values, async (pm) => {
     const handle = pm.get(positionals[0]!);
     if (!handle) throw new PidkeepError('NOT_FOUND', `no running process is named "${positionals[0]}" in namespace "${pm.namespace}"`, { record: positionals[0] });
     await handle.write(values.line ? `${positionals[1]}\n` : positionals[1]!);
     return 0;
-  } finally {
-    await pm.close();
-  }
+  });
 }
 
 async function stop(args: string[], io: Out) {
   const { values, positionals } = parse(args, { timeout: { type: 'string' } }, 1);
   if (values.help) return io.out(USAGE), 0;
   const plan = timeoutPlan(values.timeout);
-  const pm = await open(values);
-  try {
+  return withManager(values, async (pm) => {
     const result = await pm.stop(positionals[0]!, plan);
     io.out(`${result.name} (pid ${result.pid}): ${describeStop(result)}`);
     return 0;
-  } finally {
-    await pm.close();
-  }
+  });
 }
 
 async function sweep(args: string[], io: Out) {
@@ -239,15 +240,12 @@ async function sweep(args: string[], io: Out) {
   if (values.help) return io.out(USAGE), 0;
   const minAge = values['min-age'] === undefined ? undefined : Number(values['min-age']);
   if (minAge !== undefined && (!Number.isInteger(minAge) || minAge < 0)) throw new UsageError(`--min-age expects milliseconds, got "${values['min-age']}"`);
-  const pm = await open(values);
-  try {
+  return withManager(values, async (pm) => {
     const swept = await pm.sweep({ stop: timeoutPlan(values.timeout), minAge });
     for (const entry of swept) io.out(`swept pid ${entry.pid} (${entry.comm}, ${entry.marker}): ${describeStop(entry.result)}`);
     if (swept.length === 0) io.out(`nothing to sweep in namespace "${pm.namespace}"`);
     return 0;
-  } finally {
-    await pm.close();
-  }
+  });
 }
 
 /** `--timeout MS`: SIGTERM, wait MS, then SIGKILL. */

@@ -6,7 +6,7 @@ import { assertFree, claimName } from './claim.js';
 import { checkIdentities, reconcile, type Found } from './reconcile.js';
 import { sweepUnrecorded } from './sweep.js';
 import { MAX_RECORD_BYTES, newRecordId, parseRecord, serializeRecord, type StoredRecord } from './record.js';
-import { describeStop, runStopPlan } from './stop.js';
+import { delay, describeStop, pollUntil, runStopPlan } from './stop.js';
 import type {
   ExitInfo,
   ManagerEvent,
@@ -101,20 +101,14 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     markExited(t, { code: null, signal: null });
   };
 
-  const waitForEnd = async (t: Tracked, ms: number): Promise<boolean> => {
-    const deadline = Date.now() + ms;
-    for (;;) {
+  const waitForEnd = (t: Tracked, ms: number): Promise<boolean> =>
+    pollUntil(async () => {
       if (t.status === 'exited') return true;
       const verdict = verdictOf(t, await probeOne(t.record.pid));
-      if (verdict.kind === 'gone' || verdict.kind === 'reused') {
-        await observeEnd(t);
-        return true;
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) return false;
-      await delay(Math.min(50, left));
-    }
-  };
+      if (verdict.kind !== 'gone' && verdict.kind !== 'reused') return false;
+      await observeEnd(t);
+      return true;
+    }, ms);
 
   const stopTracked = (t: Tracked, plan?: StopPlan): Promise<StopResult> => {
     if (t.stopping) return t.stopping;
@@ -451,4 +445,3 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
   };
 }
 
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -67,3 +67,16 @@ export function describeStop(result: StopResult): string {
   const exit = result.exit.code !== null ? `exit code ${result.exit.code}` : result.exit.signal ? `signal ${result.exit.signal}` : 'exit code unknown (adopted)';
   return `stopped by step ${result.step} (${result.by}) after ${result.durationMs} ms, ${exit}${result.forced ? '; it had to be killed' : ''}`;
 }
+
+export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Checks every `every` ms until `done()` says true (then true) or `ms` have passed (then false). */
+export async function pollUntil(done: () => Promise<boolean>, ms: number, every = 50): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await done()) return true;
+    const left = deadline - Date.now();
+    if (left <= 0) return false;
+    await delay(Math.min(every, left));
+  }
+}

@@ -1,7 +1,7 @@
 import { PidkeepError } from './errors.js';
 import { judge } from './identity.js';
 import { MAX_RECORD_BYTES, parseRecord } from './record.js';
-import { runStopPlan } from './stop.js';
+import { pollUntil, runStopPlan } from './stop.js';
 import type { Backend, PidLimits, Store, SweepEntry, SweepOptions } from './types.js';
 import { DEFAULT_STOP_PLAN, normalizeStopPlan, show, unsafePidReason } from './validate.js';
 
@@ -51,14 +51,7 @@ export async function sweepUnrecorded(ctx: SweepContext, options: SweepOptions =
       verify: async () => judge(expected, await probeOne(found.pid)),
       signal: async (signal, group) => backend.signal(found.pid, signal, { group }),
       write: async () => undefined,
-      waitForEnd: async (ms) => {
-        const deadline = Date.now() + ms;
-        for (;;) {
-          if (judge(expected, await probeOne(found.pid)).kind !== 'same') return true;
-          if (Date.now() >= deadline) return false;
-          await new Promise((resolve) => setTimeout(resolve, Math.min(50, Math.max(0, deadline - Date.now()))));
-        }
-      },
+      waitForEnd: (ms) => pollUntil(async () => judge(expected, await probeOne(found.pid)).kind !== 'same', ms),
       exit: async () => ({ code: null, signal: null }),
     });
     swept.push({ pid: found.pid, marker: found.marker, comm: found.identity.comm, result });

@@ -43,8 +43,9 @@ export function defaultDir(): string {
 
 /**
  * One JSON file per record. `put` writes a temp file and renames it into place, so a controller killed mid-write
- * leaves the old record or the new one, never half. `create` (the hot path of every start) opens with O_EXCL and
- * writes once; readers take a young file without its final newline as still being written. No fsync: an OS crash
+ * leaves the old record or the new one, never half. `create` (the hot path of every start) fills an empty file
+ * prepared in the background and hard-links it to the name (exclusive); without one it opens with O_EXCL and writes
+ * once, and readers take a young file without its final newline as still being written. No fsync: an OS crash
  * ends the children too, so there would be nothing left to find.
  * @example fileStore({ dir: '/var/lib/my-app' })
  */
