@@ -7,6 +7,8 @@ const needs = [
   { command: 'sleep', package: 'coreutils', why: 'long-running test children' },
   { command: 'mkfifo', package: 'coreutils', why: "stdin: 'fifo' (named pipes)" },
   { command: 'unshare', package: 'util-linux', why: 'the forced pid-reuse test (a private pid namespace)' },
+  { command: 'ps', package: 'procps', why: "the Tauri backend's probe power (`ps` through the shell plugin)" },
+  { command: 'chromium', package: 'chromium', why: 'the real-browser tests (Debian Chromium driven by playwright-core)' },
 ];
 const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 if (process.platform !== 'linux') {
