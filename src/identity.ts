@@ -29,7 +29,12 @@ export type Verdict =
 export function judge(expected: Expected, seen: ProbeResult | undefined): Verdict {
   if (!seen || !seen.alive) return { kind: 'gone', reason: 'no process has this pid any more' };
   const id = seen.identity;
-  if (!id) return { kind: 'unverifiable', reason: 'the process is alive but its start time cannot be read' };
+  if (!id) return { kind: 'unverifiable', reason: seen.note ?? 'the process is alive but its start time cannot be read' };
+  // A backend that could not read a start time at spawn records an empty one: only that same backend, still
+  // holding the child, can vouch for it (it reports the very same empty identity). Anything else proves nothing.
+  if (expected.startTime === '' && (id.startTime !== '' || id.bootId !== expected.bootId)) {
+    return { kind: 'unverifiable', reason: seen.note ?? 'its start time was not known when it was recorded, so no later look can prove it is the same process' };
+  }
   if (id.bootId !== expected.bootId) return { kind: 'gone', reason: 'the machine has rebooted since it was recorded' };
   if (id.startTime !== expected.startTime) {
     return { kind: 'reused', reason: `the pid now belongs to another process (started ${id.startTime}, recorded ${expected.startTime}, now "${id.comm}")` };

@@ -1,7 +1,7 @@
 import { describeError, PidkeepError, withRecord } from './errors.js';
 import { judge, MARKER_ENV, markerOf, type Verdict } from './identity.js';
 import { memoryStore } from './memory-store.js';
-import { checkMeta } from './meta.js';
+import { checkMeta, validateWith } from './meta.js';
 import { assertFree, claimName } from './claim.js';
 import { checkIdentities, reconcile, type Found } from './reconcile.js';
 import { sweepUnrecorded } from './sweep.js';
@@ -20,7 +20,7 @@ import type {
   StopResult,
   StopStep,
 } from './types.js';
-import { assertName, checkStart, DEFAULT_STOP_PLAN, normalizeStopPlan, show, unsafePidReason } from './validate.js';
+import { assertName, checkStart, DEFAULT_STOP_PLAN, isValidName, normalizeStopPlan, show, unsafePidReason } from './validate.js';
 
 /** A record this controller watches. `text` is the stored value, so removal never deletes a newer record. */
 interface Tracked {
@@ -365,6 +365,21 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     return t.handle as ProcessHandle<Meta>;
   };
 
+  /** Tracks a record another controller wrote, once its process is proven to be the recorded one. */
+  const admit = (record: StoredRecord, text: string, seen: ProbeResult | undefined): ProcessHandle<never> | undefined => {
+    if (closed || tracked.has(record.name) || starting.has(record.name)) return tracked.get(record.name)?.handle;
+    if (verdictOfRecord(record, seen).kind !== 'same') return undefined;
+    const t = track(record, text, false);
+    keepAlive();
+    emit({ type: 'adopted', name: record.name, pid: record.pid });
+    return t.handle;
+  };
+  const parseStored = (name: string, text: unknown): StoredRecord | undefined => {
+    if (typeof text !== 'string') return undefined;
+    const parsed = parseRecord(text, name, namespace, limits);
+    return parsed.kind === 'ok' ? parsed.record : undefined;
+  };
+
   /**
    * Builds a handle from a record this manager has not seen yet (another controller started it after we
    * reconciled). Synchronous by contract, so only where the store, the probe and the schema answer at once
@@ -378,10 +393,8 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     } catch {
       return undefined;
     }
-    if (typeof text !== 'string') return undefined; // absent, or a store that answers asynchronously
-    const parsed = parseRecord(text, name, namespace, limits);
-    if (parsed.kind !== 'ok') return undefined;
-    const { record } = parsed;
+    const record = parseStored(name, text); // undefined also for a store that answers asynchronously
+    if (!record) return undefined;
     if (metaSchema) {
       const result = metaSchema['~standard'].validate(record.meta);
       if (result instanceof Promise || result.issues) return undefined;
@@ -389,12 +402,26 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     }
     const seen = backend.probe([record.pid]);
     if (seen instanceof Promise) return undefined;
-    if (verdictOfRecord(record, seen[0]).kind !== 'same') return undefined;
-    const t = track(record, text, false);
-    keepAlive();
-    emit({ type: 'adopted', name, pid: record.pid });
-    return t.handle;
+    return admit(record, text as string, seen[0]);
   };
+
+  /** The same for any store and backend, when a store reports a change (another window started something). */
+  const lookUpLater = async (name: string): Promise<void> => {
+    const text = await store.get(namespace, name);
+    const record = parseStored(name, text);
+    if (!record || closed || tracked.has(name)) return;
+    if (metaSchema && (await validateWith(metaSchema, record.meta, (output) => (record.meta = output)))) return;
+    admit(record, text as string, await probeOne(record.pid));
+  };
+
+  // Another writer changed a record: a new one may be a process to watch; a changed or removed one may
+  // mean its process ended, which the next poll tells (a record alone proves nothing).
+  const unwatch = store.watch?.(namespace, (key) => {
+    if (closed || !isValidName(key)) return;
+    const t = tracked.get(key);
+    if (t) void poll();
+    else void lookUpLater(key).catch(() => undefined);
+  });
 
   const names = { namespace, store, limits, probeOne };
 
@@ -438,6 +465,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     async close() {
       closed = true;
       clearInterval(timer);
+      unwatch?.();
       listeners.clear();
       // Our own children run on without us; a later controller adopts them.
       for (const t of tracked.values()) t.unref?.();

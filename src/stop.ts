@@ -51,7 +51,14 @@ export async function runStopPlan(ctx: StopContext): Promise<StopResult> {
         if (!(error instanceof PidkeepError && error.code === 'STDIN_CLOSED')) throw error;
       }
     } else {
-      await ctx.signal(step.signal, verdict.groupLeader);
+      try {
+        await ctx.signal(step.signal, verdict.groupLeader);
+      } catch (error) {
+        // A backend that cannot send this signal (e.g. Tauri's plugin kills only with SIGKILL) lets the plan go
+        // on to a harder step; when none is left, the stop fails with the backend's reason.
+        if (!(error instanceof PidkeepError && error.code === 'UNSUPPORTED') || index === ctx.steps.length - 1) throw error;
+        continue;
+      }
     }
     if (await ctx.waitForEnd(step.wait ?? 2000)) return result(index);
   }

@@ -69,6 +69,11 @@ export interface ProbeResult {
   marker?: string | null;
   /** True when the process leads its own process group, so the group can be signalled as a whole. */
   groupLeader?: boolean;
+  /**
+   * Why the identity could not be read, for people: e.g. which permission would let the backend check it.
+   * Used as the reason when the process cannot be proven to be the recorded one.
+   */
+  note?: string;
 }
 
 /** A process that carries a marker of the namespace, found by a backend's scan. */
@@ -126,7 +131,11 @@ export interface Backend {
    * (`marker` stays undefined): reconciling and watching use that; every signal and write confirms the marker first.
    */
   probe(pids: readonly number[], options?: ProbeOptions): MaybePromise<ProbeResult[]>;
-  /** Sends a signal; the core has already proven identity. `group` signals the whole process group. */
+  /**
+   * Sends a signal; the core has already proven identity. `group` signals the whole process group.
+   * A backend that cannot send this signal (but might send a later, harder one) throws a PidkeepError with code
+   * `UNSUPPORTED`: a stop plan then goes on to its next step.
+   */
   signal(pid: number, signal: SignalName, options: { group: boolean }): MaybePromise<void>;
   /** Writes to the stdin FIFO `spawn` created for record `id`; refuses any other path a record may name. */
   write(stdinPath: string, data: string | Uint8Array, id: string): MaybePromise<void>;
@@ -165,6 +174,11 @@ export interface Store {
   listQuarantined(namespace: string): MaybePromise<string[]>;
   /** A directory the backend may use for this namespace's logs and FIFOs. Optional. */
   location?(namespace: string): string | undefined;
+  /**
+   * Calls `listener` with the key of every record of `namespace` that another writer (another window, another
+   * controller) created, changed or removed, so a manager's view stays current. Optional.
+   */
+  watch?(namespace: string, listener: (key: string) => void): () => void;
 }
 
 /** What a controller found for one stored record at start-up. */
