@@ -4,6 +4,7 @@ export type PidkeepErrorCode =
   | 'NOT_FOUND'
   | 'SPAWN_FAILED'
   | 'STORE_FAILED'
+  | 'STORE_FULL'
   | 'STOP_FAILED'
   | 'UNSAFE_PID'
   | 'NO_STDIN'

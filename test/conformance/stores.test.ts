@@ -1,7 +1,10 @@
 import { memoryStore } from '../../src/memory-store.js';
 import { fileStore } from '../../src/node/file-store.js';
+import { webStore } from '../../src/web/web-store.js';
 import { tempDir } from '../helpers/index.js';
+import { memoryStorage } from '../helpers/web-storage.js';
 import { storeConformance } from './store-suite.js';
 
 storeConformance('memoryStore', () => memoryStore());
 storeConformance('fileStore', (t) => fileStore({ dir: tempDir(t) }));
+storeConformance('webStore (in-memory Storage)', () => webStore({ storage: memoryStorage() }));
