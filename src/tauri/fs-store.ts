@@ -1,0 +1,243 @@
+import { BaseDirectory, exists, lstat, mkdir, readDir, readTextFile, remove, rename, writeTextFile } from '@tauri-apps/plugin-fs';
+import { PidkeepError } from '../errors.js';
+import type { Store, StoreEntry } from '../types.js';
+import { assertName, isValidName } from '../validate.js';
+
+/** The plugin functions the store calls; tests may replace any of them. */
+export interface TauriFs {
+  exists: typeof exists;
+  lstat: typeof lstat;
+  mkdir: typeof mkdir;
+  readDir: typeof readDir;
+  readTextFile: typeof readTextFile;
+  remove: typeof remove;
+  rename: typeof rename;
+  writeTextFile: typeof writeTextFile;
+}
+
+export interface TauriFsStoreOptions {
+  /** The base directory `dir` is relative to. @default BaseDirectory.AppData */
+  baseDir?: BaseDirectory;
+  /**
+   * The store's directory, relative to `baseDir`: `<dir>/<namespace>/records/<key>.json`, `quarantine/` beside it.
+   * The app's capability must allow the fs plugin's `exists`, `lstat`, `mkdir`, `read-dir`, `read-text-file`,
+   * `remove`, `rename` and `write-text-file` commands on it, e.g. scope `$APPDATA/pidkeep/**`.
+   * @default 'pidkeep'
+   */
+  dir?: string;
+  /** Replaces plugin functions (same signatures as `@tauri-apps/plugin-fs`'s exports). For tests. */
+  fs?: Partial<TauriFs>;
+}
+
+/** A record file younger than this that does not end in a newline is being written by `create`, not corrupt. */
+const IN_PROGRESS_MS = 2000;
+
+/** Temp files older than this were left by a writer that died mid-write. */
+const STALE_TEMP_MS = 60_000;
+
+/**
+ * Records as files in the app's data directory, written at once by the app's own (Rust) process through
+ * `@tauri-apps/plugin-fs`: unlike localStorage, a record is on disk when `create` or `put` resolves, so it survives
+ * the app crashing right after a start. One file per record; `put` writes a temp file and renames it over the old
+ * one (never half a record). `create` is exclusive: `createNew` opens with O_CREAT|O_EXCL (Rust's
+ * `OpenOptions::create_new`), so of two windows or two app instances creating one name exactly one wins; the bytes
+ * follow in one write, and a reader takes a young file without its final newline as still being written.
+ * `remove` with an expected value moves the file aside first (atomic), compares, and puts it back when it was not
+ * the expected one. Unreadable files are moved to `quarantine/` with a `.reason.txt`, never deleted.
+ * @example tauriFsStore({ dir: 'pidkeep' })  // $APPDATA/pidkeep/<namespace>/records/<name>.json
+ */
+export function tauriFsStore(options: TauriFsStoreOptions = {}): Store {
+  const baseDir = options.baseDir ?? BaseDirectory.AppData;
+  const root = (options.dir ?? 'pidkeep').replace(/\/+$/, '');
+  if (root.length === 0 || root.split('/').some((part) => part === '..')) {
+    throw new TypeError(`[pidkeep] Expected the tauriFsStore \`dir\` to be a path inside baseDir, got ${JSON.stringify(options.dir)}`);
+  }
+  const fs: TauriFs = { exists, lstat, mkdir, readDir, readTextFile, remove, rename, writeTextFile, ...options.fs };
+  const at = { baseDir };
+  const both = { oldPathBaseDir: baseDir, newPathBaseDir: baseDir };
+
+  const recordsDir = (namespace: string) => `${root}/${namespace}/records`;
+  const quarantineDir = (namespace: string) => `${root}/${namespace}/quarantine`;
+  const made = new Map<string, Promise<void>>();
+  const ensure = async (dir: string) => {
+    let done = made.get(dir);
+    if (!done) {
+      made.set(dir, (done = call(`create ${dir}`, () => fs.mkdir(dir, { ...at, recursive: true }))));
+      done.catch(() => made.delete(dir));
+    }
+    await done;
+  };
+  const fileOf = (namespace: string, key: string) => {
+    assertName(namespace, 'namespace');
+    assertName(key);
+    return `${recordsDir(namespace)}/${key}.json`;
+  };
+  const there = (path: string) => fs.exists(path, at).catch(() => true);
+
+  /** The plugin's errors are strings (the Rust side's message): made into errors that say what to do. */
+  const failed = (what: string, error: unknown) =>
+    new PidkeepError(
+      'STORE_FAILED',
+      `could not ${what} (${error instanceof Error ? error.message : String(error)}); the app's capability must allow the fs plugin's exists, lstat, mkdir, read-dir, read-text-file, remove, rename and write-text-file on $${BaseDirectory[baseDir]?.toUpperCase() ?? baseDir}/${root}/**`,
+      { cause: error },
+    );
+  const call = <T>(what: string, run: () => Promise<T>): Promise<T> =>
+    run().catch((error: unknown) => {
+      throw failed(what, error);
+    });
+
+  /** Reads a record: undefined when absent or still being written. */
+  const read = async (path: string): Promise<{ text?: string; error?: string } | undefined> => {
+    let text: string;
+    try {
+      text = await fs.readTextFile(path, at);
+    } catch (error) {
+      if (!(await there(path))) return undefined;
+      return { error: `cannot read the record (${String(error instanceof Error ? error.message : error)})` };
+    }
+    if (!text.endsWith('\n')) {
+      // No final newline: `create` may be between its exclusive open and its write. Young: not there yet.
+      const info = await fs.lstat(path, at).catch(() => undefined);
+      if (info === undefined) return undefined;
+      if (info.mtime !== null && Date.now() - info.mtime.getTime() < IN_PROGRESS_MS) return undefined;
+    }
+    return { text };
+  };
+
+  const removeQuietly = (path: string) => fs.remove(path, at).catch(() => undefined);
+  const removeIfStale = async (path: string) => {
+    const info = await fs.lstat(path, at).catch(() => undefined);
+    if (info?.mtime && Date.now() - info.mtime.getTime() > STALE_TEMP_MS) await removeQuietly(path);
+  };
+
+  const moveToQuarantine = async (namespace: string, key: string, from: string, reason: string) => {
+    const dir = quarantineDir(namespace);
+    await ensure(dir);
+    // The key may come from a directory listing (an invalid name): only a safe alphabet reaches the file name.
+    const target = `${dir}/${key.replace(/[^A-Za-z0-9._-]/g, '_')}.${Date.now()}.${randomHex(3)}`;
+    try {
+      await fs.rename(from, `${target}.json`, both);
+    } catch (error) {
+      if (!(await there(from))) return;
+      throw failed(`move ${from} to quarantine`, error);
+    }
+    await fs.writeTextFile(`${target}.reason.txt`, `${reason}\n`, at).catch(() => undefined);
+  };
+
+  return {
+    name: 'tauri-fs',
+
+    async list(namespace) {
+      assertName(namespace, 'namespace');
+      const dir = recordsDir(namespace);
+      let dirents;
+      try {
+        dirents = await fs.readDir(dir, at);
+      } catch (error) {
+        if (!(await there(dir))) return [];
+        throw failed(`list ${dir}`, error);
+      }
+      const entries = await Promise.all(
+        dirents.map(async (dirent): Promise<StoreEntry | undefined> => {
+          const { name } = dirent;
+          if (name.endsWith('.tmp')) {
+            await removeIfStale(`${dir}/${name}`);
+            return undefined;
+          }
+          if (!name.endsWith('.json')) return undefined;
+          const key = name.slice(0, -'.json'.length);
+          if (!isValidName(key)) return { key, error: 'the file name is not a valid record name' };
+          if (dirent.isSymlink) return { key, error: 'the record is a symbolic link' };
+          if (!dirent.isFile) return { key, error: 'the record is not a regular file' };
+          const found = await read(`${dir}/${name}`);
+          return found && { key, ...found };
+        }),
+      );
+      return entries.filter((entry): entry is StoreEntry => entry !== undefined);
+    },
+
+    async get(namespace, key) {
+      return (await read(fileOf(namespace, key)))?.text;
+    },
+
+    async create(namespace, key, text) {
+      const file = fileOf(namespace, key);
+      await ensure(recordsDir(namespace));
+      try {
+        await fs.writeTextFile(file, text, { ...at, createNew: true });
+        return true;
+      } catch (error) {
+        const message = String(error instanceof Error ? error.message : error);
+        // The open succeeded (the name is ours) but the write failed: take the partial file back out.
+        if (/failed to write/i.test(message)) await removeQuietly(file);
+        else if (await there(file)) return false;
+        throw failed(`create ${file}`, error);
+      }
+    },
+
+    async put(namespace, key, text) {
+      const file = fileOf(namespace, key);
+      await ensure(recordsDir(namespace));
+      const temp = `${recordsDir(namespace)}/.${key}.${randomHex(6)}.tmp`;
+      await call(`write ${temp}`, () => fs.writeTextFile(temp, text, { ...at, createNew: true }));
+      try {
+        await fs.rename(temp, file, both);
+      } catch (error) {
+        await removeQuietly(temp);
+        throw failed(`replace ${file}`, error);
+      }
+    },
+
+    async remove(namespace, key, expected) {
+      const file = fileOf(namespace, key);
+      if (expected === undefined) {
+        try {
+          await fs.remove(file, at);
+        } catch (error) {
+          if (await there(file)) throw failed(`remove ${file}`, error);
+        }
+        return;
+      }
+      // Compare-and-remove with no window in which another controller's new record could be deleted: move the
+      // file aside (atomic), compare what was moved, and put it back when it was not the expected one.
+      const aside = `${recordsDir(namespace)}/.${key}.${randomHex(6)}.removing.tmp`;
+      try {
+        await fs.rename(file, aside, both);
+      } catch (error) {
+        if (!(await there(file))) return;
+        throw failed(`remove ${file}`, error);
+      }
+      const moved = await call(`read ${aside}`, () => fs.readTextFile(aside, at));
+      if (moved !== expected) {
+        // The plugin has no link(): put it back by an exclusive create, which fails when a third writer took
+        // the name meanwhile; then ours is kept in quarantine (so sweeps spare its process), not lost.
+        try {
+          await fs.writeTextFile(file, moved, { ...at, createNew: true });
+        } catch {
+          await moveToQuarantine(namespace, key, aside, 'displaced by a concurrent write of the same name');
+          return;
+        }
+      }
+      await removeQuietly(aside);
+    },
+
+    async quarantine(namespace, key, reason) {
+      assertName(namespace, 'namespace');
+      await moveToQuarantine(namespace, key, `${recordsDir(namespace)}/${key}.json`, reason);
+    },
+
+    async listQuarantined(namespace) {
+      assertName(namespace, 'namespace');
+      const dir = quarantineDir(namespace);
+      const dirents = await fs.readDir(dir, at).catch(() => []);
+      const texts = await Promise.all(
+        dirents.filter((d) => d.isFile && !d.isSymlink && d.name.endsWith('.json')).map((d) => fs.readTextFile(`${dir}/${d.name}`, at).catch(() => undefined)),
+      );
+      return texts.filter((text): text is string => text !== undefined);
+    },
+  };
+}
+
+function randomHex(bytes: number): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
