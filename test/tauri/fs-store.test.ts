@@ -81,12 +81,12 @@ test('plugin errors (strings from the Rust side) become STORE_FAILED errors nami
   const root = tempDir(t);
   const denied = () => Promise.reject('fs.write_text_file not allowed. Permissions associated with this command: fs:allow-write-text-file');
   const store = tauriFsStore({ fs: { ...nodeTauriFs(root), writeTextFile: denied, exists: async () => false } });
-  await assert.rejects(() => store.put('app', 'rec', 'x\n'), (error: unknown) => {
+  await assert.rejects(async () => store.put('app', 'rec', 'x\n'), (error: unknown) => {
     assert.ok(error instanceof PidkeepError);
     assert.equal(error.code, 'STORE_FAILED');
     assert.match(error.message, /not allowed.*write-text-file on \$APPDATA\/pidkeep\/\*\*/);
     return true;
   });
-  await assert.rejects(() => store.create('app', 'rec', 'x\n'), /STORE_FAILED|could not create/);
+  await assert.rejects(async () => store.create('app', 'rec', 'x\n'), /STORE_FAILED|could not create/);
   assert.throws(() => tauriFsStore({ dir: '../elsewhere' }), TypeError);
 });

@@ -1,0 +1,59 @@
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+import type { TestContext } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import { onTeardown, root } from './index.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+/** Debian's Chromium driven by playwright-core, headless; closed when the test ends. */
+export async function launchChromium(t: TestContext): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`apt-get install -y chromium\` (the real-browser tests drive Debian's Chromium)`);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  onTeardown(t, () => browser.close());
+  return browser;
+}
+
+/** Bare specifiers the built code imports, for the page's import map (no bundler). */
+export const IMPORT_MAP = {
+  imports: {
+    '@tauri-apps/plugin-fs': '/node_modules/@tauri-apps/plugin-fs/dist-js/index.js',
+    '@tauri-apps/plugin-shell': '/node_modules/@tauri-apps/plugin-shell/dist-js/index.js',
+    '@tauri-apps/api/core': '/node_modules/@tauri-apps/api/core.js',
+    '@tauri-apps/api/path': '/node_modules/@tauri-apps/api/path.js',
+  },
+};
+
+const TYPES: Record<string, string> = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.map': 'application/json', '.json': 'application/json', '.html': 'text/html' };
+
+/**
+ * A static server on 127.0.0.1 and a random port: `/` is an empty page with the import map, `/dist/**` the build and
+ * `/node_modules/@tauri-apps/**` the plugins, so a page can `import('/dist/web/index.js')`. Closed when the test ends.
+ */
+export async function serveDist(t: TestContext): Promise<{ url: string }> {
+  const allowed = [join(root, 'dist') + sep, join(root, 'node_modules', '@tauri-apps') + sep];
+  const page = `<!doctype html><meta charset="utf-8"><title>pidkeep</title><script type="importmap">${JSON.stringify(IMPORT_MAP)}</script>`;
+  const server = createServer(async (request, response) => {
+    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
+    if (path === '/') return void response.writeHead(200, { 'content-type': 'text/html' }).end(page);
+    const file = normalize(join(root, path));
+    try {
+      if (!allowed.some((dir) => file.startsWith(dir)) || !(await stat(file)).isFile()) throw new Error('not served');
+      response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(await readFile(file));
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onTeardown(t, () => new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  }));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}

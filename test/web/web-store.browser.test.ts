@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import type { Page } from 'playwright-core';
+import type { Store } from '../../src/types.js';
+import type { WebStore } from '../../src/web/web-store.js';
+import { storeConformance } from '../conformance/store-suite.js';
+import { launchChromium, serveDist } from '../helpers/browser.js';
+import { waitFor } from '../helpers/index.js';
+
+// The real webStore from dist/ in real Chromium with its real localStorage, storage events and quota.
+
+declare global {
+  // What the pages below keep on `window`.
+  var store: WebStore;
+  var seen: string[];
+}
+
+/** A page of a fresh browser context (its own localStorage) with `window.store = webStore(...)`. */
+async function openPages(t: TestContext, count = 1): Promise<Page[]> {
+  const [browser, server] = await Promise.all([launchChromium(t), serveDist(t)]);
+  const context = await browser.newContext();
+  const pages: Page[] = [];
+  for (let i = 0; i < count; i++) {
+    const page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    await page.evaluate(async () => {
+      const { webStore } = (await import('/dist/web/index.js' as string)) as typeof import('../../src/web/index.js');
+      window.store = webStore();
+      window.seen = [];
+    });
+    pages.push(page);
+  }
+  return pages;
+}
+
+/** A Node-side Store whose every call runs the real webStore inside the page. */
+function storeIn(pagePromise: Promise<Page>): Store {
+  const call = (method: keyof WebStore) => async (...args: unknown[]) => {
+    const page = await pagePromise;
+    return page.evaluate(([m, a]) => (window.store[m as 'get'] as (...x: unknown[]) => unknown)(...(a as unknown[])), [method, args] as const);
+  };
+  return {
+    name: 'web (in Chromium)',
+    list: call('list') as Store['list'],
+    get: call('get') as Store['get'],
+    create: call('create') as Store['create'],
+    put: call('put') as Store['put'],
+    remove: call('remove') as Store['remove'],
+    quarantine: call('quarantine') as Store['quarantine'],
+    listQuarantined: call('listQuarantined') as Store['listQuarantined'],
+  };
+}
+
+storeConformance('webStore in Chromium (real localStorage)', (t) => storeIn(openPages(t).then(([page]) => page!)));
+
+test('two windows of one origin see each other\'s writes through watch (storage events) and their own', async (t) => {
+  const [a, b] = await openPages(t, 2);
+  for (const page of [a!, b!]) await page.evaluate(() => void window.store.watch('app', (key) => window.seen.push(key)));
+  await b!.evaluate(() => window.store.create('app', 'from-b', '{"b":1}\n'));
+  await waitFor('window A to hear of B\'s create', () => a!.evaluate(() => window.seen.includes('from-b')));
+  assert.equal(await a!.evaluate(() => window.store.get('app', 'from-b')), '{"b":1}\n');
+  await a!.evaluate(() => window.store.remove('app', 'from-b', '{"b":1}\n'));
+  await waitFor('window B to hear of A\'s remove', () => b!.evaluate(() => window.seen.filter((k) => k === 'from-b').length === 2));
+  assert.equal(await b!.evaluate(() => window.store.get('app', 'from-b')), undefined);
+  assert.deepEqual(await a!.evaluate(() => window.seen), ['from-b', 'from-b'], 'A heard B\'s create (event) and its own remove');
+  await a!.evaluate(() => window.store.put('other', 'x', 'x\n'));
+  await b!.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+  assert.equal((await b!.evaluate(() => window.seen)).length, 2, 'another namespace is not reported');
+});
+
+test('a full localStorage (the real quota) surfaces as STORE_FULL; freeing space lets the write through', async (t) => {
+  const [page] = await openPages(t);
+  const result = await page!.evaluate(() => {
+    // Fill the origin's real quota with keys outside the store's prefix, halving the chunk until one character fails.
+    let filled = 0;
+    for (let size = 1 << 20, i = 0; size >= 1; ) {
+      try {
+        localStorage.setItem(`filler-${i++}`, 'x'.repeat(size));
+        filled += size;
+      } catch (error) {
+        if ((error as DOMException).name !== 'QuotaExceededError') throw error;
+        size >>= 1;
+      }
+    }
+    const record = `${JSON.stringify({ v: 1, pad: 'y'.repeat(200) })}\n`;
+    // Inline callbacks, no named local functions: tsx would wrap those in a helper the page does not have.
+    const [create, put] = [() => window.store.create('app', 'rec', record), () => window.store.put('app', 'rec', record)].map((run) => {
+      try {
+        run();
+        return null;
+      } catch (error) {
+        const e = error as { name: string; code: string; record: string; message: string; cause: { name: string } };
+        return { name: e.name, code: e.code, record: e.record, message: e.message, cause: e.cause?.name };
+      }
+    });
+    const after = window.store.get('app', 'rec') ?? null;
+    localStorage.removeItem('filler-0');
+    const retried = window.store.create('app', 'rec', record);
+    return { filled, create, put, after, retried };
+  });
+  assert.ok(result.filled > 1_000_000, `Chromium's quota held ${result.filled} characters`);
+  for (const error of [result.create, result.put]) {
+    assert.equal(error?.name, 'PidkeepError');
+    assert.equal(error?.code, 'STORE_FULL');
+    assert.equal(error?.record, 'rec');
+    assert.equal(error?.cause, 'QuotaExceededError');
+    assert.match(error?.message ?? '', /Web Storage is full.*free space.*tauriFsStore\(\).*fileStore\(\)/);
+  }
+  assert.equal(result.after, null, 'nothing half-written');
+  assert.equal(result.retried, true);
+});
+
+test('a quarantined value is kept under its own key, listed, and still there after a reload', async (t) => {
+  const [page] = await openPages(t);
+  await page!.evaluate(() => {
+    localStorage.setItem('pidkeep:app:r:bad', '{not json');
+    window.store.quarantine('app', 'bad', 'record is not JSON');
+  });
+  await page!.reload();
+  const after = await page!.evaluate(async () => {
+    const { webStore } = (await import('/dist/web/index.js' as string)) as typeof import('../../src/web/index.js');
+    const store = webStore();
+    const keys = Object.keys(localStorage).sort();
+    return { list: store.list('app'), quarantined: store.listQuarantined('app'), keys, reason: localStorage.getItem(keys.find((k) => k.includes(':qr:'))!) };
+  });
+  assert.deepEqual(after.list, []);
+  assert.deepEqual(after.quarantined, ['{not json']);
+  assert.equal(after.keys.length, 2);
+  assert.equal(after.reason, 'record is not JSON');
+});
