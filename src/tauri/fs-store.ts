@@ -178,7 +178,8 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): Store {
     async put(namespace, key, text) {
       const file = fileOf(namespace, key);
       await ensure(recordsDir(namespace));
-      const temp = `${recordsDir(namespace)}/.${key}.${randomHex(6)}.tmp`;
+      // No leading dot: Tauri's fs scope globs do not match dot files unless the app configures them to.
+      const temp = `${recordsDir(namespace)}/${key}.${randomHex(6)}.tmp`;
       await call(`write ${temp}`, () => fs.writeTextFile(temp, text, { ...at, createNew: true }));
       try {
         await fs.rename(temp, file, both);
@@ -200,7 +201,7 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): Store {
       }
       // Compare-and-remove with no window in which another controller's new record could be deleted: move the
       // file aside (atomic), compare what was moved, and put it back when it was not the expected one.
-      const aside = `${recordsDir(namespace)}/.${key}.${randomHex(6)}.removing.tmp`;
+      const aside = `${recordsDir(namespace)}/${key}.${randomHex(6)}.removing.tmp`;
       try {
         await fs.rename(file, aside, both);
       } catch (error) {
