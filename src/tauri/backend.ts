@@ -1,0 +1,263 @@
+import { Child, Command } from '@tauri-apps/plugin-shell';
+import { describeError, PidkeepError } from '../errors.js';
+import { MARKER_ENV } from '../identity.js';
+import type { Backend, ExitInfo, Identity, MarkedProcess, PidLimits, ProbeResult, SignalName, SpawnRequest, Spawned } from '../types.js';
+import { unsafePidReason } from '../validate.js';
+import { heldChildren, type HeldChildren } from './held.js';
+import { bootIdOf, identityOf, killArgs, parsePs, psArgs, signalName, type PsRow, type UnixFlavour } from './ps.js';
+
+/** One command as `@tauri-apps/plugin-shell` builds it: the parts the backend uses. */
+export interface ShellCommand {
+  on(event: 'close', listener: (data: { code: number | null; signal: number | null }) => void): unknown;
+  on(event: 'error', listener: (error: string) => void): unknown;
+  stdout: { on(event: 'data', listener: (data: string) => void): unknown };
+  stderr: { on(event: 'data', listener: (data: string) => void): unknown };
+  spawn(): Promise<{ pid: number }>;
+  execute(): Promise<{ code: number | null; signal: number | null; stdout: string; stderr: string }>;
+}
+
+/** The shell plugin's `Command` and `Child`, as `import { Command, Child } from '@tauri-apps/plugin-shell'` gives them. */
+export interface ShellPlugin {
+  Command: {
+    create(program: string, args?: string[], options?: { cwd?: string; env?: Record<string, string> }): ShellCommand;
+    sidecar(program: string, args?: string[], options?: { cwd?: string; env?: Record<string, string> }): ShellCommand;
+  };
+  Child: new (pid: number) => { write(data: string | Uint8Array): Promise<void>; kill(): Promise<void> };
+}
+
+export interface OutputEvent {
+  name: string;
+  pid: number;
+  stream: 'stdout' | 'stderr';
+  /** One line, with its newline, as the plugin delivers it. */
+  data: string;
+}
+
+export interface TauriBackendOptions {
+  /** Names (scope `name`s) to spawn with `Command.sidecar` rather than `Command.create`. @default [] */
+  sidecars?: readonly string[];
+  /**
+   * Scope name of the `ps` command your capabilities allow (README: Tauri, "probe power"): proves identity and
+   * liveness after a reload or an app restart, and lets `sweep()` work. `false`: never try. @default 'pidkeep-ps'
+   */
+  ps?: string | false;
+  /**
+   * Scope name of the `kill` command (README: Tauri, "signal power"): graceful stops (SIGTERM, SIGINT) and stopping
+   * processes of an earlier app run. Without it only the plugin's SIGKILL of its own children is available.
+   * @default 'pidkeep-kill'
+   */
+  kill?: string | false;
+  /** Output lines of children this page started. Lost for a child once its page reloads (the plugin's channel dies). */
+  onOutput?: (event: OutputEvent) => void;
+  /** @default from navigator.userAgent */
+  platform?: UnixFlavour | 'windows';
+  /** Survives reloads but not a new webview: tells a reload from an app restart. @default globalThis.sessionStorage */
+  session?: Storage | null;
+  /** The plugin itself; a stand-in for unit tests. @default the real `@tauri-apps/plugin-shell` */
+  shell?: ShellPlugin;
+}
+
+export interface TauriBackend extends Backend {
+  /** What each OS-level power is known to be: `unknown` until first needed; `missing` with Tauri's refusal. */
+  powers(): { ps: PowerState; kill: PowerState };
+  close(): void;
+}
+
+export interface PowerState {
+  state: 'unknown' | 'granted' | 'missing';
+  /** Why it is missing: Tauri's own refusal, or `not configured`. */
+  reason?: string;
+}
+
+/** A child this page spawned: the plugin's channel tells us when it ends. */
+interface Own {
+  alive: boolean;
+  identity: Identity | undefined;
+  marker: string;
+}
+
+const PS_HINT = 'grant shell:allow-execute for `ps` (the "pidkeep-ps" scope in the README\'s Tauri section)';
+const KILL_HINT = 'grant shell:allow-execute for `kill` (the "pidkeep-kill" scope in the README\'s Tauri section)';
+const REFUSED = /not allowed|scope|permission/i;
+
+/**
+ * A process backend for a Tauri webview, over `@tauri-apps/plugin-shell`. It spawns with the app's own scoped
+ * programs, writes and kills through `new Child(pid)` while the app run that spawned a child lasts (a reload keeps
+ * it), and uses two optional OS powers, each a scoped shell command the app grants: `ps` (one batched call proves
+ * identity and liveness) and `kill` (graceful signals, and processes of an earlier app run). Without them it does
+ * what the plugin can and says, in `pm.recovery`, which power would do the rest. It never reports a stop the
+ * plugin did not make: an end is seen by `ps` or by the child's own Terminated event.
+ * @example tauriBackend({ onOutput: (e) => console.log(e.name, e.data) })
+ */
+export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
+  const shell = options.shell ?? ({ Command, Child } as unknown as ShellPlugin);
+  const flavour = options.platform ?? detectPlatform();
+  const sidecars = new Set(options.sidecars ?? []);
+  const psName = flavour === 'windows' ? false : (options.ps ?? 'pidkeep-ps');
+  const killName = flavour === 'windows' ? false : (options.kill ?? 'pidkeep-kill');
+  const notConfigured = flavour === 'windows' ? 'not available on Windows yet' : 'switched off in tauriBackend options';
+  const ps: PowerState = psName ? { state: 'unknown' } : { state: 'missing', reason: notConfigured };
+  const kill: PowerState = killName ? { state: 'unknown' } : { state: 'missing', reason: notConfigured };
+  const session = options.session !== undefined ? options.session : typeof sessionStorage === 'object' ? sessionStorage : null;
+  const held: HeldChildren = heldChildren(session);
+  const own = new Map<number, Own>();
+  let appPid: number | undefined;
+
+  const limits = (): PidLimits => ({ selfPid: appPid ?? -1, parentPid: -1, maxPid: 4_194_304 });
+
+  /** Runs one scoped command; undefined when the app has not granted it (the power is then off for good). */
+  const execute = async (power: PowerState, name: string, args: string[]) => {
+    let out;
+    try {
+      out = await shell.Command.create(name, args).execute();
+    } catch (error) {
+      const message = describeError(error);
+      if (!REFUSED.test(message)) throw error;
+      power.state = 'missing';
+      power.reason = message;
+      return undefined;
+    }
+    power.state = 'granted';
+    return out;
+  };
+
+  const listPs = async (pids: readonly number[] | 'all'): Promise<PsRow[] | undefined> => {
+    if (!psName || ps.state === 'missing') return undefined;
+    const out = await execute(ps, psName, psArgs(flavour as UnixFlavour, pids));
+    if (!out) return undefined;
+    const rows = parsePs(out.stdout);
+    if (!bootIdOf(rows)) throw new PidkeepError('UNSUPPORTED', `\`ps\` printed nothing pidkeep can read (exit code ${out.code}: ${out.stderr.trim().slice(0, 200)}); check the "pidkeep-ps" scope's arguments against the README`);
+    // The app is the parent of every child it spawned: learning its pid keeps it out of reach of any signal.
+    for (const row of rows) if (own.has(row.pid) || held.has(row.pid)) appPid ??= row.ppid;
+    return rows;
+  };
+
+  const missingNote = (power: PowerState) => (power.reason && power.reason !== notConfigured ? ` (Tauri said: ${power.reason})` : power.reason ? ` (${power.reason})` : '');
+  const blindNote = (pid: number) =>
+    held.has(pid)
+      ? `it was started in this app run and the shell plugin still holds it, but without the \`ps\` power pidkeep cannot tell whether it runs or prove it is the same process${missingNote(ps)}: ${PS_HINT} to adopt it after a reload`
+      : `it was started by an earlier run of the app (or another window); the shell plugin knows nothing of it${missingNote(ps)}: ${PS_HINT} to find it again, and for \`kill\` to stop it`;
+
+  const probe = async (pids: readonly number[]): Promise<ProbeResult[]> => {
+    const rows = await listPs(pids);
+    if (rows) {
+      const bootId = bootIdOf(rows)!;
+      const byPid = new Map(rows.map((row) => [row.pid, row]));
+      return pids.map((pid) => {
+        const row = byPid.get(pid);
+        if (!row || row.zombie || own.get(pid)?.alive === false) return { pid, alive: false };
+        // Only the pid is ever signalled (the plugin's children share the app's process group).
+        return { pid, alive: true, identity: identityOf(row, bootId), marker: row.marker, groupLeader: false };
+      });
+    }
+    return pids.map((pid) => {
+      const child = own.get(pid);
+      if (child) return child.alive ? { pid, alive: true, identity: child.identity, marker: child.marker, groupLeader: false } : { pid, alive: false };
+      return { pid, alive: true, note: blindNote(pid) };
+    });
+  };
+
+  const spawn = async (request: SpawnRequest): Promise<Spawned> => {
+    // The plugin can add variables, not remove single ones: an `undefined` (remove) is left out.
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(request.env)) if (value !== undefined) env[key] = value;
+    const spawnOptions = request.cwd === undefined ? { env } : { cwd: request.cwd, env };
+    const make = sidecars.has(request.command) ? shell.Command.sidecar : shell.Command.create;
+    const command = make.call(shell.Command, request.command, [...request.args], spawnOptions);
+    const child: Own = { alive: true, identity: undefined, marker: env[MARKER_ENV] ?? '' };
+    let pid = 0;
+    let settle!: (info: ExitInfo) => void;
+    const exited = new Promise<ExitInfo>((resolve) => (settle = resolve));
+    command.on('close', ({ code, signal }) => {
+      child.alive = false;
+      if (pid) held.remove(pid);
+      settle({ code, signal: signalName(flavour, signal) });
+    });
+    command.on('error', () => undefined); // a read error on a pipe; the close event still comes
+    command.stdout.on('data', (data) => options.onOutput?.({ name: request.name, pid, stream: 'stdout', data }));
+    command.stderr.on('data', (data) => options.onOutput?.({ name: request.name, pid, stream: 'stderr', data }));
+    try {
+      pid = (await command.spawn()).pid;
+    } catch (error) {
+      throw tauriRefusal(error, `spawn \`${request.command}\``, 'add a scope entry for it to shell:allow-spawn in your capabilities') ?? error;
+    }
+    own.set(pid, child);
+    if (child.alive) held.add({ pid, id: request.id });
+    const comm = request.command.slice(request.command.lastIndexOf('/') + 1).slice(0, 64);
+    const rows = await listPs([pid]).catch(() => undefined);
+    const row = rows?.find((r) => r.pid === pid);
+    // Without `ps` there is no start time: only this page, which holds the child, can vouch for it.
+    child.identity = rows && row ? identityOf(row, bootIdOf(rows)!) : { bootId: rows ? bootIdOf(rows)! : `tauri-run:${held.runId}`, pid, startTime: '', comm };
+    return { identity: child.identity, stdin: request.stdin === 'fifo' ? 'tauri-shell-plugin:stdin' : null, logs: { stdout: null, stderr: null }, exited };
+  };
+
+  const signal = async (pid: number, sig: SignalName): Promise<void> => {
+    const unsafe = unsafePidReason(pid, limits());
+    if (unsafe) throw new PidkeepError('UNSAFE_PID', `refusing to signal: ${unsafe}`, { pid });
+    if (killName && kill.state !== 'missing') {
+      const args = killArgs(sig, pid);
+      const out = await execute(kill, killName, args);
+      if (out?.code === 0) return;
+      if (out) throw new PidkeepError('STOP_FAILED', `\`kill ${args.join(' ')}\` failed (exit code ${out.code}): ${out.stderr.trim() || 'no message'}`, { pid });
+    }
+    if (!held.has(pid)) {
+      throw new PidkeepError('PERMISSION_DENIED', `pid ${pid} was started by an earlier run of the app (or another window): the shell plugin does not hold it, so its kill would do nothing${missingNote(kill)}; ${KILL_HINT} to stop it`, { pid });
+    }
+    if (sig !== 'SIGKILL') {
+      throw new PidkeepError('UNSUPPORTED', `the shell plugin can only kill with SIGKILL; to send ${sig} (a graceful stop) ${KILL_HINT}${missingNote(kill)}`, { pid });
+    }
+    try {
+      await new shell.Child(pid).kill();
+    } catch (error) {
+      throw tauriRefusal(error, 'kill', 'add shell:allow-kill to your capabilities', pid) ?? error;
+    }
+  };
+
+  const write = async (_path: string, data: string | Uint8Array, id: string): Promise<void> => {
+    const pid = held.pidOf(id);
+    if (pid === undefined || own.get(pid)?.alive === false) {
+      throw new PidkeepError('STDIN_CLOSED', "its stdin is a pipe of the shell plugin in the app run that started it, and that run is over (or the process ended): nothing can write to it now; stop it with a signal instead", { pid });
+    }
+    try {
+      await new shell.Child(pid).write(data);
+    } catch (error) {
+      throw tauriRefusal(error, 'write to stdin', 'add shell:allow-stdin-write to your capabilities', pid) ?? error;
+    }
+  };
+
+  const scan = async (prefix: string): Promise<MarkedProcess[]> => {
+    const rows = await listPs('all');
+    if (!rows) throw new PidkeepError('UNSUPPORTED', `sweep() needs the \`ps\` power to list processes${missingNote(ps)}: ${PS_HINT}`);
+    const bootId = bootIdOf(rows)!;
+    const now = Date.now();
+    return rows
+      .filter((row) => !row.zombie && row.marker?.startsWith(prefix))
+      .map((row) => ({ pid: row.pid, marker: row.marker!, identity: identityOf(row, bootId), groupLeader: false, ageMs: Math.max(0, now - Date.parse(row.startTime)) }));
+  };
+
+  return {
+    name: 'tauri',
+    limits,
+    spawn,
+    probe: (pids) => probe(pids),
+    signal: (pid, sig) => signal(pid, sig),
+    write,
+    scan,
+    powers: () => ({ ps: { ...ps }, kill: { ...kill } }),
+    close: () => held.close(),
+  };
+}
+
+/** Tauri's refusals (a permission or scope missing) become PERMISSION_DENIED errors that say what to add. */
+function tauriRefusal(error: unknown, what: string, fix: string, pid?: number): PidkeepError | undefined {
+  const message = describeError(error);
+  if (!REFUSED.test(message)) return undefined;
+  return new PidkeepError('PERMISSION_DENIED', `Tauri refused to ${what}: ${message}; ${fix}`, { pid, cause: error });
+}
+
+function detectPlatform(): UnixFlavour | 'windows' {
+  const agent = typeof navigator === 'object' ? navigator.userAgent : '';
+  if (/Windows/i.test(agent)) return 'windows';
+  if (/Macintosh|Mac OS X/i.test(agent)) return 'macos';
+  return 'linux';
+}

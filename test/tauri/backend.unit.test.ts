@@ -1,0 +1,189 @@
+// The Tauri backend against a stand-in shell plugin: what it does with each answer the plugin can give.
+// The real plugin, a real host and real processes prove it in tauri-backend.test.ts and the browser tests.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createProcessManager } from '../../src/index.js';
+import { PidkeepError } from '../../src/errors.js';
+import { memoryStore } from '../../src/memory-store.js';
+import { tauriBackend, type ShellCommand, type ShellPlugin } from '../../src/tauri/index.js';
+
+const REFUSAL = (name: string) => `program not allowed on the configured shell scope: ${name}`;
+
+function memorySession(): Storage {
+  const map = new Map<string, string>();
+  return {
+    get length() {
+      return map.size;
+    },
+    key: (i: number) => [...map.keys()][i] ?? null,
+    getItem: (k: string) => map.get(k) ?? null,
+    setItem: (k: string, v: string) => void map.set(k, String(v)),
+    removeItem: (k: string) => void map.delete(k),
+    clear: () => map.clear(),
+  };
+}
+
+interface FakeOptions {
+  ps?: (args: string[]) => string;
+  kill?: (args: string[]) => { code: number; stderr?: string };
+  killDoesNothing?: boolean;
+}
+
+/** A plugin stand-in: spawn hands out pids; Child.kill ends the child (close event) unless told to do nothing. */
+function fakeShell(options: FakeOptions = {}) {
+  const calls: string[] = [];
+  const closers = new Map<number, (data: { code: number | null; signal: number | null }) => void>();
+  let nextPid = 40_000;
+  const create = (program: string, args: string[] = []): ShellCommand => {
+    const listeners: Record<string, (value: never) => void> = {};
+    return {
+      on: (event: string, listener: (value: never) => void) => void (listeners[event] = listener),
+      stdout: { on: (_e: string, l: (value: never) => void) => void (listeners.stdout = l) },
+      stderr: { on: () => undefined },
+      async spawn() {
+        if (program === 'forbidden') throw REFUSAL(program);
+        const pid = ++nextPid;
+        calls.push(`spawn ${program} ${args.join(' ')} -> ${pid}`);
+        closers.set(pid, listeners.close as never);
+        (listeners.stdout as (d: string) => void)?.('hello\n');
+        return { pid };
+      },
+      async execute() {
+        calls.push(`execute ${program} ${args.join(' ')}`);
+        if (program === 'pidkeep-ps' && options.ps) return { code: 0, signal: null, stdout: options.ps(args), stderr: '' };
+        if (program === 'pidkeep-kill' && options.kill) return { signal: null, stdout: '', stderr: '', ...options.kill(args) };
+        throw REFUSAL(program);
+      },
+    } as ShellCommand;
+  };
+  const shell: ShellPlugin = {
+    Command: { create, sidecar: create },
+    Child: class {
+      constructor(readonly pid: number) {}
+      async write(data: string | Uint8Array) {
+        calls.push(`write ${this.pid} ${String(data)}`);
+      }
+      async kill() {
+        calls.push(`kill ${this.pid}`);
+        if (!options.killDoesNothing) closers.get(this.pid)?.({ code: null, signal: 9 });
+      }
+    },
+  };
+  return { shell, calls, end: (pid: number) => closers.get(pid)?.({ code: 0, signal: null }) };
+}
+
+const request = (id = '0123456789abcdef') => ({
+  namespace: 'ns',
+  name: 'rec',
+  id,
+  command: 'recorder',
+  args: ['-x'],
+  cwd: undefined,
+  env: { PIDKEEP_MARK: `ns/${id}`, DROPPED: undefined },
+  stdin: 'fifo' as const,
+  dir: undefined,
+});
+
+test('without ps or kill: spawns, vouches for its own child, ends it with the plugin\'s SIGKILL and says what is missing', async () => {
+  const fake = fakeShell();
+  const output: string[] = [];
+  const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'linux', onOutput: (e) => output.push(`${e.stream}:${e.data}`) });
+  const spawned = await backend.spawn(request());
+  const pid = spawned.identity.pid;
+  assert.equal(spawned.identity.startTime, '', 'no start time without ps');
+  assert.deepEqual(output, ['stdout:hello\n']);
+  assert.equal(backend.powers().ps.state, 'missing');
+  assert.match(backend.powers().ps.reason!, /program not allowed on the configured shell scope: pidkeep-ps/);
+  const [seen] = await backend.probe([pid]);
+  assert.deepEqual(seen, { pid, alive: true, identity: spawned.identity, marker: 'ns/0123456789abcdef', groupLeader: false });
+  await assert.rejects(Promise.resolve(backend.signal(pid, 'SIGTERM', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSUPPORTED' && /pidkeep-kill/.test(e.message));
+  await backend.write('tauri-shell-plugin:stdin', 'q', '0123456789abcdef');
+  await backend.signal(pid, 'SIGKILL', { group: false });
+  assert.deepEqual(await spawned.exited, { code: null, signal: 'SIGKILL' });
+  assert.deepEqual(await backend.probe([pid]), [{ pid, alive: false }]);
+  await assert.rejects(Promise.resolve(backend.write('tauri-shell-plugin:stdin', 'q', '0123456789abcdef')), (e: unknown) => e instanceof PidkeepError && e.code === 'STDIN_CLOSED');
+  assert.ok(fake.calls.includes(`write ${pid} q`) && fake.calls.includes(`kill ${pid}`));
+  backend.close();
+});
+
+test('after a reload (same session) the plugin still holds the child: writes reach it; without ps it cannot be proven', async () => {
+  const fake = fakeShell();
+  const session = memorySession();
+  const first = tauriBackend({ shell: fake.shell, session, platform: 'linux' });
+  const { identity } = await first.spawn(request());
+  first.close();
+  const reloaded = tauriBackend({ shell: fake.shell, session, platform: 'linux' });
+  const [seen] = await reloaded.probe([identity.pid]);
+  assert.equal(seen?.identity, undefined);
+  assert.match(seen!.note!, /started in this app run.*ps/);
+  await reloaded.write('tauri-shell-plugin:stdin', 'q', '0123456789abcdef');
+  assert.ok(fake.calls.includes(`write ${identity.pid} q`));
+  // A new webview (an app restart) has a new session: nothing is held, so nothing is pretended.
+  const restarted = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'linux' });
+  assert.match((await restarted.probe([identity.pid]))[0]!.note!, /earlier run of the app/);
+  await assert.rejects(Promise.resolve(restarted.signal(identity.pid, 'SIGKILL', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'PERMISSION_DENIED' && /kill would do nothing/.test(e.message));
+  await assert.rejects(Promise.resolve(restarted.write('x', 'q', '0123456789abcdef')), (e: unknown) => e instanceof PidkeepError && e.code === 'STDIN_CLOSED');
+  assert.ok(!fake.calls.some((c) => c.startsWith('kill')), 'no kill was sent for a process the plugin does not hold');
+});
+
+test('with ps: one batched call proves identity and marker; scan filters by marker prefix', async () => {
+  const lines = (args: string[]) => {
+    const table = [
+      '    1     0     1 Sun Nov 29 07:32:44 2026 Ss   /sbin/init',
+      '40001   900   900 Sun Nov 29 09:00:01 2026 S    /usr/bin/recorder -x HOME=/root PIDKEEP_MARK=ns/0123456789abcdef',
+      '40002   900   900 Sun Nov 29 09:00:02 2026 Z    [sh] <defunct>',
+      '  777     1   777 Sun Nov 29 08:00:00 2026 S    other PIDKEEP_MARK=ns/fedcba9876543210 X=1',
+      '  778     1   778 Sun Nov 29 08:00:00 2026 S    other PIDKEEP_MARK=nsx/fedcba9876543210',
+    ];
+    assert.deepEqual(args.slice(0, 4), ['-ww', 'e', '-o', 'pid=,ppid=,pgid=,lstart=,stat=,args=']);
+    return table.join('\n') + '\n';
+  };
+  const fake = fakeShell({ ps: lines });
+  const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'linux' });
+  const spawned = await backend.spawn(request());
+  assert.deepEqual(spawned.identity, { bootId: 'ps:Sun Nov 29 07:32:44 2026', pid: 40001, startTime: 'Sun Nov 29 09:00:01 2026', comm: 'recorder' });
+  assert.equal(backend.limits().selfPid, 900, 'the app (parent of its children) is never signalled');
+  const seen = await backend.probe([40001, 40002, 55555]);
+  assert.deepEqual(seen.map((s) => [s.alive, s.marker]), [[true, 'ns/0123456789abcdef'], [false, undefined], [false, undefined]]);
+  assert.equal(fake.calls.filter((c) => c.startsWith('execute pidkeep-ps')).length, 2, 'one call at spawn, one for the whole probe');
+  assert.ok(fake.calls.at(-1)!.endsWith('-p1,40001,40002,55555'));
+  const found = await backend.scan!('ns/');
+  assert.deepEqual(found.map((p) => p.pid).sort(), [40001, 777]);
+  await assert.rejects(Promise.resolve(backend.signal(900, 'SIGTERM', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSAFE_PID');
+  for (const pid of [0, 1, -1]) await assert.rejects(Promise.resolve(backend.signal(pid, 'SIGKILL', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSAFE_PID');
+});
+
+test('with kill: graceful signals go through the scoped `kill`, and its failure is reported, not swallowed', async () => {
+  const sent: string[][] = [];
+  const fake = fakeShell({ kill: (args) => (sent.push(args), args[1] === '777' ? { code: 1, stderr: 'kill: (777) - No such process' } : { code: 0 }) });
+  const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'linux' });
+  await backend.signal(4242, 'SIGTERM', { group: true });
+  assert.deepEqual(sent, [['-TERM', '4242']], 'only the pid: never a group');
+  await assert.rejects(Promise.resolve(backend.signal(777, 'SIGINT', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'STOP_FAILED' && /No such process/.test(e.message));
+  assert.equal(backend.powers().kill.state, 'granted');
+});
+
+test('a program outside the scope fails the spawn with Tauri\'s message and what to add', async () => {
+  const backend = tauriBackend({ shell: fakeShell().shell, session: memorySession(), platform: 'linux' });
+  await assert.rejects(backend.spawn({ ...request(), command: 'forbidden' }), (e: unknown) => e instanceof PidkeepError && e.code === 'PERMISSION_DENIED' && /program not allowed on the configured shell scope: forbidden/.test(e.message) && /shell:allow-spawn/.test(e.message));
+});
+
+test('the manager over the plugin alone: SIGTERM is skipped, SIGKILL ends it, and a kill that did nothing is never reported as a stop', async () => {
+  const fake = fakeShell();
+  const pm = await createProcessManager({ namespace: 'ns', backend: tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'linux' }), store: memoryStore(), pollInterval: 20 });
+  const handle = await pm.start('rec', { command: 'recorder', stop: [{ signal: 'SIGTERM', wait: 100 }, { signal: 'SIGKILL', wait: 300 }] });
+  const result = await handle.stop();
+  assert.equal(result.by, 'SIGKILL');
+  assert.equal(result.forced, true);
+  assert.deepEqual(result.exit, { code: null, signal: 'SIGKILL' });
+
+  const deaf = fakeShell({ killDoesNothing: true });
+  const pm2 = await createProcessManager({ namespace: 'ns', backend: tauriBackend({ shell: deaf.shell, session: memorySession(), platform: 'linux' }), store: memoryStore(), pollInterval: 20 });
+  const stuck = await pm2.start('rec', { command: 'recorder', stop: [{ signal: 'SIGKILL', wait: 200 }] });
+  await assert.rejects(stuck.stop(), (e: unknown) => e instanceof PidkeepError && e.code === 'STOP_FAILED');
+  assert.equal(stuck.status, 'running');
+  deaf.end(stuck.pid);
+  await stuck.exited;
+  await pm.close();
+  await pm2.close();
+});
