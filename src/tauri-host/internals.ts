@@ -1,0 +1,62 @@
+// `window.__TAURI_INTERNALS__` as @tauri-apps/api expects it, over any transport. Shared by the browser bridge
+// (where this file is inlined into bridge.js, so it must import nothing) and by installTauriInternals in Node.
+
+export type Transport = (cmd: string, payload: unknown, headers: Record<string, string>) => Promise<unknown>;
+
+/** Real Tauri's text for a message to a callback id this page does not have (e.g. after a reload). */
+export const missingCallback = (id: number) =>
+  `[TAURI] Couldn't find callback id ${id}. This might happen when the app is reloaded while Rust is running an asynchronous operation.`;
+
+function headerRecord(headers: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  let entries: Array<[string, unknown]>;
+  if (Array.isArray(headers)) entries = headers as Array<[string, unknown]>;
+  else if (headers && typeof (headers as Headers).forEach === 'function') {
+    entries = [];
+    (headers as Headers).forEach((value, name) => entries.push([name, value]));
+  } else entries = Object.entries((headers ?? {}) as Record<string, unknown>);
+  // plugin-fs sends `options: JSON.stringify(undefined)` when no options were given: leave such headers out
+  for (const [name, value] of entries) if (value !== undefined && value !== null) out[name] = String(value);
+  return out;
+}
+
+/** JSON arguments go through toJSON (a Channel becomes "__CHANNEL__:<id>"); bytes stay a raw body. */
+function toPayload(args: unknown): unknown {
+  if (args instanceof ArrayBuffer) return new Uint8Array(args);
+  if (ArrayBuffer.isView(args)) return new Uint8Array(args.buffer, args.byteOffset, args.byteLength);
+  return JSON.parse(JSON.stringify(args ?? {}, (_key, value) => (value && typeof value === 'object' && '__TAURI_TO_IPC_KEY__' in value ? value.__TAURI_TO_IPC_KEY__() : value)));
+}
+
+export function createInternals(label: string, transport: Transport) {
+  const callbacks = new Map<number, (data: unknown) => void>();
+  const randomId = () => globalThis.crypto.getRandomValues(new Uint32Array(1))[0]!;
+  const unregisterCallback = (id: number) => void callbacks.delete(id);
+  const runCallback = (id: number, data: unknown) => {
+    const callback = callbacks.get(id);
+    if (callback) callback(data);
+    else console.warn(missingCallback(id));
+  };
+  const internals = {
+    callbacks,
+    transformCallback(callback?: (data: unknown) => void, once = false) {
+      let id = randomId();
+      while (callbacks.has(id)) id = randomId();
+      callbacks.set(id, (data) => {
+        if (once) unregisterCallback(id);
+        callback?.(data);
+      });
+      return id;
+    },
+    unregisterCallback,
+    runCallback,
+    invoke(cmd: string, args: unknown = {}, options?: { headers?: unknown }) {
+      return transport(cmd, toPayload(args), headerRecord(options?.headers));
+    },
+    convertFileSrc(filePath: string, protocol = 'asset') {
+      return `${protocol}://localhost/${encodeURIComponent(filePath)}`;
+    },
+    metadata: { currentWindow: { label }, currentWebview: { windowLabel: label, label } },
+    plugins: { path: { sep: '/', delimiter: ':' } },
+  };
+  return { internals, runCallback };
+}

@@ -1,0 +1,36 @@
+// Error text as the Rust side prints it: a std::io::Error displays as `<strerror> (os error <errno>)`.
+import { constants } from 'node:os';
+
+const STRERROR: Record<string, string> = {
+  ENOENT: 'No such file or directory',
+  EEXIST: 'File exists',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  ENOTDIR: 'Not a directory',
+  EISDIR: 'Is a directory',
+  ENOTEMPTY: 'Directory not empty',
+  EXDEV: 'Invalid cross-device link',
+  EPIPE: 'Broken pipe',
+  EBUSY: 'Device or resource busy',
+  ENOSPC: 'No space left on device',
+  EROFS: 'Read-only file system',
+  ELOOP: 'Too many levels of symbolic links',
+  ENAMETOOLONG: 'File name too long',
+  EINVAL: 'Invalid argument',
+  ENOEXEC: 'Exec format error',
+  E2BIG: 'Argument list too long',
+  EAGAIN: 'Resource temporarily unavailable',
+};
+
+/** Formats a Node error the way Rust displays the same std::io::Error. */
+export function ioError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const errno = code ? (constants.errno as Record<string, number>)[code] : undefined;
+  if (code && errno !== undefined) return `${STRERROR[code] ?? code} (os error ${errno})`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Tauri's error for arguments that do not deserialize: `invalid args `path` for command `mkdir`: ...`. */
+export function invalidArgs(command: string, arg: string, detail: string): string {
+  return `invalid args \`${arg}\` for command \`${command}\`: ${detail}`;
+}

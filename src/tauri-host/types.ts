@@ -1,0 +1,64 @@
+/** One entry of a capability's `permissions`: `"shell:allow-spawn"` or `{ identifier, allow, deny }` with an inline scope. */
+export type PermissionEntry = string | { identifier: string; allow?: unknown[]; deny?: unknown[] };
+
+/** A capability in Tauri's own JSON format (`src-tauri/capabilities/*.json`). */
+export interface Capability {
+  identifier: string;
+  description?: string;
+  /** Window labels or glob patterns the capability applies to. */
+  windows?: string[];
+  /** Webview labels or glob patterns (here every webview is labelled like its window). */
+  webviews?: string[];
+  permissions: PermissionEntry[];
+  /** Only local pages exist here; a capability with `local: false` grants nothing. */
+  local?: boolean;
+  /** Tauri targets (`linux`, `macOS`, `windows`, ...); the capability is skipped on other platforms. */
+  platforms?: string[];
+}
+
+/** A capability file: one capability, a list, or `{ capabilities: [...] }`, as Tauri accepts. */
+export type CapabilityFile = Capability | Capability[] | { capabilities: Capability[] };
+
+export interface TauriHostOptions {
+  /** Capability files in Tauri's own JSON format (objects, or paths to .json files). Required. */
+  capabilities: Array<CapabilityFile | string>;
+  /** App identifier; $APPDATA = <dataDir>/<identifier> etc. @default 'dev.pidkeep.host' */
+  identifier?: string;
+  /**
+   * Base of the app directories. Given D: $DATA = $LOCALDATA = D, $CONFIG = D/config, $CACHE = D/cache,
+   * $TEMP = D/tmp, $HOME = D/home, so $APPDATA = $APPLOCALDATA = D/<identifier> (as on Linux),
+   * $APPCONFIG = D/config/<identifier>, $APPCACHE = D/cache/<identifier>, $APPLOG = D/<identifier>/logs.
+   * Tests pass a temp dir.
+   * @default the real Linux (XDG) directories of the user
+   */
+  dataDir?: string;
+  /** Sidecar name -> executable path for Command.sidecar (plays `bundle > externalBin`). @default {} */
+  sidecars?: Record<string, string>;
+}
+
+export interface InvokeRequest {
+  window: string;
+  cmd: string;
+  /** JSON arguments, or a Uint8Array for a raw body (writeFile / writeTextFile). */
+  payload: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface TauriHost {
+  /** The "app" process: process.pid of the process the host runs in. */
+  readonly pid: number;
+  /** Resolves a value (Uint8Array for byte responses) or rejects with the error value Tauri would send (usually a string). */
+  invoke(request: InvokeRequest): Promise<unknown>;
+  /** A page of `window` connects; `deliver` gets channel messages. Returns detach. */
+  attach(window: string, deliver: (callbackId: number, message: unknown) => void): () => void;
+  /** Pids in the shell plugin's child map. */
+  children(): number[];
+  /** App crash: children live on, nothing is killed, the map is forgotten, their pipes are closed, nothing more is delivered. */
+  crash(): void;
+  /** Graceful exit (RunEvent::Exit): SIGKILL every direct child in the map, then stop. */
+  exit(): Promise<void>;
+  /** After crash()/exit(): a new app run with an empty map. In-process, so `pid` stays the same. */
+  restart(): void;
+  /** Ends the host like exit() and refuses later calls. */
+  close(): Promise<void>;
+}
