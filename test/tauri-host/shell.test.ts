@@ -3,28 +3,11 @@ import { test, type TestContext } from 'node:test';
 import { Child, Command } from '@tauri-apps/plugin-shell';
 import { createTauriHost } from '../../src/tauri-host/host.js';
 import { installTauriInternals } from '../../src/tauri-host/node-internals.js';
-import type { Capability, TauriHost } from '../../src/tauri-host/types.js';
+import type { TauriHost } from '../../src/tauri-host/types.js';
+import { SHELL_CAPABILITY } from './capability.js';
 import { isAlive, onTeardown, reaper, tempDir, waitFor } from '../helpers/index.js';
 
 // The real @tauri-apps/plugin-shell in Node, against the emulated Rust side, with real processes.
-
-const SCOPE = [
-  { name: 'sh', cmd: 'sh', args: true },
-  { name: 'cat', cmd: 'cat', args: false },
-  { name: 'sleep', cmd: 'sleep', args: [{ validator: '\\d+' }] },
-  { name: 'echo-fixed', cmd: 'echo', args: ['fixed', { validator: '[a-z]+' }] },
-  { name: 'missing', cmd: '/nonexistent/program', args: true },
-];
-export const SHELL_CAPABILITY: Capability = {
-  identifier: 'shell-main',
-  windows: ['main'],
-  permissions: [
-    { identifier: 'shell:allow-spawn', allow: SCOPE },
-    { identifier: 'shell:allow-execute', allow: SCOPE },
-    'shell:allow-kill',
-    'shell:allow-stdin-write',
-  ],
-};
 
 function setup(t: TestContext, window = 'main'): TauriHost {
   const host = createTauriHost({ capabilities: [SHELL_CAPABILITY], dataDir: tempDir(t) });
