@@ -101,9 +101,11 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
   const session = options.session !== undefined ? options.session : typeof sessionStorage === 'object' ? sessionStorage : null;
   const held: HeldChildren = heldChildren(session);
   const own = new Map<number, Own>();
+  // The app (parent of every child it spawns) and its parent are learned from `ps`, and never signalled.
   let appPid: number | undefined;
+  let appParentPid: number | undefined;
 
-  const limits = (): PidLimits => ({ selfPid: appPid ?? -1, parentPid: -1, maxPid: 4_194_304 });
+  const limits = (): PidLimits => ({ selfPid: appPid ?? -1, parentPid: appParentPid ?? -1, maxPid: 4_194_304 });
 
   /** Runs one scoped command; undefined when the app has not granted it (the power is then off for good). */
   const execute = async (power: PowerState, name: string, args: string[]) => {
@@ -127,8 +129,10 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     if (!out) return undefined;
     const rows = parsePs(out.stdout);
     if (!bootIdOf(rows)) throw new PidkeepError('UNSUPPORTED', `\`ps\` printed nothing pidkeep can read (exit code ${out.code}: ${out.stderr.trim().slice(0, 200)}); check the "pidkeep-ps" scope's arguments against the README`);
-    // The app is the parent of every child it spawned: learning its pid keeps it out of reach of any signal.
-    for (const row of rows) if (own.has(row.pid) || held.has(row.pid)) appPid ??= row.ppid;
+    for (const row of rows) {
+      if (own.has(row.pid) || held.has(row.pid)) appPid ??= row.ppid;
+      if (row.pid === appPid) appParentPid ??= row.ppid;
+    }
     return rows;
   };
 
@@ -192,6 +196,7 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
   };
 
   const signal = async (pid: number, sig: SignalName): Promise<void> => {
+    if (appPid !== undefined && appParentPid === undefined) await listPs([appPid]).catch(() => undefined);
     const unsafe = unsafePidReason(pid, limits());
     if (unsafe) throw new PidkeepError('UNSAFE_PID', `refusing to signal: ${unsafe}`, { pid });
     if (killName && kill.state !== 'missing') {

@@ -54,6 +54,8 @@ export function heldChildren(session: Storage | null, channelName = 'pidkeep-tau
     }
   };
   const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(channelName) : undefined;
+  // In Node (tests, tools) an open channel would keep the process alive; browsers have no unref.
+  (channel as { unref?: () => void } | undefined)?.unref?.();
   channel?.addEventListener('message', (event: MessageEvent) => {
     const data = event.data as { add?: HeldEntry; remove?: number } | null;
     if (data?.add && Number.isSafeInteger(data.add.pid) && typeof data.add.id === 'string') entries.set(data.add.pid, data.add.id);

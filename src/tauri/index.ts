@@ -1,3 +1,8 @@
 // pidkeep for Tauri webviews: a process backend over @tauri-apps/plugin-shell and a record store over
 // @tauri-apps/plugin-fs (written at once by the app process, so a record survives a crash of the app).
+//   backend.ts   tauriBackend: spawn/write/kill through the plugin; the optional `ps` and `kill` powers
+//   held.ts      which children this app run's plugin holds (a reload keeps them, a restart does not)
+//   ps.ts        the `ps` / `kill` command lines and their parsing (Linux and macOS)
+//   fs-store.ts  tauriFsStore: one file per record through the fs plugin
 export { tauriBackend, type OutputEvent, type PowerState, type ShellCommand, type ShellPlugin, type TauriBackend, type TauriBackendOptions } from './backend.js';
+export { tauriFsStore, type TauriFs, type TauriFsStoreOptions } from './fs-store.js';

@@ -1,0 +1,47 @@
+// The Tauri backend through the REAL @tauri-apps/plugin-shell, against the tauri-host's emulation of the plugin's
+// Rust side with real processes, under the example app's own capabilities file (its `ps` and `kill` scopes).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
+import { createTauriHost, installTauriInternals, type Capability, type TauriHost } from '../../src/tauri-host/index.js';
+import { tauriBackend, type TauriBackend } from '../../src/tauri/index.js';
+import type { Spawned } from '../../src/types.js';
+import { backendConformance } from '../conformance/backend-suite.js';
+import { root } from '../helpers/index.js';
+
+export const exampleCapabilities = join(root, 'examples', 'tauri-app', 'src-tauri', 'capabilities', 'default.json');
+
+/** The programs the shared suite runs, allowed by name like any app's own programs. */
+export const suitePrograms: Capability = {
+  identifier: 'conformance-programs',
+  windows: ['*'],
+  permissions: [
+    {
+      identifier: 'shell:allow-spawn',
+      allow: ['sleep', 'sh', 'cat', 'pidkeep-no-such-command-xyz'].map((name) => ({ name, cmd: name, args: true })),
+    },
+  ],
+};
+
+let host: TauriHost;
+let uninstall: () => void;
+const outputs = new WeakMap<TauriBackend, Map<number, string>>();
+before(() => {
+  host = createTauriHost({ capabilities: [JSON.parse(readFileSync(exampleCapabilities, 'utf8')) as Capability, suitePrograms] });
+  uninstall = installTauriInternals(host);
+});
+after(async () => {
+  await host.close();
+  uninstall();
+});
+
+backendConformance(
+  'tauriBackend (real plugin-shell, emulated host)',
+  () => {
+    const seen = new Map<number, string>();
+    const backend = tauriBackend({ session: null, platform: 'linux', onOutput: (e) => seen.set(e.pid, (seen.get(e.pid) ?? '') + e.data) });
+    outputs.set(backend, seen);
+    return backend;
+  },
+  { groups: false, output: (backend, spawned: Spawned) => outputs.get(backend as TauriBackend)?.get(spawned.identity.pid) ?? '' },
+);
