@@ -24,7 +24,7 @@ const pm = await ready;
 function recorder(file: string): StartOptions {
   return {
     command: 'ffmpeg',
-    args: ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000', file],
+    args: ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000', file],
     stdin: 'fifo',
     // `q` makes FFmpeg finish the file; the shell plugin delivers it while this app run holds the child.
     stop: [{ write: 'q', wait: 5000 }, { signal: 'SIGINT', wait: 3000 }, { signal: 'SIGTERM', wait: 2000 }],

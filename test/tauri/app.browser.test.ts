@@ -1,0 +1,220 @@
+// The example Tauri app's frontend in headless Chromium: the real @tauri-apps/plugin-shell and plugin-fs against
+// pidkeep's Tauri host (the plugins' Rust side, played by Node) with real processes, under the example's own
+// capabilities file. Reloads, app crashes, two windows, missing permissions.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { launchChromium } from '../helpers/browser.js';
+import { isAlive, reaper, waitFor } from '../helpers/index.js';
+import { capabilitiesWithout, listOf, openApp, recoveryOf, startExampleApp, startWorker, withoutPowers } from '../helpers/tauri-app.js';
+
+test('a reload adopts the running process: same pid, still running, elapsed time from the record', async (t) => {
+  const app = await startExampleApp(t);
+  const context = await (await launchChromium(t)).newContext();
+  const page = await openApp(context, app);
+  const started = await startWorker(page, 'worker-1');
+  reaper(t)(started.pid);
+  assert.equal(started.adopted, false);
+  assert.deepEqual(app.host.children(), [started.pid]);
+
+  await openApp(context, app, '', page); // reload
+  const [entry] = await recoveryOf(page);
+  assert.equal(entry?.status, 'adopted', entry?.detail);
+  const [seen] = await listOf(page);
+  assert.deepEqual(seen, { ...started, adopted: true });
+  assert.ok(isAlive(started.pid));
+  const shown = await page.locator('#running li').first().textContent();
+  assert.match(shown ?? '', new RegExp(`worker-1 \\(pid ${started.pid}, \\d+ s, adopted\\)`));
+
+  // The plugin still holds it (a reload, not a restart) and the kill power stops it gracefully.
+  const result = await page.evaluate(() => window.pidkeepExample!.pm.stop('worker-1'));
+  assert.equal(result.by, 'SIGTERM');
+  assert.equal(result.outcome, 'stopped');
+  await waitFor('the worker to be gone', () => !isAlive(started.pid));
+  await waitFor('the plugin to drop it from its map', () => app.host.children().length === 0);
+});
+
+test("a reload with onOrphan: 'stop' stops what the previous page left, gracefully", async (t) => {
+  const app = await startExampleApp(t);
+  const context = await (await launchChromium(t)).newContext();
+  const page = await openApp(context, app, '?onOrphan=stop');
+  const started = await startWorker(page, 'worker-1');
+  reaper(t)(started.pid);
+  await openApp(context, app, '', page);
+  const [entry] = await recoveryOf(page);
+  assert.equal(entry?.status, 'stopped', entry?.detail);
+  assert.equal(entry?.stop?.by, 'SIGTERM');
+  assert.ok(!isAlive(started.pid));
+  assert.deepEqual(await listOf(page), []);
+});
+
+test('a reload in the middle of a start leaves no process unaccounted for: adopted, or found by a sweep', async (t) => {
+  const app = await startExampleApp(t);
+  const context = await (await launchChromium(t)).newContext();
+  const page = await openApp(context, app);
+  const reap = reaper(t);
+  /** Reloads at a chosen moment of a start; returns the pids that run afterwards, adopted and swept. */
+  const race = async (moment: 'before-record' | 'after-record' | number) => {
+    const reloaded = page.waitForEvent('load');
+    await page.evaluate(([when]) => {
+      const api = window.pidkeepExample!;
+      const create = api.store.create.bind(api.store);
+      // The store write is the step after the spawn: reloading there leaves a process and no record.
+      api.store.create = async (...args) => {
+        if (when === 'before-record') {
+          location.reload();
+          return new Promise<boolean>(() => undefined);
+        }
+        const created = await create(...args);
+        if (when === 'after-record') location.reload();
+        return created;
+      };
+      // (No named local functions in here: the test's TypeScript transform would wrap them in a helper the page lacks.)
+      if (typeof when === 'number') setTimeout(() => void api.start('racing', api.worker(600)).catch(() => undefined), when);
+      else void api.start('racing', api.worker(600)).catch(() => undefined);
+    }, [moment] as const);
+    if (typeof moment === 'number') await openApp(context, app, '', page);
+    else {
+      await reloaded;
+      await page.waitForFunction(() => window.pidkeepExample !== undefined);
+    }
+    const running = app.host.children().filter((pid) => isAlive(pid));
+    running.forEach(reap);
+    const adopted = (await listOf(page)).map((s) => s.pid);
+    const swept = (await page.evaluate(() => window.pidkeepExample!.pm.sweep({ minAge: 0 }))).map((s) => s.pid);
+    for (const pid of running) assert.ok(adopted.includes(pid) || swept.includes(pid), `pid ${pid} (reload ${moment}) is neither adopted nor swept`);
+    await page.evaluate(() => window.pidkeepExample!.pm.stopAll());
+    await waitFor('every worker to be gone', () => running.every((pid) => !isAlive(pid)));
+    return { running, adopted, swept };
+  };
+  const unrecorded = await race('before-record');
+  assert.equal(unrecorded.running.length, 1, 'the spawn reached the plugin');
+  assert.deepEqual(unrecorded.swept, unrecorded.running, 'spawned, never recorded: the sweep finds it by its marker');
+  const recorded = await race('after-record');
+  assert.deepEqual(recorded.adopted, recorded.running, 'recorded just before the reload: adopted');
+  for (const ms of [0, 10, 30]) await race(ms);
+});
+
+test('a reload in the middle of a stop: the next page finds it gone or adopts it, never loses it', async (t) => {
+  const app = await startExampleApp(t);
+  const context = await (await launchChromium(t)).newContext();
+  const page = await openApp(context, app);
+  const started = await startWorker(page, 'worker-1');
+  reaper(t)(started.pid);
+  await page.evaluate(() => void window.pidkeepExample!.pm.stop('worker-1').catch(() => undefined));
+  await openApp(context, app, '', page);
+  const [entry] = await recoveryOf(page);
+  const listed = (await listOf(page)).map((s) => s.pid);
+  if (isAlive(started.pid)) {
+    assert.deepEqual(listed, [started.pid], `alive after the reload, so it must be adopted (${entry?.status}: ${entry?.detail})`);
+    await page.evaluate(() => window.pidkeepExample!.pm.stop('worker-1'));
+  } else {
+    assert.ok(entry === undefined || entry.status === 'gone', `${entry?.status}: ${entry?.detail}`);
+    assert.deepEqual(listed, []);
+  }
+  await waitFor('the worker to be gone', () => !isAlive(started.pid));
+  assert.deepEqual(await page.evaluate(() => window.pidkeepExample!.store.list('tauri-example')), [], 'no record left behind');
+});
+
+test('two windows share one store: the second adopts what the first started, and its stop ends the first one\'s handle', async (t) => {
+  const app = await startExampleApp(t);
+  const context = await (await launchChromium(t)).newContext();
+  const main = await openApp(context, app, '?store=web');
+  const second = await openApp(context, app, '?store=web&tauri-window=second');
+  const started = await startWorker(main, 'shared');
+  reaper(t)(started.pid);
+  await waitFor('the second window to see the process', async () => (await listOf(second)).some((s) => s.pid === started.pid));
+  const result = await second.evaluate(() => window.pidkeepExample!.pm.stop('shared'));
+  assert.equal(result.by, 'SIGTERM');
+  await waitFor('the first window to see its child end', async () => (await listOf(main)).length === 0);
+  assert.deepEqual(await main.evaluate(() => window.pidkeepExample!.pm.get('shared')?.status ?? 'none'), 'none');
+});
+
+test('an app crash and restart: the earlier run\'s process is found and stopped with the ps and kill powers', async (t) => {
+  const app = await startExampleApp(t);
+  const browser = await launchChromium(t);
+  const before = await openApp(await browser.newContext(), app);
+  const started = await startWorker(before, 'worker-1');
+  reaper(t)(started.pid);
+  app.host.crash();
+  await before.context().close(); // the app's webview dies with it
+  assert.ok(isAlive(started.pid), 'a crashed app kills nothing');
+  app.host.restart();
+  assert.deepEqual(app.host.children(), [], 'the new app run knows nothing of it');
+
+  const after = await openApp(await browser.newContext(), app);
+  const [entry] = await recoveryOf(after);
+  assert.equal(entry?.status, 'adopted', entry?.detail);
+  // Not held by this run's plugin: a stdin write could not reach it, but the kill power can stop it.
+  const result = await after.evaluate(() => window.pidkeepExample!.pm.stop('worker-1'));
+  assert.equal(result.by, 'SIGTERM');
+  await waitFor('the orphan to be gone', () => !isAlive(started.pid));
+});
+
+test('an app crash and restart without the powers: the process is reported with the permission it needs, and left alone', async (t) => {
+  const app = await startExampleApp(t, withoutPowers());
+  const browser = await launchChromium(t);
+  const before = await openApp(await browser.newContext(), app);
+  const started = await startWorker(before, 'worker-1');
+  reaper(t)(started.pid);
+  app.host.crash();
+  await before.context().close();
+  app.host.restart();
+  const after = await openApp(await browser.newContext(), app);
+  const [entry] = await recoveryOf(after);
+  assert.equal(entry?.status, 'skipped');
+  assert.match(entry!.detail, /earlier run of the app.*shell:allow-execute for `ps`/);
+  assert.match(entry!.detail, /program not allowed on the configured shell scope: pidkeep-ps/, 'Tauri\'s own refusal is quoted');
+  assert.ok(isAlive(started.pid), 'nothing was signalled');
+  assert.deepEqual(await listOf(after), []);
+  const powers = await after.evaluate(() => window.pidkeepExample!.backend.powers());
+  assert.equal(powers.ps.state, 'missing');
+});
+
+test('without the powers a reload still knows its own app run: the child is reported (not lost), and the plugin\'s SIGKILL works within a page', async (t) => {
+  const app = await startExampleApp(t, withoutPowers());
+  const context = await (await launchChromium(t)).newContext();
+  const page = await openApp(context, app);
+  const started = await startWorker(page, 'worker-1');
+  reaper(t)(started.pid);
+  // Within the page that started it: SIGTERM is skipped (no kill power), the plugin's SIGKILL ends it, and its
+  // end is seen through the child's own Terminated event.
+  const result = await page.evaluate(() => window.pidkeepExample!.pm.stop('worker-1'));
+  assert.deepEqual([result.by, result.forced, result.exit.signal], ['SIGKILL', true, 'SIGKILL']);
+  assert.ok(!isAlive(started.pid));
+
+  const again = await startWorker(page, 'worker-2');
+  reaper(t)(again.pid);
+  await openApp(context, app, '', page);
+  const [entry] = await recoveryOf(page);
+  assert.equal(entry?.status, 'skipped');
+  assert.match(entry!.detail, /started in this app run and the shell plugin still holds it.*`ps`/);
+  assert.ok(isAlive(again.pid));
+});
+
+test('a missing permission surfaces as a PidkeepError carrying Tauri\'s message and what to grant', async (t) => {
+  const app = await startExampleApp(t, capabilitiesWithout({ permissions: ['shell:allow-spawn'] }));
+  const page = await openApp(await (await launchChromium(t)).newContext(), app);
+  const error = await page.evaluate(() =>
+    window.pidkeepExample!.start('w', window.pidkeepExample!.worker(600)).then(
+      () => null,
+      (e: { code?: string; message: string; record?: string }) => ({ code: e.code, message: e.message, record: e.record }),
+    ),
+  );
+  assert.equal(error?.code, 'PERMISSION_DENIED');
+  assert.equal(error?.record, 'w');
+  assert.match(error!.message, /shell\.spawn not allowed/);
+  assert.match(error!.message, /shell:allow-spawn/);
+  assert.deepEqual(app.host.children(), []);
+
+  const noFs = await startExampleApp(t, capabilitiesWithout({ permissions: ['fs:allow-write-text-file'] }));
+  const other = await openApp(await (await launchChromium(t)).newContext(), noFs);
+  const failed = await other.evaluate(() =>
+    window.pidkeepExample!.start('w', window.pidkeepExample!.worker(600)).then(
+      () => null,
+      (e: { code?: string; message: string }) => ({ code: e.code, message: e.message }),
+    ),
+  );
+  assert.equal(failed?.code, 'STORE_FAILED');
+  assert.match(failed!.message, /fs:allow-write-text-file/);
+  await waitFor('the unrecorded child to be stopped', () => noFs.host.children().length === 0);
+});
