@@ -1,23 +1,48 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import type { TestContext } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { onTeardown, root } from './index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const executablePath = () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`apt-get install -y chromium\` (the real-browser tests drive Debian's Chromium)`);
+  return CHROMIUM;
+};
+
 /** Debian's Chromium driven by playwright-core, headless; closed when the test ends. */
 export async function launchChromium(t: TestContext): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`apt-get install -y chromium\` (the real-browser tests drive Debian's Chromium)`);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await chromium.launch({ executablePath: executablePath(), args: ARGS });
   onTeardown(t, () => browser.close());
   return browser;
+}
+
+/** Chromium with a persistent profile in `dir` (kept on disk across launches, like a webview's); closed at the end. */
+export async function launchProfile(t: TestContext, dir: string): Promise<BrowserContext> {
+  const context = await chromium.launchPersistentContext(dir, { executablePath: executablePath(), args: ARGS, headless: true });
+  onTeardown(t, () => context.close().catch(() => undefined));
+  return context;
+}
+
+/** SIGKILLs every Chromium process of the profile in `dir`: a webview crash, nothing flushed. Returns how many. */
+export function killProfile(dir: string): number {
+  let killed = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(`--user-data-dir=${dir}`)) continue;
+      process.kill(Number(entry), 'SIGKILL');
+      killed++;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return killed;
 }
 
 /** Bare specifiers the built code imports, for the page's import map (no bundler). */

@@ -1,29 +1,20 @@
 import assert from 'node:assert/strict';
-import { chmodSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { createProcessManager, type StopStep } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
+import { ffmpegPath, wavSizes } from '../helpers/ffmpeg.js';
 import { fixture, isAlive, reaper, startNode, tempDir, waitFor } from '../helpers/index.js';
 
 // Real FFmpeg, shipped by npm (@ffmpeg-installer), recording a generated tone in real time to a WAV file.
-const ffmpeg = (createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg') as { path: string }).path;
-
-/** RIFF size and data size from a WAV header: 0xFFFFFFFF placeholders until FFmpeg writes its trailer. */
-function wavSizes(file: string) {
-  const bytes = readFileSync(file);
-  const dataAt = bytes.indexOf('data', 12);
-  return { length: bytes.length, riff: bytes.readUInt32LE(4), data: bytes.readUInt32LE(dataAt + 4), dataStart: dataAt + 8 };
-}
 
 async function recordThenLoseController(t: TestContext, stop: StopStep[]) {
-  chmodSync(ffmpeg, 0o755); // npm may skip the package's own chmod install script
   const dir = tempDir(t);
   const out = join(dir, 'tone.wav');
   const reap = reaper(t);
   const args = ['-hide_banner', '-nostats', '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000', '-f', 'wav', '-y', out];
-  const controller = startNode(t, fixture('controller.mjs'), [dir, 'ff', JSON.stringify([{ name: 'rec', command: ffmpeg, args, stdin: 'fifo', stop }])]);
+  const controller = startNode(t, fixture('controller.mjs'), [dir, 'ff', JSON.stringify([{ name: 'rec', command: ffmpegPath(), args, stdin: 'fifo', stop }])]);
   const pid = Number(await controller.line('started rec'));
   reap(pid);
   await waitFor('FFmpeg to write samples', () => (statSync(out, { throwIfNoEntry: false })?.size ?? 0) > 8000, { timeout: 20_000 });

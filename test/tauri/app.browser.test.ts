@@ -2,9 +2,12 @@
 // pidkeep's Tauri host (the plugins' Rust side, played by Node) with real processes, under the example's own
 // capabilities file. Reloads, app crashes, two windows, missing permissions.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { launchChromium } from '../helpers/browser.js';
-import { isAlive, reaper, waitFor } from '../helpers/index.js';
+import { statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { killProfile, launchChromium, launchProfile } from '../helpers/browser.js';
+import { ffmpegPath, wavSizes } from '../helpers/ffmpeg.js';
+import { isAlive, onTeardown, reaper, tempDir, waitFor } from '../helpers/index.js';
 import { capabilitiesWithout, listOf, openApp, recoveryOf, startExampleApp, startWorker, withoutPowers } from '../helpers/tauri-app.js';
 
 test('a reload adopts the running process: same pid, still running, elapsed time from the record', async (t) => {
@@ -217,4 +220,64 @@ test('a missing permission surfaces as a PidkeepError carrying Tauri\'s message 
   assert.equal(failed?.code, 'STORE_FAILED');
   assert.match(failed!.message, /fs:allow-write-text-file/);
   await waitFor('the unrecorded child to be stopped', () => noFs.host.children().length === 0);
+});
+
+/** Starts a worker in a webview with a persistent profile, SIGKILLs the webview at once, relaunches it. */
+async function crashWebviewRightAfterStart(t: TestContext, query: string) {
+  const app = await startExampleApp(t);
+  const profile = tempDir(t, 'pidkeep-profile-');
+  const page = await openApp(await launchProfile(t, profile), app, query);
+  const started = await startWorker(page, 'worker-1');
+  reaper(t)(started.pid);
+  assert.ok(killProfile(profile) > 0, 'the webview was killed');
+  await waitFor('the webview to be gone', () => killProfile(profile) === 0);
+  const relaunched = await openApp(await launchProfile(t, profile), app, query);
+  return { app, started, page: relaunched };
+}
+
+test('the webview SIGKILLed right after a start, with the fs store: the record is on disk and the process adopted', async (t) => {
+  const { started, page } = await crashWebviewRightAfterStart(t, '');
+  const [entry] = await recoveryOf(page);
+  assert.equal(entry?.status, 'adopted', entry?.detail);
+  assert.deepEqual((await listOf(page)).map((s) => s.pid), [started.pid]);
+  await page.evaluate(() => window.pidkeepExample!.pm.stop('worker-1'));
+  assert.ok(!isAlive(started.pid));
+});
+
+test('the webview SIGKILLed right after a start, with webStore: the record may be lost, and sweep() still finds the process', async (t) => {
+  const { started, page } = await crashWebviewRightAfterStart(t, '?store=web');
+  const adopted = (await listOf(page)).map((s) => s.pid);
+  if (adopted.includes(started.pid)) {
+    t.diagnostic('localStorage kept the record this time');
+    await page.evaluate(() => window.pidkeepExample!.pm.stop('worker-1'));
+  } else {
+    t.diagnostic('localStorage lost the record, as measured: the sweep finds the process by its marker');
+    assert.deepEqual(await recoveryOf(page), [], 'no record was left to recover');
+    const swept = await page.evaluate(() => window.pidkeepExample!.pm.sweep({ minAge: 0 }));
+    assert.deepEqual(swept.map((s) => s.pid), [started.pid]);
+    assert.equal(swept[0]?.result.by, 'SIGTERM');
+  }
+  assert.ok(!isAlive(started.pid));
+});
+
+test('real FFmpeg in the app: recording, a reload, then `q` through the plugin\'s stdin finishes the WAV', async (t) => {
+  // The scope's `cmd` is `ffmpeg`, found on the app's PATH: here, npm's FFmpeg.
+  const path = process.env.PATH;
+  process.env.PATH = `${dirname(ffmpegPath())}:${path}`;
+  onTeardown(t, () => void (process.env.PATH = path));
+  const app = await startExampleApp(t);
+  const context = await (await launchChromium(t)).newContext();
+  const page = await openApp(context, app);
+  const file = join(tempDir(t), 'tone.wav');
+  const pid = await page.evaluate(([out]) => window.pidkeepExample!.start('rec', window.pidkeepExample!.recorder(out)).then((h) => h.pid), [file] as const);
+  reaper(t)(pid);
+  await waitFor('FFmpeg to write samples', () => (statSync(file, { throwIfNoEntry: false })?.size ?? 0) > 8000, { timeout: 20_000 });
+  await openApp(context, app, '', page);
+  assert.equal((await recoveryOf(page))[0]?.status, 'adopted');
+  const result = await page.evaluate(() => window.pidkeepExample!.pm.stop('rec'));
+  assert.equal(result.by, 'write "q"', 'the reloaded page reached the stdin the plugin still holds');
+  assert.ok(!isAlive(pid));
+  const wav = wavSizes(file);
+  assert.equal(wav.riff, wav.length - 8, 'RIFF size written: FFmpeg finished the file');
+  assert.equal(wav.data, wav.length - wav.dataStart);
 });

@@ -24,7 +24,9 @@ const pm = await ready;
 function recorder(file: string): StartOptions {
   return {
     command: 'ffmpeg',
-    args: ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000', file],
+    // Real time (-re), and nothing on stdout/stderr (-nostats -loglevel error): after an app crash the plugin's
+    // pipes are gone, and a write to them would end FFmpeg with SIGPIPE.
+    args: ['-hide_banner', '-nostats', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000', '-f', 'wav', '-y', file],
     stdin: 'fifo',
     // `q` makes FFmpeg finish the file; the shell plugin delivers it while this app run holds the child.
     stop: [{ write: 'q', wait: 5000 }, { signal: 'SIGINT', wait: 3000 }, { signal: 'SIGTERM', wait: 2000 }],
