@@ -49,6 +49,13 @@ export interface TauriBackendOptions {
   kill?: string | false;
   /** Output lines of children this page started. Lost for a child once its page reloads (the plugin's channel dies). */
   onOutput?: (event: OutputEvent) => void;
+  /**
+   * Output that outlives the page and the app: for the scope names in `commands`, each start gets two log files
+   * under `dir` (an absolute path, e.g. from `appLogDir()`), passed to the program as `PIDKEEP_STDOUT` and
+   * `PIDKEEP_STDERR`. The scope entry is a wrapper that sends its output there (README: Tauri, "output that
+   * survives"); `handle.logs` names the files, readable with the fs plugin after any reload or restart.
+   */
+  logs?: { dir: string; commands: readonly string[] };
   /** @default from navigator.userAgent */
   platform?: UnixFlavour | 'windows';
   /** Survives reloads but not a new webview: tells a reload from an app restart. @default globalThis.sessionStorage */
@@ -105,6 +112,16 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
   let appPid: number | undefined;
   let appParentPid: number | undefined;
 
+  const logDir = options.logs?.dir.replace(/[\\/]+$/, '');
+  if (logDir !== undefined && !/^(\/|[A-Za-z]:[\\/])/.test(logDir)) throw new TypeError(`[pidkeep] Expected \`logs.dir\` to be an absolute path (e.g. from appLogDir()), got ${JSON.stringify(options.logs?.dir)}`);
+  const logged = new Set(options.logs?.commands ?? []);
+  /** One pair of files per start (the record id keeps restarts of a name apart), grouped by namespace. */
+  const logFiles = (request: SpawnRequest): Spawned['logs'] => {
+    if (logDir === undefined || !logged.has(request.command)) return { stdout: null, stderr: null };
+    const base = `${logDir}/${request.namespace}/${request.name}.${request.id}`;
+    return { stdout: `${base}.out.log`, stderr: `${base}.err.log` };
+  };
+
   const limits = (): PidLimits => ({ selfPid: appPid ?? -1, parentPid: appParentPid ?? -1, maxPid: 4_194_304 });
 
   /** Runs one scoped command; undefined when the app has not granted it (the power is then off for good). */
@@ -130,7 +147,11 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     const rows = parsePs(out.stdout);
     if (!bootIdOf(rows)) throw new PidkeepError('UNSUPPORTED', `\`ps\` printed nothing pidkeep can read (exit code ${out.code}: ${out.stderr.trim().slice(0, 200)}); check the "pidkeep-ps" scope's arguments against the README`);
     for (const row of rows) {
-      if (own.has(row.pid) || held.has(row.pid)) appPid ??= row.ppid;
+      const entry = held.get(row.pid);
+      // Reparented since its spawn: the app run that held it ended (the page outlived it, e.g. a dev server
+      // restarted under an open tab). The plugin of this run cannot reach it.
+      if (entry?.app !== undefined && entry.app !== row.ppid) held.remove(row.pid);
+      else if (own.get(row.pid)?.alive || entry) appPid ??= row.ppid;
       if (row.pid === appPid) appParentPid ??= row.ppid;
     }
     return rows;
@@ -165,6 +186,8 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     // The plugin can add variables, not remove single ones: an `undefined` (remove) is left out.
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(request.env)) if (value !== undefined) env[key] = value;
+    const logs = logFiles(request);
+    if (logs.stdout && logs.stderr) Object.assign(env, { PIDKEEP_STDOUT: logs.stdout, PIDKEEP_STDERR: logs.stderr });
     const spawnOptions = request.cwd === undefined ? { env } : { cwd: request.cwd, env };
     const make = sidecars.has(request.command) ? shell.Command.sidecar : shell.Command.create;
     const command = make.call(shell.Command, request.command, [...request.args], spawnOptions);
@@ -186,13 +209,13 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
       throw tauriRefusal(error, `spawn \`${request.command}\``, 'add a scope entry for it to shell:allow-spawn in your capabilities') ?? error;
     }
     own.set(pid, child);
-    if (child.alive) held.add({ pid, id: request.id });
     const comm = request.command.slice(request.command.lastIndexOf('/') + 1).slice(0, 64);
     const rows = await listPs([pid]).catch(() => undefined);
     const row = rows?.find((r) => r.pid === pid);
+    if (child.alive) held.add({ pid, id: request.id, app: row?.ppid });
     // Without `ps` there is no start time: only this page, which holds the child, can vouch for it.
     child.identity = rows && row ? identityOf(row, bootIdOf(rows)!) : { bootId: rows ? bootIdOf(rows)! : `tauri-run:${held.runId}`, pid, startTime: '', comm };
-    return { identity: child.identity, stdin: request.stdin === 'fifo' ? 'tauri-shell-plugin:stdin' : null, logs: { stdout: null, stderr: null }, exited };
+    return { identity: child.identity, stdin: request.stdin === 'fifo' ? 'tauri-shell-plugin:stdin' : null, logs, exited };
   };
 
   const signal = async (pid: number, sig: SignalName): Promise<void> => {

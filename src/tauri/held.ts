@@ -7,12 +7,15 @@
 export interface HeldEntry {
   pid: number;
   id: string;
+  /** The app's pid (the child's parent at spawn), where `ps` told it: a child with another parent was orphaned. */
+  app?: number | undefined;
 }
 
 export interface HeldChildren {
   /** This window's app run, for identities recorded without `ps`; new in a new webview. */
   readonly runId: string;
   has(pid: number): boolean;
+  get(pid: number): HeldEntry | undefined;
   pidOf(id: string): number | undefined;
   add(entry: HeldEntry): void;
   remove(pid: number): void;
@@ -23,7 +26,7 @@ const KEY = 'pidkeep:tauri:held';
 const RUN_KEY = 'pidkeep:tauri:run';
 
 export function heldChildren(session: Storage | null, channelName = 'pidkeep-tauri'): HeldChildren {
-  const entries = new Map<number, string>();
+  const entries = new Map<number, HeldEntry>();
   const read = (key: string) => {
     try {
       return session?.getItem(key) ?? null;
@@ -33,7 +36,7 @@ export function heldChildren(session: Storage | null, channelName = 'pidkeep-tau
   };
   try {
     const saved: unknown = JSON.parse(read(KEY) ?? '[]');
-    if (Array.isArray(saved)) for (const e of saved) if (Number.isSafeInteger(e?.pid) && typeof e?.id === 'string') entries.set(e.pid, e.id);
+    if (Array.isArray(saved)) for (const e of saved) if (isEntry(e)) entries.set(e.pid, e);
   } catch {
     // unreadable: start empty, which only means "not held" (the safe side)
   }
@@ -48,7 +51,7 @@ export function heldChildren(session: Storage | null, channelName = 'pidkeep-tau
   }
   const save = () => {
     try {
-      session?.setItem(KEY, JSON.stringify([...entries].map(([pid, id]) => ({ pid, id }))));
+      session?.setItem(KEY, JSON.stringify([...entries.values()]));
     } catch {
       // see above
     }
@@ -58,7 +61,7 @@ export function heldChildren(session: Storage | null, channelName = 'pidkeep-tau
   (channel as { unref?: () => void } | undefined)?.unref?.();
   channel?.addEventListener('message', (event: MessageEvent) => {
     const data = event.data as { add?: HeldEntry; remove?: number } | null;
-    if (data?.add && Number.isSafeInteger(data.add.pid) && typeof data.add.id === 'string') entries.set(data.add.pid, data.add.id);
+    if (isEntry(data?.add)) entries.set(data.add.pid, data.add);
     else if (data && Number.isSafeInteger(data.remove)) entries.delete(data.remove!);
     else return;
     save();
@@ -66,12 +69,13 @@ export function heldChildren(session: Storage | null, channelName = 'pidkeep-tau
   return {
     runId,
     has: (pid) => entries.has(pid),
+    get: (pid) => entries.get(pid),
     pidOf(id) {
-      for (const [pid, entryId] of entries) if (entryId === id) return pid;
+      for (const entry of entries.values()) if (entry.id === id) return entry.pid;
       return undefined;
     },
     add(entry) {
-      entries.set(entry.pid, entry.id);
+      entries.set(entry.pid, entry);
       save();
       channel?.postMessage({ add: entry });
     },
@@ -82,4 +86,9 @@ export function heldChildren(session: Storage | null, channelName = 'pidkeep-tau
     },
     close: () => channel?.close(),
   };
+}
+
+function isEntry(value: unknown): value is HeldEntry {
+  const e = value as HeldEntry | null | undefined;
+  return Number.isSafeInteger(e?.pid) && typeof e?.id === 'string' && (e.app === undefined || Number.isSafeInteger(e.app));
 }

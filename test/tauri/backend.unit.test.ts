@@ -187,3 +187,21 @@ test('the manager over the plugin alone: SIGTERM is skipped, SIGKILL ends it, an
   await pm.close();
   await pm2.close();
 });
+
+test('a held child whose parent changed (its app run ended under an open page) is no longer taken as held', async () => {
+  let parent = 900;
+  const fake = fakeShell({ ps: () => `    1     0     1 Sun Nov 29 07:32:44 2026 Ss   /sbin/init\n40001 ${parent}   900 Sun Nov 29 09:00:01 2026 S    /usr/bin/recorder PIDKEEP_MARK=ns/0123456789abcdef\n` });
+  const session = memorySession();
+  const first = tauriBackend({ shell: fake.shell, session, platform: 'linux', kill: false });
+  await first.spawn(request());
+  first.close();
+  const reloaded = tauriBackend({ shell: fake.shell, session, platform: 'linux', kill: false });
+  await reloaded.probe([40001]);
+  await reloaded.write('tauri-shell-plugin:stdin', 'q', '0123456789abcdef'); // same parent: still held
+  parent = 1; // the app died; the child was reparented
+  await reloaded.probe([40001]);
+  await assert.rejects(Promise.resolve(reloaded.write('tauri-shell-plugin:stdin', 'q', '0123456789abcdef')), (e: unknown) => e instanceof PidkeepError && e.code === 'STDIN_CLOSED');
+  await assert.rejects(Promise.resolve(reloaded.signal(40001, 'SIGKILL', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'PERMISSION_DENIED');
+  assert.equal(fake.calls.filter((c) => c.startsWith('write')).length, 1);
+  assert.ok(!fake.calls.some((c) => c.startsWith('kill')));
+});
