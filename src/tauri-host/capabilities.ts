@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { PidkeepError } from '../errors.js';
 import { globToRegExp } from './glob.js';
-import { MANIFESTS, type Manifest, type Permission } from './manifests.js';
+import { isUnplayedCore, MANIFESTS, pluginName, type Manifest, type Permission } from './manifests.js';
 import type { Capability, CapabilityFile, PermissionEntry } from './types.js';
 
 export interface Scope {
@@ -52,14 +52,31 @@ interface Traversed {
   permission: Permission;
 }
 
-/** Expands a permission identifier through its sets, like `get_permissions` in resolved.rs. */
+/** `core:path:default` -> key `core:path`, name `default`; a name without prefix has key undefined. */
+function splitIdentifier(identifier: string): { key: string | undefined; name: string } {
+  const colon = identifier.lastIndexOf(':');
+  return colon < 0 ? { key: undefined, name: identifier } : { key: identifier.slice(0, colon), name: identifier.slice(colon + 1) };
+}
+
+/**
+ * Expands a permission identifier through its sets, like `get_permissions` in resolved.rs. A set member with a
+ * plugin prefix (`core:default` lists `core:path:default`, ...) is looked up in that plugin's manifest.
+ */
 function traverse(key: string, manifest: Manifest, name: string, seen = new Set<string>()): Traversed[] {
-  if (seen.has(name)) return [];
-  seen.add(name);
+  if (seen.has(`${key}:${name}`)) return [];
+  seen.add(`${key}:${name}`);
   const members = name === 'default' ? manifest.default : manifest.sets[name];
-  if (members) return members.flatMap((member) => traverse(key, manifest, member, seen));
+  if (members) {
+    return members.flatMap((member) => {
+      const id = splitIdentifier(member);
+      if (id.key === undefined) return traverse(key, manifest, member, seen);
+      if (isUnplayedCore(id.key)) return [];
+      const other = MANIFESTS[id.key];
+      return other ? traverse(id.key, other, id.name, seen) : traverse(key, manifest, member, seen);
+    });
+  }
   const permission = manifest.permissions[name];
-  if (!permission) throw new PidkeepError('UNSUPPORTED', `permission ${key}:${name} not found (pidkeep's Tauri host knows the shell and fs plugins)`);
+  if (!permission) throw new PidkeepError('UNSUPPORTED', `permission ${key}:${name} not found (pidkeep's Tauri host knows the shell, fs and core path plugins)`);
   return [{ key, name, permission }];
 }
 
@@ -74,12 +91,12 @@ export function createAcl(sources: Array<CapabilityFile | string>): Acl {
     if (capability.platforms && !capability.platforms.includes(PLATFORM)) continue;
     for (const entry of capability.permissions as PermissionEntry[]) {
       const identifier = typeof entry === 'string' ? entry : entry.identifier;
-      const colon = identifier.lastIndexOf(':');
-      const key = colon < 0 ? '' : identifier.slice(0, colon);
-      if (key === 'core' || key.startsWith('core:')) continue;
+      const { key = '', name: base } = splitIdentifier(identifier);
+      if (isUnplayedCore(key)) continue; // core:event, core:window, ...: accepted, nothing to grant here
       const manifest = MANIFESTS[key];
-      if (!manifest) throw new PidkeepError('UNSUPPORTED', `permission ${identifier}: unknown plugin "${key}" (pidkeep's Tauri host plays shell and fs)`);
-      for (const { name, permission } of traverse(key, manifest, identifier.slice(colon + 1))) {
+      if (!manifest) throw new PidkeepError('UNSUPPORTED', `permission ${identifier}: unknown plugin "${key}" (pidkeep's Tauri host plays shell, fs and core:path)`);
+      for (const { key: owner, name, permission } of traverse(key, manifest, base)) {
+        const plugin = pluginName(owner);
         if (permission.platforms && !permission.platforms.includes(PLATFORM)) continue;
         const scope: Scope = { allow: [], deny: [] };
         let scoped = false;
@@ -90,10 +107,10 @@ export function createAcl(sources: Array<CapabilityFile | string>): Acl {
         const { allow = [], deny = [] } = permission.commands ?? {};
         if (allow.length === 0 && deny.length === 0) {
           // a permission without commands feeds the plugin's global scope, whichever window it was granted to
-          const target = global.get(key) ?? { allow: [], deny: [] };
+          const target = global.get(plugin) ?? { allow: [], deny: [] };
           target.allow.push(...scope.allow);
           target.deny.push(...scope.deny);
-          global.set(key, target);
+          global.set(plugin, target);
           continue;
         }
         const resolved = (): Resolved => ({
@@ -103,8 +120,8 @@ export function createAcl(sources: Array<CapabilityFile | string>): Acl {
           webviews: [...(capability.webviews ?? [])].sort(),
           scope: scoped ? scope : undefined,
         });
-        for (const command of allow) push(allowed, `plugin:${key}|${command}`, resolved());
-        for (const command of deny) push(denied, `plugin:${key}|${command}`, resolved());
+        for (const command of allow) push(allowed, `plugin:${plugin}|${command}`, resolved());
+        for (const command of deny) push(denied, `plugin:${plugin}|${command}`, resolved());
       }
     }
   }
@@ -148,10 +165,13 @@ function allowedOn(list: Resolved[]): string {
   return `allowed on: ${contexts.join(', ')}`;
 }
 
-/** "Permissions associated with this command: ..." listing the default set, sets and permissions that allow it. */
+/**
+ * "Permissions associated with this command: ..." listing the default set, sets and permissions that allow it.
+ * A core plugin's manifest is found as `core:<plugin>` but named `<plugin>:...`, as authority.rs prints it.
+ */
 function associatedPermissions(cmd: string): string {
   const match = /^plugin:([^|]*)\|(.*)$/.exec(cmd);
-  const manifest = match ? MANIFESTS[match[1]!] : undefined;
+  const manifest = match ? MANIFESTS[match[1]!] ?? MANIFESTS[`core:${match[1]!}`] : undefined;
   if (!match || !manifest) return 'Plugin not found';
   const [, key, command] = match;
   const allows = (name: string): boolean => {

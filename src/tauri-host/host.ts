@@ -1,8 +1,9 @@
-// The "app": the ACL check in front of the shell and fs plugins, channels to the attached pages, and the app's
-// life cycle (crash, clean exit, restart). One host is one Tauri app run at a time, inside this process.
+// The "app": the ACL check in front of the shell, fs and core path plugins, channels to the attached pages, and the
+// app's life cycle (crash, clean exit, restart). One host is one Tauri app run at a time, inside this process.
 import { PidkeepError } from '../errors.js';
 import { createAcl, type Scope } from './capabilities.js';
 import { createFs } from './fs.js';
+import { createPath } from './path.js';
 import { baseDirs } from './paths.js';
 import { createShell, type ChannelSink, type Shell } from './shell.js';
 import type { InvokeRequest, TauriHost, TauriHostOptions } from './types.js';
@@ -16,6 +17,7 @@ export function createTauriHost(options: TauriHostOptions): TauriHost {
   const acl = createAcl(options.capabilities);
   const dirs = baseDirs(options.identifier ?? 'dev.pidkeep.host', options.dataDir);
   const fs = createFs(dirs);
+  const path = createPath(dirs);
   const pages = new Map<string, Set<Deliver>>();
   let run: { alive: boolean; shell: Shell } = { alive: true, shell: createShell({ dirs, sidecars: options.sidecars ?? {} }) };
   let closed = false;
@@ -59,6 +61,7 @@ export function createTauriHost(options: TauriHostOptions): TauriHost {
       const body = raw ? payload : Array.isArray(payload) ? Uint8Array.from(payload as number[]) : undefined;
       return fs[name](args, scope, { body, headers });
     }
+    if (plugin === 'path' && path[name]) return path[name](args);
     throw `[pidkeep] ${cmd} is allowed but not emulated by pidkeep's Tauri host`;
   }
 

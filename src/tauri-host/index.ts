@@ -1,9 +1,10 @@
-// pidkeep/tauri-host: the Rust side of Tauri v2's shell and fs plugins, played by Node with real processes,
-// so a Tauri frontend (the real @tauri-apps/* packages) runs in any browser or in Node tests.
+// pidkeep/tauri-host: the Rust side of Tauri v2's shell and fs plugins and of its core path plugin, played by Node
+// with real processes, so a Tauri frontend (the real @tauri-apps/* packages) runs in any browser or in Node tests.
 //   host.ts           the app: ACL check, channels, crash / exit / restart
 //   capabilities.ts   capability files -> allowed commands and scopes, with Tauri's refusal messages
 //   shell.ts          spawn / execute / kill / stdin_write / open, with shell-scope.ts and encoding.ts
 //   fs.ts             the fs commands, with fs-scope.ts, paths.ts and glob.ts
+//   path.ts           the core path plugin (@tauri-apps/api/path): base directories, join, resolve, ...
 //   internals.ts      window.__TAURI_INTERNALS__ (node-internals.ts for Node, client.ts in the browser)
 //   protocol.ts       HTTP + SSE endpoints, used by server.ts, vite.ts and cli.ts
 export { createTauriHost } from './host.js';

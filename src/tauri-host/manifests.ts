@@ -1,5 +1,5 @@
-// The permission manifests of the plugins this host plays (shell and fs), restated as data from the
-// plugins' permission files, so capabilities resolve to the same commands and scopes as in a Tauri build.
+// The permission manifests of the plugins this host plays (shell, fs and Tauri's core path plugin), restated as
+// data from the plugins' permission files, so capabilities resolve to the same commands and scopes as in a Tauri build.
 
 export interface Permission {
   commands?: { allow?: string[]; deny?: string[] };
@@ -94,5 +94,27 @@ function fsManifest(): Manifest {
   return { default: ['create-app-specific-dirs', 'read-app-specific-dirs-recursive', 'deny-default'], permissions, sets };
 }
 
-/** Manifests by plugin key. `core` is accepted (capabilities usually list `core:default`) but grants nothing here. */
-export const MANIFESTS: Record<string, Manifest> = { shell, fs: fsManifest(), core: { default: [], permissions: {}, sets: {} } };
+export const PATH_COMMANDS = ['resolve_directory', 'resolve', 'normalize', 'join', 'dirname', 'extname', 'basename', 'is_absolute'];
+
+/** `core:path` (crates/tauri/build.rs): every command is in its default set. */
+const corePath: Manifest = {
+  default: PATH_COMMANDS.map((command) => `allow-${kebab(command)}`),
+  permissions: commandPermissions(PATH_COMMANDS),
+  sets: {},
+};
+
+/**
+ * `core:default` is the default set of each core plugin. Only `core:path` is played here: the other core
+ * plugins' permissions are accepted and grant nothing (see `isUnplayedCore`).
+ */
+const CORE_PLUGINS = ['core:path', 'core:event', 'core:window', 'core:webview', 'core:app', 'core:image', 'core:menu', 'core:tray'];
+const core: Manifest = { default: CORE_PLUGINS.map((key) => `${key}:default`), permissions: {}, sets: {} };
+
+/** Manifests by plugin key (`core:path` for the core path plugin, whose commands are `plugin:path|...`). */
+export const MANIFESTS: Record<string, Manifest> = { shell, fs: fsManifest(), core, 'core:path': corePath };
+
+/** A core plugin key (`core:event`, ...) that pidkeep does not play: its permissions are accepted but grant nothing. */
+export const isUnplayedCore = (key: string) => key.startsWith('core:') && !MANIFESTS[key];
+
+/** The plugin name in `plugin:<name>|<cmd>` for a manifest key: `core:path` -> `path`. */
+export const pluginName = (key: string) => (key.startsWith('core:') ? key.slice('core:'.length) : key);
