@@ -47,8 +47,10 @@ export async function runStopPlan(ctx: StopContext): Promise<StopResult> {
       try {
         await ctx.write(step.write);
       } catch (error) {
-        // A closed FIFO means nobody reads stdin any more: go on to the next step rather than fail the stop.
+        // A closed stdin means nothing was delivered (nobody reads it, or it belonged to an ended app run):
+        // go straight on to the next step rather than fail the stop or wait for an effect that cannot come.
         if (!(error instanceof PidkeepError && error.code === 'STDIN_CLOSED')) throw error;
+        continue;
       }
     } else {
       try {

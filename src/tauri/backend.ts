@@ -50,12 +50,13 @@ export interface TauriBackendOptions {
   /** Output lines of children this page started. Lost for a child once its page reloads (the plugin's channel dies). */
   onOutput?: (event: OutputEvent) => void;
   /**
-   * Output that outlives the page and the app: for the scope names in `commands`, each start gets two log files
-   * under `dir` (an absolute path, e.g. from `appLogDir()`), passed to the program as `PIDKEEP_STDOUT` and
-   * `PIDKEEP_STDERR`. The scope entry is a wrapper that sends its output there (README: Tauri, "output that
-   * survives"); `handle.logs` names the files, readable with the fs plugin after any reload or restart.
+   * Output that outlives the page and the app. `commands` maps a scope name to the program it wraps, e.g.
+   * `{ recorder: 'ffmpeg' }`: such a start runs `sh -c LOG_WRAPPER <program> <args>` under that scope name, with
+   * two log files per start under `dir` (absolute, e.g. from `appLogDir()`). The scope entry allows exactly that
+   * (README: Tauri, "output that survives"); `handle.logs` names the files, readable with the fs plugin after any
+   * reload or restart, and no pipe to the app is left to break (SIGPIPE) when the app dies.
    */
-  logs?: { dir: string; commands: readonly string[] };
+  logs?: { dir: string; commands: Readonly<Record<string, string>> };
   /** @default from navigator.userAgent */
   platform?: UnixFlavour | 'windows';
   /** Survives reloads but not a new webview: tells a reload from an app restart. @default globalThis.sessionStorage */
@@ -82,6 +83,12 @@ interface Own {
   identity: Identity | undefined;
   marker: string;
 }
+
+/**
+ * The `sh -c` script of a logging wrapper (tauriBackend's `logs` option): makes the log dir, then becomes the program
+ * (`$0`) with its output appended to the files pidkeep named. A scope entry must allow exactly this string.
+ */
+export const LOG_WRAPPER = 'mkdir -p "${PIDKEEP_STDOUT%/*}" && exec "$0" "$@" >>"$PIDKEEP_STDOUT" 2>>"$PIDKEEP_STDERR"';
 
 const PS_HINT = 'grant shell:allow-execute for `ps` (the "pidkeep-ps" scope in the README\'s Tauri section)';
 const KILL_HINT = 'grant shell:allow-execute for `kill` (the "pidkeep-kill" scope in the README\'s Tauri section)';
@@ -114,10 +121,10 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
 
   const logDir = options.logs?.dir.replace(/[\\/]+$/, '');
   if (logDir !== undefined && !/^(\/|[A-Za-z]:[\\/])/.test(logDir)) throw new TypeError(`[pidkeep] Expected \`logs.dir\` to be an absolute path (e.g. from appLogDir()), got ${JSON.stringify(options.logs?.dir)}`);
-  const logged = new Set(options.logs?.commands ?? []);
+  const wrapped = new Map(Object.entries(options.logs?.commands ?? {}));
   /** One pair of files per start (the record id keeps restarts of a name apart), grouped by namespace. */
   const logFiles = (request: SpawnRequest): Spawned['logs'] => {
-    if (logDir === undefined || !logged.has(request.command)) return { stdout: null, stderr: null };
+    if (logDir === undefined || !wrapped.has(request.command)) return { stdout: null, stderr: null };
     const base = `${logDir}/${request.namespace}/${request.name}.${request.id}`;
     return { stdout: `${base}.out.log`, stderr: `${base}.err.log` };
   };
@@ -190,7 +197,9 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     if (logs.stdout && logs.stderr) Object.assign(env, { PIDKEEP_STDOUT: logs.stdout, PIDKEEP_STDERR: logs.stderr });
     const spawnOptions = request.cwd === undefined ? { env } : { cwd: request.cwd, env };
     const make = sidecars.has(request.command) ? shell.Command.sidecar : shell.Command.create;
-    const command = make.call(shell.Command, request.command, [...request.args], spawnOptions);
+    const program = logs.stdout ? wrapped.get(request.command) : undefined;
+    const args = program === undefined ? [...request.args] : ['-c', LOG_WRAPPER, program, ...request.args];
+    const command = make.call(shell.Command, request.command, args, spawnOptions);
     const child: Own = { alive: true, identity: undefined, marker: env[MARKER_ENV] ?? '' };
     let pid = 0;
     let settle!: (info: ExitInfo) => void;

@@ -4,5 +4,5 @@
 //   held.ts      which children this app run's plugin holds (a reload keeps them, a restart does not)
 //   ps.ts        the `ps` / `kill` command lines and their parsing (Linux and macOS)
 //   fs-store.ts  tauriFsStore: one file per record through the fs plugin
-export { tauriBackend, type OutputEvent, type PowerState, type ShellCommand, type ShellPlugin, type TauriBackend, type TauriBackendOptions } from './backend.js';
+export { LOG_WRAPPER, tauriBackend, type OutputEvent, type PowerState, type ShellCommand, type ShellPlugin, type TauriBackend, type TauriBackendOptions } from './backend.js';
 export { tauriFsStore, type TauriFs, type TauriFsStoreOptions } from './fs-store.js';

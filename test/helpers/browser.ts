@@ -4,7 +4,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import type { TestContext } from 'node:test';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Store } from '../../src/types.js';
 import { onTeardown, root } from './index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -81,4 +82,26 @@ export async function serveDist(t: TestContext): Promise<{ url: string }> {
     server.closeAllConnections();
   }));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/** A Node-side Store whose every call runs on the store at `path` (e.g. `store`, `pidkeepExample.store`) in the page. */
+export function storeInPage(name: string, pagePromise: Promise<Page>, path: string): Store {
+  const call = (method: keyof Store) => async (...args: unknown[]) =>
+    (await pagePromise).evaluate(
+      ([where, m, a]) => {
+        const store = where.split('.').reduce<Record<string, unknown>>((object, key) => object[key] as Record<string, unknown>, window as unknown as Record<string, unknown>);
+        return (store[m] as (...x: unknown[]) => unknown).apply(store, a);
+      },
+      [path, method, args] as const,
+    );
+  return {
+    name,
+    list: call('list') as Store['list'],
+    get: call('get') as Store['get'],
+    create: call('create') as Store['create'],
+    put: call('put') as Store['put'],
+    remove: call('remove') as Store['remove'],
+    quarantine: call('quarantine') as Store['quarantine'],
+    listQuarantined: call('listQuarantined') as Store['listQuarantined'],
+  };
 }

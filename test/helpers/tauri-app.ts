@@ -63,6 +63,8 @@ export interface ExampleApi {
   recorder(file: string): StartOptions;
   worker(seconds?: number): StartOptions;
   start(name: string, options: StartOptions): Promise<ProcessHandle>;
+  readLog(name: string, stream: 'stdout' | 'stderr'): Promise<string>;
+  recordings: string;
 }
 declare global {
   var pidkeepExample: ExampleApi | undefined;

@@ -13,7 +13,7 @@ async function recordThenLoseController(t: TestContext, stop: StopStep[]) {
   const dir = tempDir(t);
   const out = join(dir, 'tone.wav');
   const reap = reaper(t);
-  const args = ['-hide_banner', '-nostats', '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000', '-f', 'wav', '-y', out];
+  const args = ['-hide_banner', '-nostats', '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000', '-f', 'wav', '-flush_packets', '1', '-y', out];
   const controller = startNode(t, fixture('controller.mjs'), [dir, 'ff', JSON.stringify([{ name: 'rec', command: ffmpegPath(), args, stdin: 'fifo', stop }])]);
   const pid = Number(await controller.line('started rec'));
   reap(pid);

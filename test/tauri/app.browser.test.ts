@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { killProfile, launchChromium, launchProfile } from '../helpers/browser.js';
+import type { Page } from 'playwright-core';
+import { storeConformance } from '../conformance/store-suite.js';
+import { killProfile, launchChromium, launchProfile, storeInPage } from '../helpers/browser.js';
 import { ffmpegPath, wavSizes } from '../helpers/ffmpeg.js';
 import { isAlive, onTeardown, reaper, tempDir, waitFor } from '../helpers/index.js';
 import { capabilitiesWithout, listOf, openApp, recoveryOf, startExampleApp, startWorker, withoutPowers } from '../helpers/tauri-app.js';
@@ -29,11 +31,15 @@ test('a reload adopts the running process: same pid, still running, elapsed time
   assert.match(shown ?? '', new RegExp(`worker-1 \\(pid ${started.pid}, \\d+ s, adopted\\)`));
 
   // The plugin still holds it (a reload, not a restart) and the kill power stops it gracefully.
+  const warnings: string[] = [];
+  page.on('console', (message) => warnings.push(message.text()));
   const result = await page.evaluate(() => window.pidkeepExample!.pm.stop('worker-1'));
   assert.equal(result.by, 'SIGTERM');
   assert.equal(result.outcome, 'stopped');
   await waitFor('the worker to be gone', () => !isAlive(started.pid));
   await waitFor('the plugin to drop it from its map', () => app.host.children().length === 0);
+  // Its Terminated event went to the channel of the page before the reload, as in Tauri.
+  await waitFor('Tauri\'s lost-callback warning', () => warnings.some((w) => w.startsWith("[TAURI] Couldn't find callback id")));
 });
 
 test("a reload with onOrphan: 'stop' stops what the previous page left, gracefully", async (t) => {
@@ -260,24 +266,82 @@ test('the webview SIGKILLed right after a start, with webStore: the record may b
   assert.ok(!isAlive(started.pid));
 });
 
-test('real FFmpeg in the app: recording, a reload, then `q` through the plugin\'s stdin finishes the WAV', async (t) => {
-  // The scope's `cmd` is `ffmpeg`, found on the app's PATH: here, npm's FFmpeg.
+/** The example app with npm's FFmpeg on its PATH (the recorder scope's wrapper runs `ffmpeg`), recording a tone. */
+async function recordInApp(t: TestContext) {
   const path = process.env.PATH;
   process.env.PATH = `${dirname(ffmpegPath())}:${path}`;
   onTeardown(t, () => void (process.env.PATH = path));
   const app = await startExampleApp(t);
-  const context = await (await launchChromium(t)).newContext();
+  const browser = await launchChromium(t);
+  const context = await browser.newContext();
   const page = await openApp(context, app);
   const file = join(tempDir(t), 'tone.wav');
   const pid = await page.evaluate(([out]) => window.pidkeepExample!.start('rec', window.pidkeepExample!.recorder(out)).then((h) => h.pid), [file] as const);
   reaper(t)(pid);
   await waitFor('FFmpeg to write samples', () => (statSync(file, { throwIfNoEntry: false })?.size ?? 0) > 8000, { timeout: 20_000 });
-  await openApp(context, app, '', page);
-  assert.equal((await recoveryOf(page))[0]?.status, 'adopted');
-  const result = await page.evaluate(() => window.pidkeepExample!.pm.stop('rec'));
-  assert.equal(result.by, 'write "q"', 'the reloaded page reached the stdin the plugin still holds');
-  assert.ok(!isAlive(pid));
+  return { app, browser, context, page, file, pid };
+}
+
+const readLog = (page: Page) => page.evaluate(() => window.pidkeepExample!.readLog('rec', 'stderr'));
+
+function assertFinished(file: string) {
   const wav = wavSizes(file);
   assert.equal(wav.riff, wav.length - 8, 'RIFF size written: FFmpeg finished the file');
   assert.equal(wav.data, wav.length - wav.dataStart);
+}
+
+test('real FFmpeg in the app: a reload, its log read back through the fs plugin, then `q` through the plugin\'s stdin finishes the WAV', async (t) => {
+  const { app, context, page, file, pid } = await recordInApp(t);
+  await openApp(context, app, '', page);
+  assert.equal((await recoveryOf(page))[0]?.status, 'adopted');
+  assert.match(await readLog(page), /Output #0, wav/, 'the output written before the reload is still there');
+  const result = await page.evaluate(() => window.pidkeepExample!.pm.stop('rec'));
+  assert.equal(result.by, 'write "q"', 'the reloaded page reached the stdin the plugin still holds');
+  assert.ok(!isAlive(pid));
+  assertFinished(file);
 });
+
+test('real FFmpeg in the app: an app crash, and the restarted app stops the recording gracefully (SIGINT) with the file intact', async (t) => {
+  const { app, browser, page, file, pid } = await recordInApp(t);
+  app.host.crash();
+  await page.context().close();
+  app.host.restart();
+  const bytes = statSync(file).size;
+  await waitFor('FFmpeg to record on without its app', () => statSync(file).size > bytes + 8000, { timeout: 20_000 });
+  const after = await openApp(await browser.newContext(), app);
+  assert.equal((await recoveryOf(after))[0]?.status, 'adopted');
+  assert.match(await readLog(after), /Output #0, wav/);
+  // Its stdin belonged to the crashed run: the `q` step is skipped, SIGINT through the kill power finishes it.
+  const result = await after.evaluate(() => window.pidkeepExample!.pm.stop('rec'));
+  assert.equal(result.by, 'SIGINT');
+  assert.ok(!isAlive(pid));
+  assertFinished(file);
+});
+
+test('a reload costs a bounded number of shell calls, not one per record (one batched ps for 12 processes)', async (t) => {
+  const app = await startExampleApp(t);
+  const context = await (await launchChromium(t)).newContext();
+  const page = await openApp(context, app);
+  const reap = reaper(t);
+  for (let i = 0; i < 12; i++) reap((await startWorker(page, `worker-${i}`)).pid);
+  const calls: string[] = [];
+  const invoke = app.host.invoke.bind(app.host);
+  app.host.invoke = (request) => (calls.push(request.cmd), invoke(request));
+  await openApp(context, app, '', page);
+  app.host.invoke = invoke;
+  assert.equal((await listOf(page)).length, 12);
+  const shell = calls.filter((cmd) => cmd.startsWith('plugin:shell|'));
+  assert.ok(shell.length <= 2, `shell calls for a reload with 12 records: ${shell.join(', ')}`);
+  // The fs store reads each record file (the plugin has no batch read): one listing plus one read per record.
+  t.diagnostic(`fs calls: ${calls.filter((cmd) => cmd.startsWith('plugin:fs|')).length}`);
+  await page.evaluate(() => window.pidkeepExample!.pm.stopAll());
+});
+
+// The shared store suite against the example page's own tauriFsStore: the real plugin-fs in Chromium, the host's disk.
+storeConformance('tauriFsStore (Chromium, real plugin-fs)', (t) => storeInPage('tauri-fs (in Chromium)', exampleStorePage(t), 'pidkeepExample.store'));
+
+/** The example page's own store (tauriFsStore) in a fresh app: what the conformance suite calls through `storeInPage`. */
+async function exampleStorePage(t: TestContext): Promise<Page> {
+  const app = await startExampleApp(t);
+  return openApp(await (await launchChromium(t)).newContext(), app);
+}

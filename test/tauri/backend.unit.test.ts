@@ -1,11 +1,12 @@
 // The Tauri backend against a stand-in shell plugin: what it does with each answer the plugin can give.
 // The real plugin, a real host and real processes prove it in tauri-backend.test.ts and the browser tests.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { createProcessManager } from '../../src/index.js';
 import { PidkeepError } from '../../src/errors.js';
 import { memoryStore } from '../../src/memory-store.js';
-import { tauriBackend, type ShellCommand, type ShellPlugin } from '../../src/tauri/index.js';
+import { LOG_WRAPPER, tauriBackend, type ShellCommand, type ShellPlugin } from '../../src/tauri/index.js';
 
 const REFUSAL = (name: string) => `program not allowed on the configured shell scope: ${name}`;
 
@@ -204,4 +205,22 @@ test('a held child whose parent changed (its app run ended under an open page) i
   await assert.rejects(Promise.resolve(reloaded.signal(40001, 'SIGKILL', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'PERMISSION_DENIED');
   assert.equal(fake.calls.filter((c) => c.startsWith('write')).length, 1);
   assert.ok(!fake.calls.some((c) => c.startsWith('kill')));
+});
+
+test('logs: a wrapped program runs as `sh -c LOG_WRAPPER <program> <args>`, with its log files named per start', async () => {
+  const fake = fakeShell();
+  const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'linux', logs: { dir: '/data/logs/', commands: { recorder: 'ffmpeg' } } });
+  const spawned = await backend.spawn(request());
+  assert.deepEqual(spawned.logs, { stdout: '/data/logs/ns/rec.0123456789abcdef.out.log', stderr: '/data/logs/ns/rec.0123456789abcdef.err.log' });
+  assert.ok(fake.calls[0]!.startsWith(`spawn recorder -c ${LOG_WRAPPER} ffmpeg -x -> `), fake.calls[0]);
+  const plain = await backend.spawn({ ...request('fedcba9876543210'), command: 'worker' });
+  assert.deepEqual(plain.logs, { stdout: null, stderr: null });
+  assert.throws(() => tauriBackend({ shell: fake.shell, logs: { dir: 'logs', commands: {} } }), /absolute path/);
+});
+
+test("the example app's capabilities allow exactly pidkeep's LOG_WRAPPER for its logged recorder", () => {
+  const capability = JSON.parse(readFileSync(new URL('../../examples/tauri-app/src-tauri/capabilities/default.json', import.meta.url), 'utf8'));
+  const spawn = capability.permissions.find((p: { identifier?: string }) => p.identifier === 'shell:allow-spawn');
+  const recorder = spawn.allow.find((a: { name: string }) => a.name === 'recorder');
+  assert.deepEqual([recorder.cmd, ...recorder.args.slice(0, 3)], ['sh', '-c', LOG_WRAPPER, 'ffmpeg']);
 });

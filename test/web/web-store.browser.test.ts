@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
-import type { Store } from '../../src/types.js';
 import type { WebStore } from '../../src/web/web-store.js';
 import { storeConformance } from '../conformance/store-suite.js';
-import { launchChromium, serveDist } from '../helpers/browser.js';
+import { launchChromium, serveDist, storeInPage } from '../helpers/browser.js';
 import { waitFor } from '../helpers/index.js';
 
 // The real webStore from dist/ in real Chromium with its real localStorage, storage events and quota.
@@ -33,25 +32,7 @@ async function openPages(t: TestContext, count = 1): Promise<Page[]> {
   return pages;
 }
 
-/** A Node-side Store whose every call runs the real webStore inside the page. */
-function storeIn(pagePromise: Promise<Page>): Store {
-  const call = (method: keyof WebStore) => async (...args: unknown[]) => {
-    const page = await pagePromise;
-    return page.evaluate(([m, a]) => (window.store[m as 'get'] as (...x: unknown[]) => unknown)(...(a as unknown[])), [method, args] as const);
-  };
-  return {
-    name: 'web (in Chromium)',
-    list: call('list') as Store['list'],
-    get: call('get') as Store['get'],
-    create: call('create') as Store['create'],
-    put: call('put') as Store['put'],
-    remove: call('remove') as Store['remove'],
-    quarantine: call('quarantine') as Store['quarantine'],
-    listQuarantined: call('listQuarantined') as Store['listQuarantined'],
-  };
-}
-
-storeConformance('webStore in Chromium (real localStorage)', (t) => storeIn(openPages(t).then(([page]) => page!)));
+storeConformance('webStore in Chromium (real localStorage)', (t) => storeInPage('web (in Chromium)', openPages(t).then(([page]) => page!), 'store'));
 
 test('two windows of one origin see each other\'s writes through watch (storage events) and their own', async (t) => {
   const [a, b] = await openPages(t, 2);
