@@ -53,6 +53,13 @@ export function describeError(error: unknown): string {
   return String(error);
 }
 
+/** The message without the `[pidkeep] <record>, pid <n>: ` prefix the constructor put in front of it. */
+export function bareMessage(error: PidkeepError): string {
+  const subject = [error.record, error.pid === undefined ? undefined : `pid ${error.pid}`].filter(Boolean).join(', ');
+  const prefix = `[pidkeep] ${subject ? `${subject}: ` : ''}`;
+  return error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+}
+
 /** Re-issues a backend's error with the record name on it, so every error names what it concerns. */
 export function withRecord(error: unknown, record: string, pid?: number): unknown {
   if (!(error instanceof PidkeepError) || error.record !== undefined) return error;

@@ -1,4 +1,4 @@
-import { describeError, PidkeepError, withRecord } from './errors.js';
+import { bareMessage, describeError, PidkeepError, withRecord } from './errors.js';
 import { judge, MARKER_ENV, markerOf, type Verdict } from './identity.js';
 import { memoryStore } from './memory-store.js';
 import { checkMeta, validateWith } from './meta.js';
@@ -355,7 +355,11 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
       const verdict = judge({ ...identity, marker: markerOf(namespace, id) }, await probeOne(identity.pid).catch(() => undefined));
       if (verdict.kind === 'same') await Promise.resolve(backend.signal(identity.pid, 'SIGKILL', { group: verdict.groupLeader })).catch(() => undefined);
       await Promise.resolve(backend.release?.({ id, stdin: spawned.stdin })).catch(() => undefined);
-      if (error instanceof PidkeepError || error instanceof TypeError) throw error;
+      if (error instanceof TypeError) throw error;
+      if (error instanceof PidkeepError) {
+        const stopped = verdict.kind === 'same' ? 'the process just started for it was stopped' : `the process just started for it could not be proven to be ours (${verdict.kind}) and was left alone`;
+        throw new PidkeepError(error.code, `${bareMessage(error)}; ${stopped}`, { record: name, pid: identity.pid, cause: error.cause ?? error });
+      }
       throw new PidkeepError('STORE_FAILED', `the record could not be written (${describeError(error)}), so the process was stopped; check the store (disk space, permissions)`, { record: name, pid: identity.pid, cause: error });
     }
     // The handle shows the validated meta (the schema's output); the record keeps what was given.

@@ -345,3 +345,30 @@ async function exampleStorePage(t: TestContext): Promise<Page> {
   const app = await startExampleApp(t);
   return openApp(await (await launchChromium(t)).newContext(), app);
 }
+
+test('webStore full while starting: the just-spawned process is stopped and STORE_FULL says what to do', async (t) => {
+  const app = await startExampleApp(t);
+  const page = await openApp(await (await launchChromium(t)).newContext(), app, '?store=web');
+  const outcome = await page.evaluate(async () => {
+    // Fill the origin's real quota, halving the chunk until one character fails.
+    for (let size = 1 << 20, i = 0; size >= 1; ) {
+      try {
+        localStorage.setItem(`filler-${i++}`, 'x'.repeat(size));
+      } catch {
+        size >>= 1;
+      }
+    }
+    const api = window.pidkeepExample!;
+    return api.start('w', api.worker(600)).then(
+      () => null,
+      (e: { code?: string; message: string; record?: string; pid?: number }) => ({ code: e.code, message: e.message, record: e.record, pid: e.pid }),
+    );
+  });
+  assert.equal(outcome?.code, 'STORE_FULL');
+  assert.equal(outcome?.record, 'w');
+  assert.match(outcome!.message, /free space.*tauriFsStore\(\)/);
+  assert.ok(outcome!.pid, 'the error names the pid that was spawned');
+  reaper(t)(outcome!.pid);
+  await waitFor('the spawned worker to be stopped', () => !isAlive(outcome!.pid!));
+  assert.deepEqual(app.host.children(), []);
+});
