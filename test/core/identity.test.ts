@@ -44,3 +44,18 @@ test('where the environment cannot be read, the command name decides', () => {
 test('alive without a readable identity cannot be proven and is never treated as ours', () => {
   assert.equal(judge(expected, { pid: 500, alive: true }).kind, 'unverifiable');
 });
+
+test('a record without a start time is vouched for only by the backend still holding the child (the same empty identity)', () => {
+  const unproven = { ...expected, bootId: 'tauri-run:r1', startTime: '' };
+  const held = alive({ identity: { bootId: 'tauri-run:r1', pid: 500, startTime: '', comm: 'ffmpeg' } });
+  assert.equal(judge(unproven, held).kind, 'same');
+  // Any real start time (a later `ps`), or another app run, proves nothing about it: never `reused`, never `gone`.
+  assert.equal(judge(unproven, alive()).kind, 'unverifiable');
+  assert.equal(judge(unproven, alive({ identity: { bootId: 'tauri-run:r2', pid: 500, startTime: '', comm: 'ffmpeg' } })).kind, 'unverifiable');
+  assert.equal(judge(unproven, { pid: 500, alive: false }).kind, 'gone');
+});
+
+test("a probe that cannot read an identity says why, and that reason is the verdict's", () => {
+  const verdict = judge(expected, { pid: 500, alive: true, note: 'grant the ps power' });
+  assert.deepEqual(verdict, { kind: 'unverifiable', reason: 'grant the ps power' });
+});
