@@ -93,6 +93,7 @@ export const LOG_WRAPPER = 'mkdir -p "${PIDKEEP_STDOUT%/*}" && exec "$0" "$@" >>
 const PS_HINT = 'grant shell:allow-execute for `ps` (the "pidkeep-ps" scope in the README\'s Tauri section)';
 const KILL_HINT = 'grant shell:allow-execute for `kill` (the "pidkeep-kill" scope in the README\'s Tauri section)';
 const REFUSED = /not allowed|scope|permission/i;
+const MISSING_PROGRAM = /No such file or directory|cannot find the file|not found/i;
 
 /**
  * A process backend for a Tauri webview, over `@tauri-apps/plugin-shell`. It spawns with the app's own scoped
@@ -112,7 +113,7 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
   const notConfigured = flavour === 'windows' ? 'not available on Windows yet' : 'switched off in tauriBackend options';
   const ps: PowerState = psName ? { state: 'unknown' } : { state: 'missing', reason: notConfigured };
   const kill: PowerState = killName ? { state: 'unknown' } : { state: 'missing', reason: notConfigured };
-  const session = options.session !== undefined ? options.session : typeof sessionStorage === 'object' ? sessionStorage : null;
+  const session = options.session !== undefined ? options.session : defaultSession();
   const held: HeldChildren = heldChildren(session);
   const own = new Map<number, Own>();
   // The app (parent of every child it spawns) and its parent are learned from `ps`, and never signalled.
@@ -138,7 +139,8 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
       out = await shell.Command.create(name, args).execute();
     } catch (error) {
       const message = describeError(error);
-      if (!REFUSED.test(message)) throw error;
+      // Not granted, or granted but the program is not installed: either way the power is off for this page.
+      if (!REFUSED.test(message) && !MISSING_PROGRAM.test(message)) throw error;
       power.state = 'missing';
       power.reason = message;
       return undefined;
@@ -290,6 +292,14 @@ function tauriRefusal(error: unknown, what: string, fix: string, pid?: number): 
   const message = describeError(error);
   if (!REFUSED.test(message)) return undefined;
   return new PidkeepError('PERMISSION_DENIED', `Tauri refused to ${what}: ${message}; ${fix}`, { pid, cause: error });
+}
+
+function defaultSession(): Storage | null {
+  try {
+    return typeof sessionStorage === 'object' ? sessionStorage : null;
+  } catch {
+    return null; // a sandboxed frame may refuse storage: every reload then counts as a restart (the safe side)
+  }
 }
 
 function detectPlatform(): UnixFlavour | 'windows' {
