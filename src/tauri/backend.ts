@@ -4,7 +4,8 @@ import { MARKER_ENV } from '../identity.js';
 import type { Backend, ExitInfo, Identity, MarkedProcess, PidLimits, ProbeResult, SignalName, SpawnRequest, Spawned } from '../types.js';
 import { unsafePidReason } from '../validate.js';
 import { heldChildren, type HeldChildren } from './held.js';
-import { bootIdOf, identityOf, killArgs, parsePs, psArgs, signalName, type PsRow, type UnixFlavour } from './ps.js';
+import { bootIdOf, killArgs, parsePs, psArgs, signalName, type PsRow, type UnixFlavour } from './ps.js';
+import { parseWindowsPs, taskkill, taskkillFailure, WINDOWS_KILL_HINT, WINDOWS_NO_SWEEP, WINDOWS_PS_HINT, windowsPsArgs, type WindowsRow } from './windows.js';
 
 /** One command as `@tauri-apps/plugin-shell` builds it: the parts the backend uses. */
 export interface ShellCommand {
@@ -38,13 +39,15 @@ export interface TauriBackendOptions {
   sidecars?: readonly string[];
   /**
    * Scope name of the `ps` command your capabilities allow (README: Tauri, "probe power"): proves identity and
-   * liveness after a reload or an app restart, and lets `sweep()` work. `false`: never try. @default 'pidkeep-ps'
+   * liveness after a reload or an app restart, and lets `sweep()` work (not on Windows, where it runs `powershell.exe`:
+   * no process environment is readable there). `false`: never try. @default 'pidkeep-ps'
    */
   ps?: string | false;
   /**
    * Scope name of the `kill` command (README: Tauri, "signal power"): graceful stops (SIGTERM, SIGINT) and stopping
-   * processes of an earlier app run. Without it only the plugin's SIGKILL of its own children is available.
-   * @default 'pidkeep-kill'
+   * processes of an earlier app run. Without it only the plugin's SIGKILL of its own children is available. On
+   * Windows two scopes over `taskkill.exe`: this name (`/PID <pid>`: asks it to close; console programs have no window
+   * and cannot be asked) and `<name>-force` (`/F /PID <pid>`: SIGKILL). @default 'pidkeep-kill'
    */
   kill?: string | false;
   /** Output lines of children this page started. Lost for a child once its page reloads (the plugin's channel dies). */
@@ -54,7 +57,8 @@ export interface TauriBackendOptions {
    * `{ recorder: 'ffmpeg' }`: such a start runs `sh -c LOG_WRAPPER <program> <args>` under that scope name, with
    * two log files per start under `dir` (absolute, e.g. from `appLogDir()`). The scope entry allows exactly that
    * (README: Tauri, "output that survives"); `handle.logs` names the files, readable with the fs plugin after any
-   * reload or restart, and no pipe to the app is left to break (SIGPIPE) when the app dies.
+   * reload or restart, and no pipe to the app is left to break (SIGPIPE) when the app dies. Unix only (a TypeError
+   * on Windows, which has no `sh`): there, leave `logs` out.
    */
   logs?: { dir: string; commands: Readonly<Record<string, string>> };
   /** @default from navigator.userAgent */
@@ -94,6 +98,8 @@ const PS_HINT = 'grant shell:allow-execute for `ps` (the "pidkeep-ps" scope in t
 const KILL_HINT = 'grant shell:allow-execute for `kill` (the "pidkeep-kill" scope in the README\'s Tauri section)';
 const REFUSED = /not allowed|scope|permission/i;
 const MISSING_PROGRAM = /No such file or directory|cannot find the file|not found/i;
+/** One process as the `ps` power lists it (ps.ts on Linux and macOS, windows.ts on Windows). */
+type Row = PsRow | WindowsRow;
 
 /**
  * A process backend for a Tauri webview, over `@tauri-apps/plugin-shell`. It spawns with the app's own scoped
@@ -108,9 +114,11 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
   const shell = options.shell ?? ({ Command, Child } as unknown as ShellPlugin);
   const flavour = options.platform ?? detectPlatform();
   const sidecars = new Set(options.sidecars ?? []);
-  const psName = flavour === 'windows' ? false : (options.ps ?? 'pidkeep-ps');
-  const killName = flavour === 'windows' ? false : (options.kill ?? 'pidkeep-kill');
-  const notConfigured = flavour === 'windows' ? 'not available on Windows yet' : 'switched off in tauriBackend options';
+  const windows = flavour === 'windows';
+  const psName = options.ps ?? 'pidkeep-ps';
+  const killName = options.kill ?? 'pidkeep-kill';
+  const notConfigured = 'switched off in tauriBackend options';
+  const [psProgram, psHint, killHint] = windows ? ['powershell.exe', WINDOWS_PS_HINT, WINDOWS_KILL_HINT] : ['ps', PS_HINT, KILL_HINT];
   const ps: PowerState = psName ? { state: 'unknown' } : { state: 'missing', reason: notConfigured };
   const kill: PowerState = killName ? { state: 'unknown' } : { state: 'missing', reason: notConfigured };
   const session = options.session !== undefined ? options.session : defaultSession();
@@ -123,6 +131,7 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
   const logDir = options.logs?.dir.replace(/[\\/]+$/, '');
   if (logDir !== undefined && !/^(\/|[A-Za-z]:[\\/])/.test(logDir)) throw new TypeError(`[pidkeep] Expected \`logs.dir\` to be an absolute path (e.g. from appLogDir()), got ${JSON.stringify(options.logs?.dir)}`);
   const wrapped = new Map(Object.entries(options.logs?.commands ?? {}));
+  if (windows && wrapped.size > 0) throw new TypeError(`[pidkeep] \`logs\` wraps programs in \`sh -c\` (LOG_WRAPPER), which Windows does not have: leave \`logs\` out on Windows (got commands for ${[...wrapped.keys()].join(', ')})`);
   /** One pair of files per start (the record id keeps restarts of a name apart), grouped by namespace. */
   const logFiles = (request: SpawnRequest): Spawned['logs'] => {
     if (logDir === undefined || !wrapped.has(request.command)) return { stdout: null, stderr: null };
@@ -130,7 +139,7 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     return { stdout: `${base}.out.log`, stderr: `${base}.err.log` };
   };
 
-  const limits = (): PidLimits => ({ selfPid: appPid ?? -1, parentPid: appParentPid ?? -1, maxPid: 4_194_304 });
+  const limits = (): PidLimits => ({ selfPid: appPid ?? -1, parentPid: appParentPid ?? -1, maxPid: windows ? 0xffff_fffc : 4_194_304 });
 
   /** Runs one scoped command; undefined when the app has not granted it (the power is then off for good). */
   const execute = async (power: PowerState, name: string, args: string[]) => {
@@ -149,12 +158,13 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     return out;
   };
 
-  const listPs = async (pids: readonly number[] | 'all'): Promise<PsRow[] | undefined> => {
+  const listPs = async (pids: readonly number[] | 'all'): Promise<{ bootId: string; rows: Row[] } | undefined> => {
     if (!psName || ps.state === 'missing') return undefined;
-    const out = await execute(ps, psName, psArgs(flavour as UnixFlavour, pids));
+    // scan() never asks Windows for 'all'
+    const out = await execute(ps, psName, windows ? windowsPsArgs(pids as readonly number[]) : psArgs(flavour, pids));
     if (!out) return undefined;
-    const rows = parsePs(out.stdout);
-    if (!bootIdOf(rows)) throw new PidkeepError('UNSUPPORTED', `\`ps\` printed nothing pidkeep can read (exit code ${out.code}: ${out.stderr.trim().slice(0, 200)}); check the "pidkeep-ps" scope's arguments against the README`);
+    const { bootId, rows } = windows ? parseWindowsPs(out.stdout) : unixListing(out.stdout);
+    if (!bootId) throw new PidkeepError('UNSUPPORTED', `\`${psProgram}\` printed nothing pidkeep can read (exit code ${out.code}: ${out.stderr.trim().slice(0, 200)}); check the "pidkeep-ps" scope's arguments against the README`);
     for (const row of rows) {
       const entry = held.get(row.pid);
       // Reparented since its spawn: the app run that held it ended (the page outlived it, e.g. a dev server
@@ -163,25 +173,24 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
       else if (own.get(row.pid)?.alive || entry) appPid ??= row.ppid;
       if (row.pid === appPid) appParentPid ??= row.ppid;
     }
-    return rows;
+    return { bootId, rows };
   };
 
   const missingNote = (power: PowerState) => (power.reason && power.reason !== notConfigured ? ` (Tauri said: ${power.reason})` : power.reason ? ` (${power.reason})` : '');
   const blindNote = (pid: number) =>
     held.has(pid)
-      ? `it was started in this app run and the shell plugin still holds it, but without the \`ps\` power pidkeep cannot tell whether it runs or prove it is the same process${missingNote(ps)}: ${PS_HINT} to adopt it after a reload`
-      : `it was started by an earlier run of the app (or another window); the shell plugin knows nothing of it${missingNote(ps)}: ${PS_HINT} to find it again, and for \`kill\` to stop it`;
+      ? `it was started in this app run and the shell plugin still holds it, but without the \`ps\` power pidkeep cannot tell whether it runs or prove it is the same process${missingNote(ps)}: ${psHint} to adopt it after a reload`
+      : `it was started by an earlier run of the app (or another window); the shell plugin knows nothing of it${missingNote(ps)}: ${psHint} to find it again, and for \`kill\` to stop it`;
 
   const probe = async (pids: readonly number[]): Promise<ProbeResult[]> => {
-    const rows = await listPs(pids);
-    if (rows) {
-      const bootId = bootIdOf(rows)!;
-      const byPid = new Map(rows.map((row) => [row.pid, row]));
+    const listing = await listPs(pids);
+    if (listing) {
+      const byPid = new Map(listing.rows.map((row) => [row.pid, row]));
       return pids.map((pid) => {
         const row = byPid.get(pid);
         if (!row || row.zombie || own.get(pid)?.alive === false) return { pid, alive: false };
         // Only the pid is ever signalled (the plugin's children share the app's process group).
-        return { pid, alive: true, identity: identityOf(row, bootId), marker: row.marker, groupLeader: false };
+        return { pid, alive: true, identity: identityOf(row, listing.bootId), marker: row.marker, groupLeader: false };
       });
     }
     return pids.map((pid) => {
@@ -221,11 +230,11 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     }
     own.set(pid, child);
     const comm = request.command.slice(request.command.lastIndexOf('/') + 1).slice(0, 64);
-    const rows = await listPs([pid]).catch(() => undefined);
-    const row = rows?.find((r) => r.pid === pid);
+    const listing = await listPs([pid]).catch(() => undefined);
+    const row = listing?.rows.find((r) => r.pid === pid);
     if (child.alive) held.add({ pid, id: request.id, app: row?.ppid });
     // Without `ps` there is no start time: only this page, which holds the child, can vouch for it.
-    child.identity = rows && row ? identityOf(row, bootIdOf(rows)!) : { bootId: rows ? bootIdOf(rows)! : `tauri-run:${held.runId}`, pid, startTime: '', comm };
+    child.identity = listing && row ? identityOf(row, listing.bootId) : { bootId: listing?.bootId ?? `tauri-run:${held.runId}`, pid, startTime: '', comm };
     return { identity: child.identity, stdin: request.stdin === 'fifo' ? 'tauri-shell-plugin:stdin' : null, logs, exited };
   };
 
@@ -233,17 +242,18 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     if (appPid !== undefined && appParentPid === undefined) await listPs([appPid]).catch(() => undefined);
     const unsafe = unsafePidReason(pid, limits());
     if (unsafe) throw new PidkeepError('UNSAFE_PID', `refusing to signal: ${unsafe}`, { pid });
+    const call = windows ? taskkill(sig, pid, killName || '') : undefined; // Windows has no SIGUSR1/2: UNSUPPORTED
     if (killName && kill.state !== 'missing') {
-      const args = killArgs(sig, pid);
-      const out = await execute(kill, killName, args);
+      const args = call?.args ?? killArgs(sig, pid);
+      const out = await execute(kill, call?.scope ?? killName, args);
       if (out?.code === 0) return;
-      if (out) throw new PidkeepError('STOP_FAILED', `\`kill ${args.join(' ')}\` failed (exit code ${out.code}): ${out.stderr.trim() || 'no message'}`, { pid });
+      if (out) throw call ? taskkillFailure(call, pid, out) : new PidkeepError('STOP_FAILED', `\`kill ${args.join(' ')}\` failed (exit code ${out.code}): ${out.stderr.trim() || 'no message'}`, { pid });
     }
     if (!held.has(pid)) {
-      throw new PidkeepError('PERMISSION_DENIED', `pid ${pid} was started by an earlier run of the app (or another window): the shell plugin does not hold it, so its kill would do nothing${missingNote(kill)}; ${KILL_HINT} to stop it`, { pid });
+      throw new PidkeepError('PERMISSION_DENIED', `pid ${pid} was started by an earlier run of the app (or another window): the shell plugin does not hold it, so its kill would do nothing${missingNote(kill)}; ${killHint} to stop it`, { pid });
     }
     if (sig !== 'SIGKILL') {
-      throw new PidkeepError('UNSUPPORTED', `the shell plugin can only kill with SIGKILL; to send ${sig} (a graceful stop) ${KILL_HINT}${missingNote(kill)}`, { pid });
+      throw new PidkeepError('UNSUPPORTED', `the shell plugin can only kill with SIGKILL; to send ${sig} (a graceful stop) ${killHint}${missingNote(kill)}`, { pid });
     }
     try {
       await new shell.Child(pid).kill();
@@ -265,13 +275,13 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
   };
 
   const scan = async (prefix: string): Promise<MarkedProcess[]> => {
-    const rows = await listPs('all');
-    if (!rows) throw new PidkeepError('UNSUPPORTED', `sweep() needs the \`ps\` power to list processes${missingNote(ps)}: ${PS_HINT}`);
-    const bootId = bootIdOf(rows)!;
+    if (windows) throw new PidkeepError('UNSUPPORTED', WINDOWS_NO_SWEEP);
+    const listing = await listPs('all');
+    if (!listing) throw new PidkeepError('UNSUPPORTED', `sweep() needs the \`ps\` power to list processes${missingNote(ps)}: ${PS_HINT}`);
     const now = Date.now();
-    return rows
+    return listing.rows
       .filter((row) => !row.zombie && row.marker?.startsWith(prefix))
-      .map((row) => ({ pid: row.pid, marker: row.marker!, identity: identityOf(row, bootId), groupLeader: false, ageMs: Math.max(0, now - Date.parse(row.startTime)) }));
+      .map((row) => ({ pid: row.pid, marker: row.marker!, identity: identityOf(row, listing.bootId), groupLeader: false, ageMs: Math.max(0, now - Date.parse(row.startTime)) }));
   };
 
   return {
@@ -285,6 +295,16 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     powers: () => ({ ps: { ...ps }, kill: { ...kill } }),
     close: () => held.close(),
   };
+}
+
+function unixListing(stdout: string): { bootId: string | undefined; rows: PsRow[] } {
+  const rows = parsePs(stdout);
+  return { bootId: bootIdOf(rows), rows };
+}
+
+/** Boot id + pid + start time + command name: what proves a process is the one recorded (the marker is apart). */
+function identityOf(row: Row, bootId: string): Identity {
+  return { bootId, pid: row.pid, startTime: row.startTime, comm: row.comm };
 }
 
 /** Tauri's refusals (a permission or scope missing) become PERMISSION_DENIED errors that say what to add. */

@@ -2,42 +2,19 @@ import { spawnSync } from 'node:child_process';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Identity, ProbeResult } from '../../types.js';
+import { CIM_BOOT_LINE, CIM_PROCESS_LINES, parseWinProcesses, type WinRow } from '../../windows-cim.js';
 import { run } from './run.js';
 import type { Platform } from './types.js';
 
-export interface WinRow {
-  pid: number;
-  /** CreationDate in UTC, ISO 8601 with 100 ns digits: unique per pid within one boot. */
-  startTime: string;
-  comm: string;
-}
-
-/**
- * Parses the output of the PowerShell script below: a `boot|<LastBootUpTime>` line, then
- * `<ProcessId>|<CreationDate>|<Name>` per process, all times in UTC round-trip format.
- */
-export function parseWinProcesses(text: string): { bootId: string | undefined; rows: Map<number, WinRow> } {
-  const rows = new Map<number, WinRow>();
-  let bootId: string | undefined;
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line.startsWith('boot|')) {
-      bootId = line.slice(5) || undefined;
-      continue;
-    }
-    const m = /^(\d+)\|(\d{4}-\d{2}-\d{2}T[\d:.]+Z?)\|(.*)$/.exec(line);
-    if (m) rows.set(Number(m[1]), { pid: Number(m[1]), startTime: m[2]!, comm: m[3]! });
-  }
-  return { bootId, rows };
-}
+export { parseWinProcesses, type WinRow } from '../../windows-cim.js';
 
 /** One PowerShell run for all pids (CIM), instead of one `tasklist` per pid. */
 export function winScript(pids: readonly number[]): string {
   const filter = pids.map((pid) => `ProcessId=${Math.trunc(pid)}`).join(' OR ');
   return [
     "$ErrorActionPreference='Stop'",
-    "'boot|' + (Get-CimInstance Win32_OperatingSystem).LastBootUpTime.ToUniversalTime().ToString('o')",
-    `Get-CimInstance Win32_Process -Filter '${filter}' | ForEach-Object { '' + $_.ProcessId + '|' + $_.CreationDate.ToUniversalTime().ToString('o') + '|' + $_.Name }`,
+    CIM_BOOT_LINE,
+    `Get-CimInstance Win32_Process -Filter '${filter}' | ${CIM_PROCESS_LINES}`,
   ].join('; ');
 }
 
@@ -48,6 +25,8 @@ async function query(pids: readonly number[]) {
   return parsed as { bootId: string; rows: Map<number, WinRow> };
 }
 
+const identityOf = (row: WinRow, bootId: string): Identity => ({ bootId, pid: row.pid, startTime: row.startTime, comm: row.comm });
+
 export const win32: Platform = {
   name: 'win32',
   maxPid: () => 0xffff_fffc,
@@ -57,13 +36,13 @@ export const win32: Platform = {
     const { bootId, rows } = await query(pids);
     return pids.map((pid): ProbeResult => {
       const row = rows.get(pid);
-      return row ? { pid, alive: true, identity: { bootId, ...row }, groupLeader: false } : { pid, alive: false };
+      return row ? { pid, alive: true, identity: identityOf(row, bootId), groupLeader: false } : { pid, alive: false };
     });
   },
   async identity(pid): Promise<Identity | undefined> {
     const { bootId, rows } = await query([pid]);
     const row = rows.get(pid);
-    return row && { bootId, ...row };
+    return row && identityOf(row, bootId);
   },
   // Windows has no signals or process groups: taskkill /T ends the tree; without /F it asks politely first.
   signal(pid, signal) {

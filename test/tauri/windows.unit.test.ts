@@ -1,0 +1,226 @@
+// The Tauri backend on Windows against a stand-in shell plugin: the `ps` power is one powershell.exe (CIM) run, the
+// `kill` power is taskkill.exe. Real PowerShell and taskkill are not on this machine: the command lines are checked
+// against the example's capabilities/windows.json, the parsing against the documented output format.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { createProcessManager } from '../../src/index.js';
+import { PidkeepError } from '../../src/errors.js';
+import { memoryStore } from '../../src/memory-store.js';
+import type { SignalName } from '../../src/types.js';
+import { tauriBackend, type ShellCommand, type ShellPlugin } from '../../src/tauri/index.js';
+import { WINDOWS_PS_SCRIPT, windowsPsArgs } from '../../src/tauri/windows.js';
+import { prepare } from '../../src/tauri-host/shell-scope.js';
+
+type Answer = { code: number; stdout?: string; stderr?: string };
+
+/** The plugin, reduced to what the backend calls: `execute` answers per scope name (none: Tauri's refusal). */
+function plugin(answers: Record<string, (args: string[]) => Answer> = {}) {
+  const executed: Array<[string, string[]]> = [];
+  const closers = new Map<number, (data: { code: number | null; signal: number | null }) => void>();
+  let nextPid = 7000;
+  const create = (program: string, args: string[] = []) => {
+    let close: (data: { code: number | null; signal: number | null }) => void = () => undefined;
+    const command = {
+      on: (event: string, listener: never) => void (event === 'close' && (close = listener)),
+      stdout: { on: () => undefined },
+      stderr: { on: () => undefined },
+      async spawn() {
+        const pid = (nextPid += 4);
+        closers.set(pid, close);
+        return { pid };
+      },
+      async execute() {
+        executed.push([program, args]);
+        const answer = answers[program];
+        if (!answer) throw `program not allowed on the configured shell scope: ${program}`;
+        return { signal: null, stdout: '', stderr: '', ...answer(args) };
+      },
+    };
+    return command as unknown as ShellCommand;
+  };
+  const shell: ShellPlugin = {
+    Command: { create, sidecar: create },
+    Child: class {
+      constructor(readonly pid: number) {}
+      async write() {}
+      async kill() {
+        closers.get(this.pid)?.({ code: 1, signal: null });
+      }
+    },
+  };
+  return { shell, executed, end: (pid: number) => closers.get(pid)?.({ code: 1, signal: null }) };
+}
+
+const BOOT = '2026-11-29T06:00:01.5000000Z';
+/** What the script prints on Windows: BOM-less UTF-8 with CRLF, `boot|`, then pid|ppid|created|name per process. */
+const cim = (rows: string[]) => `boot|${BOOT}\r\n${rows.map((row) => `${row}\r\n`).join('')}`;
+
+const request = (id = '0123456789abcdef') => ({
+  namespace: 'ns',
+  name: 'rec',
+  id,
+  command: 'recorder',
+  args: [],
+  cwd: undefined,
+  env: { PIDKEEP_MARK: `ns/${id}` },
+  stdin: 'fifo' as const,
+  dir: undefined,
+});
+
+test('Windows probe: one powershell.exe run for all pids; creation date, image name and boot time make the identity, no marker', async () => {
+  const fake = plugin({ 'pidkeep-ps': () => ({ code: 0, stdout: cim(['7004|900|2026-11-29T09:00:01.1234560Z|ffmpeg.exe', '4321|4|2026-11-29T08:00:00.0000000Z|svchost.exe']) }) });
+  const backend = tauriBackend({ shell: fake.shell, session: null, platform: 'windows' });
+  const spawned = await backend.spawn(request());
+  assert.deepEqual(spawned.identity, { bootId: BOOT, pid: 7004, startTime: '2026-11-29T09:00:01.1234560Z', comm: 'ffmpeg.exe' });
+  assert.equal(backend.limits().selfPid, 900, 'the app (parent of its children) is never signalled');
+  assert.ok(backend.limits().maxPid > 4_194_304, 'Windows pids are 32-bit');
+
+  const seen = await backend.probe([7004, 4321, 55555]);
+  assert.deepEqual(seen[0], { pid: 7004, alive: true, identity: spawned.identity, marker: undefined, groupLeader: false });
+  assert.equal(seen[1]!.identity?.comm, 'svchost.exe');
+  assert.deepEqual(seen[2], { pid: 55555, alive: false }, 'a pid CIM does not list is dead');
+  assert.deepEqual(
+    fake.executed.map(([name, args]) => [name, ...args]),
+    [
+      ['pidkeep-ps', '-NoProfile', '-NonInteractive', '-Command', WINDOWS_PS_SCRIPT, '7004'],
+      ['pidkeep-ps', '-NoProfile', '-NonInteractive', '-Command', WINDOWS_PS_SCRIPT, '7004,4321,55555'],
+    ],
+    'one call at spawn, one for the whole probe',
+  );
+  assert.equal(backend.powers().ps.state, 'granted');
+});
+
+test('Windows probe output: a byte-order mark and warnings are read past; no pid asks for pid 0; no boot line is an error', async () => {
+  let stdout = `\uFEFF${cim(['WARNING: something', '7004|900|2026-11-29T09:00:01.1234560Z|Ünïcode tool.exe'])}`;
+  const fake = plugin({ 'pidkeep-ps': () => ({ code: 0, stdout }) });
+  const backend = tauriBackend({ shell: fake.shell, session: null, platform: 'windows' });
+  const [seen] = await backend.probe([7004]);
+  assert.deepEqual(seen!.identity, { bootId: BOOT, pid: 7004, startTime: '2026-11-29T09:00:01.1234560Z', comm: 'Ünïcode tool.exe' });
+  assert.deepEqual(await backend.probe([]), []);
+  assert.equal(fake.executed.at(-1)![1].at(-1), '0', 'no pid: 0 (the System Idle Process, never printed) keeps the argument valid');
+  stdout = 'Get-CimInstance : Access denied\r\n';
+  await assert.rejects(Promise.resolve(backend.probe([7004])), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSUPPORTED' && /`powershell\.exe` printed nothing pidkeep can read/.test(e.message));
+});
+
+test('the core guards a Windows pid by its image name: same creation time but another name is a reuse', async () => {
+  let name = 'ffmpeg.exe';
+  const fake = plugin({
+    'pidkeep-ps': () => ({ code: 0, stdout: cim([`7004|900|2026-11-29T09:00:01.1234560Z|${name}`]) }),
+    'pidkeep-kill-force': () => ({ code: 0 }),
+  });
+  const pm = await createProcessManager({ namespace: 'ns', backend: tauriBackend({ shell: fake.shell, session: null, platform: 'windows' }), store: memoryStore(), pollInterval: 20 });
+  const handle = await pm.start('rec', { command: 'recorder' });
+  name = 'other.exe';
+  assert.equal((await handle.stop()).outcome, 'already-exited', 'ours is gone: the pid runs another program');
+  assert.ok(!fake.executed.some(([scope]) => scope.startsWith('pidkeep-kill')), 'nothing was sent to a process that is not ours');
+  await pm.close();
+});
+
+test('taskkill per signal: graceful ones as `/PID n`, SIGKILL as `/F /PID n` (never /T); SIGUSR1/2 are UNSUPPORTED', async () => {
+  const fake = plugin({ 'pidkeep-kill': () => ({ code: 0 }), 'pidkeep-kill-force': () => ({ code: 0 }) });
+  const backend = tauriBackend({ shell: fake.shell, session: null, platform: 'windows', ps: false });
+  const sent: Array<[SignalName, string, string[]]> = [];
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGKILL'] as const) {
+    await backend.signal(4242, sig, { group: true });
+    const [scope, args] = fake.executed.at(-1)!;
+    sent.push([sig, scope, args]);
+  }
+  assert.deepEqual(sent, [
+    ['SIGINT', 'pidkeep-kill', ['/PID', '4242']],
+    ['SIGTERM', 'pidkeep-kill', ['/PID', '4242']],
+    ['SIGHUP', 'pidkeep-kill', ['/PID', '4242']],
+    ['SIGQUIT', 'pidkeep-kill', ['/PID', '4242']],
+    ['SIGKILL', 'pidkeep-kill-force', ['/F', '/PID', '4242']],
+  ]);
+  const before = fake.executed.length;
+  for (const sig of ['SIGUSR1', 'SIGUSR2'] as const) {
+    await assert.rejects(Promise.resolve(backend.signal(4242, sig, { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSUPPORTED' && /Windows has no SIGUSR/.test(e.message));
+  }
+  assert.equal(fake.executed.length, before, 'nothing run for a signal Windows does not have');
+  const custom = tauriBackend({ shell: plugin({ 'my-kill-force': () => ({ code: 0 }) }).shell, session: null, platform: 'windows', ps: false, kill: 'my-kill' });
+  await custom.signal(4242, 'SIGKILL', { group: false });
+  assert.equal(custom.powers().kill.state, 'granted');
+});
+
+test('a close request taskkill cannot deliver lets the stop plan go on to /F; a failed /F is a failed stop', async () => {
+  const alive = new Set([7004]);
+  let forceWorks = true;
+  const fake = plugin({
+    'pidkeep-ps': (args) => ({ code: 0, stdout: cim(args.at(-1)!.split(',').filter((pid) => alive.has(Number(pid))).map((pid) => `${pid}|900|2026-11-29T09:00:01.1234560Z|ffmpeg.exe`)) }),
+    'pidkeep-kill': () => ({ code: 1, stderr: 'ERROR: The process with PID 7004 could not be terminated.\r\nReason: This process can only be terminated forcefully (with /F option).' }),
+    'pidkeep-kill-force': (args) => {
+      if (!forceWorks) return { code: 1, stderr: 'ERROR: Access is denied.' };
+      alive.delete(Number(args[2]));
+      fake.end(Number(args[2]));
+      return { code: 0 };
+    },
+  });
+  const backend = tauriBackend({ shell: fake.shell, session: null, platform: 'windows' });
+  await assert.rejects(Promise.resolve(backend.signal(7004, 'SIGTERM', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSUPPORTED' && /only ask a program with a window/.test(e.message) && /forcefully/.test(e.message));
+  const pm = await createProcessManager({ namespace: 'ns', backend, store: memoryStore(), pollInterval: 20 });
+  const handle = await pm.start('rec', { command: 'recorder', stop: [{ signal: 'SIGTERM', wait: 5000 }, { signal: 'SIGKILL', wait: 1000 }] });
+  assert.equal(handle.pid, 7004);
+  const result = await handle.stop();
+  assert.equal(result.by, 'SIGKILL');
+  assert.ok(result.durationMs < 2000, 'no wait for a close request that was never delivered');
+  forceWorks = false;
+  alive.add(7008);
+  const stuck = await pm.start('rec2', { command: 'recorder', stop: [{ signal: 'SIGKILL', wait: 200 }] });
+  assert.equal(stuck.pid, 7008);
+  await assert.rejects(stuck.stop(), (e: unknown) => e instanceof PidkeepError && e.code === 'STOP_FAILED' && /taskkill\.exe \/F \/PID \d+` failed \(exit code 1\): ERROR: Access is denied/.test(e.message));
+  alive.delete(stuck.pid);
+  fake.end(stuck.pid);
+  await pm.close();
+});
+
+test('refused scopes: each power is missing with Tauri\'s message, the plugin still kills its own child, and sweep says why it cannot work', async () => {
+  const fake = plugin();
+  const backend = tauriBackend({ shell: fake.shell, session: null, platform: 'windows' });
+  const spawned = await backend.spawn(request());
+  assert.deepEqual(backend.powers().ps, { state: 'missing', reason: 'program not allowed on the configured shell scope: pidkeep-ps' });
+  assert.equal(spawned.identity.startTime, '', 'no creation time without the ps power');
+  await assert.rejects(Promise.resolve(backend.signal(spawned.identity.pid, 'SIGTERM', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSUPPORTED' && /taskkill\.exe/.test(e.message) && /pidkeep-kill/.test(e.message));
+  assert.deepEqual(backend.powers().kill, { state: 'missing', reason: 'program not allowed on the configured shell scope: pidkeep-kill' });
+  await backend.signal(spawned.identity.pid, 'SIGKILL', { group: false });
+  assert.deepEqual(await backend.probe([spawned.identity.pid]), [{ pid: spawned.identity.pid, alive: false }]);
+  assert.match((await backend.probe([12345]))[0]!.note!, /earlier run of the app.*powershell\.exe/);
+  await assert.rejects(Promise.resolve(backend.signal(12345, 'SIGKILL', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'PERMISSION_DENIED' && /Tauri said: program not allowed/.test(e.message));
+  const executed = fake.executed.length;
+  await assert.rejects(Promise.resolve(backend.scan!('ns/')), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSUPPORTED' && /Windows lets no process read another's/.test(e.message));
+  assert.equal(fake.executed.length, executed, 'sweep does not even try');
+});
+
+test('logs (an `sh -c` wrapper) on Windows is a TypeError at construction', () => {
+  assert.throws(() => tauriBackend({ shell: plugin().shell, session: null, platform: 'windows', logs: { dir: 'C:\\logs', commands: { recorder: 'ffmpeg' } } }), (e: unknown) => e instanceof TypeError && /Windows does not have/.test(e.message) && /recorder/.test(e.message));
+  tauriBackend({ shell: plugin().shell, session: null, platform: 'windows', logs: { dir: 'C:\\logs', commands: {} } }).close();
+});
+
+test("the example's Windows capabilities allow exactly the backend's powershell.exe and taskkill.exe command lines", async () => {
+  const capability = JSON.parse(readFileSync(new URL('../../examples/tauri-app/src-tauri/capabilities/windows.json', import.meta.url), 'utf8'));
+  assert.deepEqual(capability.platforms, ['windows']);
+  const execute = capability.permissions.find((p: { identifier?: string }) => p.identifier === 'shell:allow-execute').allow;
+  assert.deepEqual(execute.map((e: { name: string; cmd: string }) => [e.name, e.cmd]), [['pidkeep-ps', 'powershell.exe'], ['pidkeep-kill', 'taskkill.exe'], ['pidkeep-kill-force', 'taskkill.exe']]);
+  const lengths = new Map<string, number>(execute.map((e: { name: string; args: unknown[] }) => [e.name, e.args.length]));
+
+  // Every command line the backend runs, as it hands it to the plugin.
+  const fake = plugin({ 'pidkeep-ps': () => ({ code: 0, stdout: cim([]) }), 'pidkeep-kill': () => ({ code: 0 }), 'pidkeep-kill-force': () => ({ code: 0 }) });
+  const backend = tauriBackend({ shell: fake.shell, session: null, platform: 'windows' });
+  await backend.probe([4]);
+  await backend.probe([12, 345678, 4294967292]);
+  await backend.probe([]);
+  for (const sig of ['SIGTERM', 'SIGKILL'] as const) await backend.signal(4242, sig, { group: false });
+  assert.equal(fake.executed.length, 5);
+  for (const [name, args] of fake.executed) {
+    // The shell plugin's own check (fixed arguments replaced, validators anchored as in Rust, extras dropped):
+    // the app runs exactly what the backend asked for.
+    assert.deepEqual(prepare(execute, {}, name, args), { command: name === 'pidkeep-ps' ? 'powershell.exe' : 'taskkill.exe', args }, `${name} ${args.join(' ')}`);
+    assert.equal(args.length, lengths.get(name), `${name}: no argument dropped`);
+    assert.ok(!args.includes('/T'), 'never the process tree');
+  }
+  // The pid list is the only free argument of the script: nothing else gets through.
+  for (const bad of ['1;Remove-Item x', '1,2 | x', "1' + (x) + '", '', '-1', '1,']) {
+    assert.ok('error' in prepare(execute, {}, 'pidkeep-ps', [...windowsPsArgs([1]).slice(0, 4), bad]), bad);
+  }
+  for (const bad of ['0', '1 /T', '/T']) assert.ok('error' in prepare(execute, {}, 'pidkeep-kill-force', ['/F', '/PID', bad]), bad);
+});
