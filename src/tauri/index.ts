@@ -3,6 +3,7 @@
 //   backend.ts   tauriBackend: spawn/write/kill through the plugin; the optional `ps` and `kill` powers
 //   held.ts      which children this app run's plugin holds (a reload keeps them, a restart does not)
 //   ps.ts        the `ps` / `kill` command lines and their parsing (Linux and macOS)
+//   windows.ts   the same powers on Windows: a PowerShell CIM query and taskkill
 //   fs-store.ts  tauriFsStore: one file per record through the fs plugin
 export { LOG_WRAPPER, tauriBackend, type OutputEvent, type PowerState, type ShellCommand, type ShellPlugin, type TauriBackend, type TauriBackendOptions } from './backend.js';
 export { tauriFsStore, type TauriFs, type TauriFsStoreOptions } from './fs-store.js';

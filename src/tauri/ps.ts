@@ -1,7 +1,7 @@
 // The `ps` probe and `kill` signals run through the shell plugin's `execute`, each under a scope the app grants.
 // Linux (procps) and macOS (BSD ps) differ only in the flag that appends the environment: `e` versus `-E`.
 // Windows has neither; see the README for what the Tauri backend does there.
-import type { Identity, SignalName } from '../types.js';
+import type { SignalName } from '../types.js';
 
 export type UnixFlavour = 'linux' | 'macos';
 
@@ -60,9 +60,6 @@ export function bootIdOf(rows: readonly PsRow[]): string | undefined {
   return init ? `ps:${init.startTime}` : undefined;
 }
 
-export function identityOf(row: PsRow, bootId: string): Identity {
-  return { bootId, pid: row.pid, startTime: row.startTime, comm: row.comm };
-}
 
 /** Arguments for `kill`: one signal, one pid (never a group: the plugin's children share the app's group). */
 export function killArgs(signal: SignalName, pid: number): string[] {

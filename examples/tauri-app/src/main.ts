@@ -13,9 +13,11 @@ const store = params.get('store') === 'web' ? webStore({ prefix: 'pidkeep-exampl
 const output: string[] = [];
 // The recorder's scope entry is a wrapper that sends FFmpeg's output to the two files pidkeep names for each start:
 // readable after any reload or restart, and no pipe to the app that could break (SIGPIPE) when the app dies.
+// (Windows has no `sh`: there capabilities/windows.json runs FFmpeg directly and output goes to onOutput only.)
+const windows = navigator.userAgent.includes('Windows');
 const backend = tauriBackend({
   onOutput: (e) => output.push(`${e.name} ${e.stream}: ${e.data}`),
-  logs: { dir: await join(await appLogDir(), 'pidkeep'), commands: { recorder: 'ffmpeg' } },
+  logs: windows ? undefined : { dir: await join(await appLogDir(), 'pidkeep'), commands: { recorder: 'ffmpeg' } },
 });
 const recordings = await join(await appDataDir(), 'recordings');
 await mkdir('recordings', { baseDir: BaseDirectory.AppData, recursive: true });
