@@ -124,8 +124,39 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): Store {
     await fs.writeTextFile(`${target}.reason.txt`, `${reason}\n`, at).catch(() => undefined);
   };
 
+  // The plugin reports no changes; windows of one app share an origin, so each store announces its own writes
+  // to the others (and to itself) on a BroadcastChannel: every window's manager sees what another one started.
+  const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(`pidkeep:tauri-fs:${baseDir}:${root}`) : undefined;
+  (channel as { unref?: () => void } | undefined)?.unref?.(); // Node (tests): never keep the process alive
+  const listeners = new Set<(namespace: string, key: string) => void>();
+  const tell = (namespace: string, key: string) => {
+    for (const listener of [...listeners]) listener(namespace, key);
+  };
+  channel?.addEventListener('message', (event: MessageEvent) => {
+    const data = event.data as { namespace?: unknown; key?: unknown } | null;
+    if (typeof data?.namespace === 'string' && typeof data.key === 'string') tell(data.namespace, data.key);
+  });
+  const changed = (namespace: string, key: string) => {
+    channel?.postMessage({ namespace, key });
+    queueMicrotask(() => tell(namespace, key));
+  };
+
   return {
     name: 'tauri-fs',
+
+    watch(namespace, listener) {
+      assertName(namespace, 'namespace');
+      const forward = (space: string, key: string) => {
+        if (space !== namespace) return;
+        try {
+          listener(key);
+        } catch {
+          // a listener's bug must not break the store
+        }
+      };
+      listeners.add(forward);
+      return () => void listeners.delete(forward);
+    },
 
     async list(namespace) {
       assertName(namespace, 'namespace');
@@ -165,6 +196,7 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): Store {
       await ensure(recordsDir(namespace));
       try {
         await fs.writeTextFile(file, text, { ...at, createNew: true });
+        changed(namespace, key);
         return true;
       } catch (error) {
         const message = String(error instanceof Error ? error.message : error);
@@ -187,6 +219,7 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): Store {
         await removeQuietly(temp);
         throw failed(`replace ${file}`, error);
       }
+      changed(namespace, key);
     },
 
     async remove(namespace, key, expected) {
@@ -197,6 +230,7 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): Store {
         } catch (error) {
           if (await there(file)) throw failed(`remove ${file}`, error);
         }
+        changed(namespace, key);
         return;
       }
       // Compare-and-remove with no window in which another controller's new record could be deleted: move the
@@ -220,11 +254,13 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): Store {
         }
       }
       await removeQuietly(aside);
+      if (moved === expected) changed(namespace, key);
     },
 
     async quarantine(namespace, key, reason) {
       assertName(namespace, 'namespace');
       await moveToQuarantine(namespace, key, `${recordsDir(namespace)}/${key}.json`, reason);
+      changed(namespace, key);
     },
 
     async listQuarantined(namespace) {

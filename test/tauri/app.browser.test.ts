@@ -124,19 +124,21 @@ test('a reload in the middle of a stop: the next page finds it gone or adopts it
   assert.deepEqual(await page.evaluate(() => window.pidkeepExample!.store.list('tauri-example')), [], 'no record left behind');
 });
 
-test('two windows share one store: the second adopts what the first started, and its stop ends the first one\'s handle', async (t) => {
-  const app = await startExampleApp(t);
-  const context = await (await launchChromium(t)).newContext();
-  const main = await openApp(context, app, '?store=web');
-  const second = await openApp(context, app, '?store=web&tauri-window=second');
-  const started = await startWorker(main, 'shared');
-  reaper(t)(started.pid);
-  await waitFor('the second window to see the process', async () => (await listOf(second)).some((s) => s.pid === started.pid));
-  const result = await second.evaluate(() => window.pidkeepExample!.pm.stop('shared'));
-  assert.equal(result.by, 'SIGTERM');
-  await waitFor('the first window to see its child end', async () => (await listOf(main)).length === 0);
-  assert.deepEqual(await main.evaluate(() => window.pidkeepExample!.pm.get('shared')?.status ?? 'none'), 'none');
-});
+for (const [store, query] of [['tauriFsStore', ''], ['webStore', '?store=web']] as const) {
+  test(`two windows share one ${store}: the second adopts what the first started, and its stop ends the first one's handle`, async (t) => {
+    const app = await startExampleApp(t);
+    const context = await (await launchChromium(t)).newContext();
+    const main = await openApp(context, app, query);
+    const second = await openApp(context, app, `${query ? `${query}&` : '?'}tauri-window=second`);
+    const started = await startWorker(main, 'shared');
+    reaper(t)(started.pid);
+    await waitFor('the second window to see the process', async () => (await listOf(second)).some((s) => s.pid === started.pid));
+    const result = await second.evaluate(() => window.pidkeepExample!.pm.stop('shared'));
+    assert.equal(result.by, 'SIGTERM');
+    await waitFor('the first window to see its child end', async () => (await listOf(main)).length === 0);
+    assert.deepEqual(await main.evaluate(() => window.pidkeepExample!.pm.get('shared')?.status ?? 'none'), 'none');
+  });
+}
 
 test('an app crash and restart: the earlier run\'s process is found and stopped with the ps and kill powers', async (t) => {
   const app = await startExampleApp(t);
