@@ -12,6 +12,7 @@ export type PidkeepErrorCode =
   | 'INVALID_META'
   | 'PERMISSION_DENIED'
   | 'UNSUPPORTED'
+  | 'PROBE_FAILED'
   | 'RECORD_UNREADABLE'
   | 'CLOSED';
 

@@ -42,7 +42,8 @@ export async function sweepUnrecorded(ctx: SweepContext, options: SweepOptions =
   const swept: SweepEntry[] = [];
   for (const found of marked) {
     const id = found.marker.slice(namespace.length + 1);
-    if (known.has(id) || unsafePidReason(found.pid, limits) || (found.ageMs ?? Infinity) < minAge) continue;
+    // An age that could not be read (NaN) counts as young: a fresh child of another controller is never swept.
+    if (known.has(id) || unsafePidReason(found.pid, limits) || !((found.ageMs ?? Infinity) >= minAge)) continue;
     const expected = { ...found.identity, marker: found.marker };
     const result = await runStopPlan({
       name: `(unrecorded ${found.identity.comm})`,

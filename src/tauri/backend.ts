@@ -4,7 +4,7 @@ import { MARKER_ENV } from '../identity.js';
 import type { Backend, ExitInfo, Identity, MarkedProcess, PidLimits, ProbeResult, SignalName, SpawnRequest, Spawned } from '../types.js';
 import { unsafePidReason } from '../validate.js';
 import { heldChildren, type HeldChildren } from './held.js';
-import { bootIdOf, killArgs, parsePs, psArgs, signalName, type PsRow, type UnixFlavour } from './ps.js';
+import { bootIdOf, killArgs, lstartToMs, parsePs, psArgs, psEnv, signalName, type PsRow, type UnixFlavour } from './ps.js';
 import { parseWindowsPs, taskkill, taskkillFailure, WINDOWS_KILL_HINT, WINDOWS_NO_SWEEP, WINDOWS_PS_HINT, windowsPsArgs, type WindowsRow } from './windows.js';
 
 /** One command as `@tauri-apps/plugin-shell` builds it: the parts the backend uses. */
@@ -142,10 +142,10 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
   const limits = (): PidLimits => ({ selfPid: appPid ?? -1, parentPid: appParentPid ?? -1, maxPid: windows ? 0xffff_fffc : 4_194_304 });
 
   /** Runs one scoped command; undefined when the app has not granted it (the power is then off for good). */
-  const execute = async (power: PowerState, name: string, args: string[]) => {
+  const execute = async (power: PowerState, name: string, args: string[], env?: Record<string, string>) => {
     let out;
     try {
-      out = await shell.Command.create(name, args).execute();
+      out = await shell.Command.create(name, args, env ? { env } : undefined).execute();
     } catch (error) {
       const message = describeError(error);
       // Not granted, or granted but the program is not installed: either way the power is off for this page.
@@ -158,22 +158,39 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     return out;
   };
 
+  // Every `ps` run carries this token in its environment, so an `-A` listing finds its own row: its parent is the app.
+  const token = randomHex(8);
   const listPs = async (pids: readonly number[] | 'all'): Promise<{ bootId: string; rows: Row[] } | undefined> => {
     if (!psName || ps.state === 'missing') return undefined;
-    // scan() never asks Windows for 'all'
-    const out = await execute(ps, psName, windows ? windowsPsArgs(pids as readonly number[]) : psArgs(flavour, pids));
+    let out;
+    try {
+      // scan() never asks Windows for 'all'
+      out = await execute(ps, psName, windows ? windowsPsArgs(pids as readonly number[]) : psArgs(flavour, pids), windows ? undefined : psEnv(token));
+    } catch (error) {
+      throw new PidkeepError('PROBE_FAILED', `\`${psProgram}\` could not be run through the shell plugin (${describeError(error)}); processes cannot be checked until it can`, { cause: error });
+    }
     if (!out) return undefined;
-    const { bootId, rows } = windows ? parseWindowsPs(out.stdout) : unixListing(out.stdout);
+    const { bootId, rows, app } = windows ? parseWindowsPs(out.stdout) : unixListing(out.stdout, token);
     if (!bootId) throw new PidkeepError('UNSUPPORTED', `\`${psProgram}\` printed nothing pidkeep can read (exit code ${out.code}: ${out.stderr.trim().slice(0, 200)}); check the "pidkeep-ps" scope's arguments against the README`);
+    if (app) {
+      appPid = app.pid;
+      appParentPid = app.parent;
+    }
     for (const row of rows) {
       const entry = held.get(row.pid);
       // Reparented since its spawn: the app run that held it ended (the page outlived it, e.g. a dev server
       // restarted under an open tab). The plugin of this run cannot reach it.
       if (entry?.app !== undefined && entry.app !== row.ppid) held.remove(row.pid);
-      else if (own.get(row.pid)?.alive || entry) appPid ??= row.ppid;
-      if (row.pid === appPid) appParentPid ??= row.ppid;
+      // A child this page spawned is the app's own: its parent is the app (orphans tell nothing).
+      else if (own.get(row.pid)?.alive) appPid ??= row.ppid;
     }
     return { bootId, rows };
+  };
+
+  /** The app and its parent, which the kill power must never reach: one listing that includes `ps` itself. */
+  const knowApp = async (): Promise<boolean> => {
+    if (appPid === undefined || appParentPid === undefined) await listPs(windows ? [] : 'all');
+    return appPid !== undefined && appParentPid !== undefined;
   };
 
   const missingNote = (power: PowerState) => (power.reason && power.reason !== notConfigured ? ` (Tauri said: ${power.reason})` : power.reason ? ` (${power.reason})` : '');
@@ -239,18 +256,23 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
   };
 
   const signal = async (pid: number, sig: SignalName): Promise<void> => {
-    if (appPid !== undefined && appParentPid === undefined) await listPs([appPid]).catch(() => undefined);
     const unsafe = unsafePidReason(pid, limits());
     if (unsafe) throw new PidkeepError('UNSAFE_PID', `refusing to signal: ${unsafe}`, { pid });
     const call = windows ? taskkill(sig, pid, killName || '') : undefined; // Windows has no SIGUSR1/2: UNSUPPORTED
-    if (killName && kill.state !== 'missing') {
+    // The kill power reaches any pid: only once the app and its parent are known (the plugin's kill needs no pid).
+    if (killName && kill.state !== 'missing' && (await knowApp().catch(() => false))) {
+      const again = unsafePidReason(pid, limits());
+      if (again) throw new PidkeepError('UNSAFE_PID', `refusing to signal: ${again}`, { pid });
       const args = call?.args ?? killArgs(sig, pid);
       const out = await execute(kill, call?.scope ?? killName, args);
       if (out?.code === 0) return;
+      // It may have ended between the identity check and the signal: then there was nothing left to stop.
+      if (out && !(await probe([pid]).catch(() => undefined))?.[0]?.alive) return;
       if (out) throw call ? taskkillFailure(call, pid, out) : new PidkeepError('STOP_FAILED', `\`kill ${args.join(' ')}\` failed (exit code ${out.code}): ${out.stderr.trim() || 'no message'}`, { pid });
     }
     if (!held.has(pid)) {
-      throw new PidkeepError('PERMISSION_DENIED', `pid ${pid} was started by an earlier run of the app (or another window): the shell plugin does not hold it, so its kill would do nothing${missingNote(kill)}; ${killHint} to stop it`, { pid });
+      const why = killName && kill.state !== 'missing' ? `; the kill power is used only once the \`ps\` power has told which process is the app (never signalled)${missingNote(ps)}: ${psHint}` : `${missingNote(kill)}; ${killHint} to stop it`;
+      throw new PidkeepError('PERMISSION_DENIED', `pid ${pid} was started by an earlier run of the app (or another window): the shell plugin does not hold it, so its kill would do nothing${why}`, { pid });
     }
     if (sig !== 'SIGKILL') {
       throw new PidkeepError('UNSUPPORTED', `the shell plugin can only kill with SIGKILL; to send ${sig} (a graceful stop) ${killHint}${missingNote(kill)}`, { pid });
@@ -281,7 +303,7 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     const now = Date.now();
     return listing.rows
       .filter((row) => !row.zombie && row.marker?.startsWith(prefix))
-      .map((row) => ({ pid: row.pid, marker: row.marker!, identity: identityOf(row, listing.bootId), groupLeader: false, ageMs: Math.max(0, now - Date.parse(row.startTime)) }));
+      .map((row) => ({ pid: row.pid, marker: row.marker!, identity: identityOf(row, listing.bootId), groupLeader: false, ageMs: Math.max(0, now - lstartToMs(row.startTime)) }));
   };
 
   return {
@@ -297,9 +319,15 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
   };
 }
 
-function unixListing(stdout: string): { bootId: string | undefined; rows: PsRow[] } {
-  const rows = parsePs(stdout);
-  return { bootId: bootIdOf(rows), rows };
+function unixListing(stdout: string, token: string): { bootId: string | undefined; app: { pid: number; parent: number } | undefined; rows: PsRow[] } {
+  const rows = parsePs(stdout, token);
+  const self = rows.find((row) => row.self);
+  const parent = self && rows.find((row) => row.pid === self.ppid);
+  return { bootId: bootIdOf(rows), app: self && parent ? { pid: self.ppid, parent: parent.ppid } : undefined, rows: rows.filter((row) => !row.self) };
+}
+
+function randomHex(bytes: number): string {
+  return Array.from(globalThis.crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** Boot id + pid + start time + command name: what proves a process is the one recorded (the marker is apart). */

@@ -17,6 +17,8 @@ export function psArgs(flavour: UnixFlavour, pids: readonly number[] | 'all'): s
 }
 
 export interface PsRow {
+  /** True for the `ps` process itself (its environment carries this listing's token): its parent is the app. */
+  self: boolean;
   pid: number;
   ppid: number;
   pgid: number;
@@ -30,8 +32,21 @@ export interface PsRow {
 const ROW = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\w{3} +\w{3} +\d+ +[\d:]+ +\d{4})\s+(\S+)\s+(.*)$/;
 const MARK = /(?:^|\s)PIDKEEP_MARK=(\S+)/g;
 
+/** The environment every `ps` run gets: UTC, the C locale (a stable `lstart`), and a token to find itself by. */
+export function psEnv(token: string): Record<string, string> {
+  return { TZ: 'UTC', LC_ALL: 'C', PIDKEEP_PS_TOKEN: token };
+}
+
+/** `lstart` (printed in UTC, C locale: `Sun Nov 29 07:32:44 2026`) as ms since the epoch; NaN when unreadable. */
+export function lstartToMs(lstart: string): number {
+  const m = /^\w{3} (\w{3}) (\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/.exec(lstart);
+  const month = m ? MONTHS.indexOf(m[1]!) : -1;
+  return m && month >= 0 ? Date.UTC(Number(m[6]), month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])) : Number.NaN;
+}
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
 /** Parses `ps` output; lines it cannot read are left out (a process that ended mid-listing, a header). */
-export function parsePs(stdout: string): PsRow[] {
+export function parsePs(stdout: string, token?: string): PsRow[] {
   const rows: PsRow[] = [];
   for (const line of stdout.split('\n')) {
     const m = ROW.exec(line);
@@ -42,6 +57,7 @@ export function parsePs(stdout: string): PsRow[] {
     for (const found of rest.matchAll(MARK)) marker = found[1]!;
     const argv0 = rest.split(/\s/, 1)[0] ?? '';
     rows.push({
+      self: token !== undefined && rest.includes(`PIDKEEP_PS_TOKEN=${token}`),
       pid: Number(m[1]),
       ppid: Number(m[2]),
       pgid: Number(m[3]),

@@ -8,6 +8,10 @@ import { PidkeepError } from '../errors.js';
 import type { SignalName } from '../types.js';
 import { CIM_BOOT_LINE, CIM_PROCESS_LINES, parseWinProcesses } from '../windows-cim.js';
 
+/** `self|<app pid>|<its parent>`: PowerShell's parent is the app, which (with its parent) is never signalled. */
+const SELF_LINE =
+  "$app = (Get-CimInstance Win32_Process -Filter ('ProcessId=' + $PID)).ParentProcessId; 'self|' + $app + '|' + (Get-CimInstance Win32_Process -Filter ('ProcessId=' + $app)).ParentProcessId";
+
 /**
  * The fixed script of the `ps` power. PowerShell joins every argument after `-Command` into the command text, so the
  * pid list that follows (`12,34`, checked by the scope's validator) is the script block's `[int[]]` argument. Only
@@ -15,7 +19,7 @@ import { CIM_BOOT_LINE, CIM_PROCESS_LINES, parseWinProcesses } from '../windows-
  */
 export const WINDOWS_PS_SCRIPT =
   "& { param([int[]]$ids) $ErrorActionPreference = 'Stop'; try { [Console]::OutputEncoding = New-Object Text.UTF8Encoding $false } catch {}; " +
-  `${CIM_BOOT_LINE}; Get-CimInstance Win32_Process -Filter (($ids | ForEach-Object { 'ProcessId=' + $_ }) -join ' OR ') | ${CIM_PROCESS_LINES} }`;
+  `${CIM_BOOT_LINE}; ${SELF_LINE}; Get-CimInstance Win32_Process -Filter (($ids | ForEach-Object { 'ProcessId=' + $_ }) -join ' OR ') | ${CIM_PROCESS_LINES} }`;
 
 /** What the scope's validator allows after the script. */
 export const WINDOWS_PID_LIST = /^[0-9]+(,[0-9]+)*$/;
@@ -42,14 +46,15 @@ export interface WindowsRow {
   marker: undefined;
 }
 
-/** The `ps` power's output: the boot id (undefined when PowerShell printed none) and one row per process. */
-export function parseWindowsPs(stdout: string): { bootId: string | undefined; rows: WindowsRow[] } {
+/** The `ps` power's output: the boot id (undefined when PowerShell printed none), the app and its parent, the rows. */
+export function parseWindowsPs(stdout: string): { bootId: string | undefined; app: { pid: number; parent: number } | undefined; rows: WindowsRow[] } {
   const { bootId, rows } = parseWinProcesses(stdout);
   const read: WindowsRow[] = [];
   for (const { pid, ppid, startTime, comm } of rows.values()) {
     if (ppid !== undefined) read.push({ pid, ppid, startTime, comm, zombie: false, marker: undefined });
   }
-  return { bootId, rows: read };
+  const self = /^\s*self\|(\d+)\|(\d+)\s*$/m.exec(stdout);
+  return { bootId, app: self ? { pid: Number(self[1]), parent: Number(self[2]) } : undefined, rows: read };
 }
 
 export interface TaskkillCall {

@@ -25,7 +25,8 @@ function memorySession(): Storage {
 }
 
 interface FakeOptions {
-  ps?: (args: string[]) => string;
+  /** `ps` output for these arguments; `env` carries the listing's PIDKEEP_PS_TOKEN. */
+  ps?: (args: string[], env: Record<string, string>) => string;
   kill?: (args: string[]) => { code: number; stderr?: string };
   killDoesNothing?: boolean;
 }
@@ -35,7 +36,7 @@ function fakeShell(options: FakeOptions = {}) {
   const calls: string[] = [];
   const closers = new Map<number, (data: { code: number | null; signal: number | null }) => void>();
   let nextPid = 40_000;
-  const create = (program: string, args: string[] = []): ShellCommand => {
+  const create = (program: string, args: string[] = [], spawnOptions?: { env?: Record<string, string> }): ShellCommand => {
     const listeners: Record<string, (value: never) => void> = {};
     return {
       on: (event: string, listener: (value: never) => void) => void (listeners[event] = listener),
@@ -51,7 +52,7 @@ function fakeShell(options: FakeOptions = {}) {
       },
       async execute() {
         calls.push(`execute ${program} ${args.join(' ')}`);
-        if (program === 'pidkeep-ps' && options.ps) return { code: 0, signal: null, stdout: options.ps(args), stderr: '' };
+        if (program === 'pidkeep-ps' && options.ps) return { code: 0, signal: null, stdout: options.ps(args, spawnOptions?.env ?? {}), stderr: '' };
         if (program === 'pidkeep-kill' && options.kill) return { signal: null, stdout: '', stderr: '', ...options.kill(args) };
         throw REFUSAL(program);
       },
@@ -154,14 +155,52 @@ test('with ps: one batched call proves identity and marker; scan filters by mark
   for (const pid of [0, 1, -1]) await assert.rejects(Promise.resolve(backend.signal(pid, 'SIGKILL', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSAFE_PID');
 });
 
-test('with kill: graceful signals go through the scoped `kill`, and its failure is reported, not swallowed', async () => {
+/** A whole `-A` listing: init, the app (900, child of a launcher 800) and `ps` itself, found by its token. */
+const listing = (env: Record<string, string>, more = '') =>
+  [
+    '    1     0     1 Sun Nov 29 07:32:44 2026 Ss   /sbin/init',
+    '  800     1   800 Sun Nov 29 07:40:00 2026 S    /usr/bin/launcher',
+    '  900   800   900 Sun Nov 29 07:40:01 2026 S    /opt/app/tauri-app HOME=/root',
+    `  950   900   900 Sun Nov 29 09:00:00 2026 R    ps -ww e -o pid=,ppid=,pgid=,lstart=,stat=,args= -A PIDKEEP_PS_TOKEN=${env.PIDKEEP_PS_TOKEN} TZ=UTC`,
+    more,
+  ].join('\n') + '\n';
+
+test('with kill: graceful signals go through the scoped `kill` once ps has shown which process is the app', async () => {
   const sent: string[][] = [];
-  const fake = fakeShell({ kill: (args) => (sent.push(args), args[1] === '777' ? { code: 1, stderr: 'kill: (777) - No such process' } : { code: 0 }) });
+  const fake = fakeShell({
+    ps: (_args, env) => listing(env, '  777   900   900 Sun Nov 29 09:10:00 2026 S    /usr/bin/recorder PIDKEEP_MARK=ns/0123456789abcdef'),
+    kill: (args) => (sent.push(args), args[1] === '777' ? { code: 1, stderr: 'kill: (777) - Operation not permitted' } : args[1] === '778' ? { code: 1, stderr: 'kill: (778) - No such process' } : { code: 0 }),
+  });
   const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'linux' });
+  // Before anything: the app (900) and its parent (800) are learned from `ps`'s own row, and never signalled.
+  await assert.rejects(Promise.resolve(backend.signal(900, 'SIGTERM', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSAFE_PID');
+  await assert.rejects(Promise.resolve(backend.signal(800, 'SIGTERM', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSAFE_PID');
+  assert.deepEqual(backend.limits(), { selfPid: 900, parentPid: 800, maxPid: 4_194_304 });
+  assert.ok(fake.calls.some((c) => c.startsWith('execute pidkeep-ps') && c.endsWith(' -A')));
   await backend.signal(4242, 'SIGTERM', { group: true });
   assert.deepEqual(sent, [['-TERM', '4242']], 'only the pid: never a group');
-  await assert.rejects(Promise.resolve(backend.signal(777, 'SIGINT', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'STOP_FAILED' && /No such process/.test(e.message));
+  // Refused while the process still runs: a failed stop. Gone meanwhile (ended before the signal): nothing left to do.
+  await assert.rejects(Promise.resolve(backend.signal(777, 'SIGINT', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'STOP_FAILED' && /Operation not permitted/.test(e.message));
+  await backend.signal(778, 'SIGINT', { group: false });
   assert.equal(backend.powers().kill.state, 'granted');
+});
+
+test('with kill but no ps: the kill power is never used (the app could not be told apart), and the refusal says why', async () => {
+  const fake = fakeShell({ kill: () => ({ code: 0 }) });
+  const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'linux' });
+  await assert.rejects(Promise.resolve(backend.signal(4242, 'SIGTERM', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'PERMISSION_DENIED' && /which process is the app/.test(e.message));
+  assert.ok(!fake.calls.some((c) => c.startsWith('execute pidkeep-kill')));
+});
+
+test('ps runs in UTC and the C locale, and an -A listing ages processes from that UTC time', async () => {
+  const envs: Record<string, string>[] = [];
+  const fake = fakeShell({ ps: (_args, env) => (envs.push(env), listing(env, '  600   900   900 Sun Nov 29 09:10:00 2026 S    worker PIDKEEP_MARK=ns/aaaaaaaaaaaaaaaa')) });
+  const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'linux' });
+  const [found] = await backend.scan!('ns/');
+  assert.equal(envs[0]?.TZ, 'UTC');
+  assert.equal(envs[0]?.LC_ALL, 'C');
+  assert.equal(found?.pid, 600);
+  assert.ok(Math.abs(found!.ageMs! - (Date.now() - Date.UTC(2026, 10, 29, 9, 10, 0))) < 5000);
 });
 
 test('a program outside the scope fails the spawn with Tauri\'s message and what to add', async () => {

@@ -53,8 +53,11 @@ function plugin(answers: Record<string, (args: string[]) => Answer> = {}) {
 }
 
 const BOOT = '2026-11-29T06:00:01.5000000Z';
-/** What the script prints on Windows: BOM-less UTF-8 with CRLF, `boot|`, then pid|ppid|created|name per process. */
-const cim = (rows: string[]) => `boot|${BOOT}\r\n${rows.map((row) => `${row}\r\n`).join('')}`;
+/**
+ * What the script prints on Windows: BOM-less UTF-8 with CRLF, `boot|`, `self|<app>|<its parent>` (PowerShell's
+ * parent is the app), then pid|ppid|created|name per process.
+ */
+const cim = (rows: string[]) => `boot|${BOOT}\r\nself|900|800\r\n${rows.map((row) => `${row}\r\n`).join('')}`;
 
 const request = (id = '0123456789abcdef') => ({
   namespace: 'ns',
@@ -118,8 +121,11 @@ test('the core guards a Windows pid by its image name: same creation time but an
 });
 
 test('taskkill per signal: graceful ones as `/PID n`, SIGKILL as `/F /PID n` (never /T); SIGUSR1/2 are UNSUPPORTED', async () => {
-  const fake = plugin({ 'pidkeep-kill': () => ({ code: 0 }), 'pidkeep-kill-force': () => ({ code: 0 }) });
-  const backend = tauriBackend({ shell: fake.shell, session: null, platform: 'windows', ps: false });
+  const fake = plugin({ 'pidkeep-ps': () => ({ code: 0, stdout: cim([]) }), 'pidkeep-kill': () => ({ code: 0 }), 'pidkeep-kill-force': () => ({ code: 0 }) });
+  const backend = tauriBackend({ shell: fake.shell, session: null, platform: 'windows' });
+  // The app (PowerShell's parent) and its parent are learned first, and never signalled.
+  await assert.rejects(Promise.resolve(backend.signal(900, 'SIGKILL', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSAFE_PID');
+  await assert.rejects(Promise.resolve(backend.signal(800, 'SIGKILL', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSAFE_PID');
   const sent: Array<[SignalName, string, string[]]> = [];
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGKILL'] as const) {
     await backend.signal(4242, sig, { group: true });
@@ -138,7 +144,7 @@ test('taskkill per signal: graceful ones as `/PID n`, SIGKILL as `/F /PID n` (ne
     await assert.rejects(Promise.resolve(backend.signal(4242, sig, { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSUPPORTED' && /Windows has no SIGUSR/.test(e.message));
   }
   assert.equal(fake.executed.length, before, 'nothing run for a signal Windows does not have');
-  const custom = tauriBackend({ shell: plugin({ 'my-kill-force': () => ({ code: 0 }) }).shell, session: null, platform: 'windows', ps: false, kill: 'my-kill' });
+  const custom = tauriBackend({ shell: plugin({ 'pidkeep-ps': () => ({ code: 0, stdout: cim([]) }), 'my-kill-force': () => ({ code: 0 }) }).shell, session: null, platform: 'windows', kill: 'my-kill' });
   await custom.signal(4242, 'SIGKILL', { group: false });
   assert.equal(custom.powers().kill.state, 'granted');
 });
@@ -181,7 +187,7 @@ test('refused scopes: each power is missing with Tauri\'s message, the plugin st
   assert.deepEqual(backend.powers().ps, { state: 'missing', reason: 'program not allowed on the configured shell scope: pidkeep-ps' });
   assert.equal(spawned.identity.startTime, '', 'no creation time without the ps power');
   await assert.rejects(Promise.resolve(backend.signal(spawned.identity.pid, 'SIGTERM', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSUPPORTED' && /taskkill\.exe/.test(e.message) && /pidkeep-kill/.test(e.message));
-  assert.deepEqual(backend.powers().kill, { state: 'missing', reason: 'program not allowed on the configured shell scope: pidkeep-kill' });
+  assert.deepEqual(backend.powers().kill, { state: 'unknown' }, 'without ps the app cannot be told apart: the kill power is never tried');
   await backend.signal(spawned.identity.pid, 'SIGKILL', { group: false });
   assert.deepEqual(await backend.probe([spawned.identity.pid]), [{ pid: spawned.identity.pid, alive: false }]);
   assert.match((await backend.probe([12345]))[0]!.note!, /earlier run of the app.*powershell\.exe/);
@@ -210,7 +216,7 @@ test("the example's Windows capabilities allow exactly the backend's powershell.
   await backend.probe([12, 345678, 4294967292]);
   await backend.probe([]);
   for (const sig of ['SIGTERM', 'SIGKILL'] as const) await backend.signal(4242, sig, { group: false });
-  assert.equal(fake.executed.length, 5);
+  assert.equal(fake.executed.length, 5, 'three probes (each also tells the app and its parent), two signals');
   for (const [name, args] of fake.executed) {
     // The shell plugin's own check (fixed arguments replaced, validators anchored as in Rust, extras dropped):
     // the app runs exactly what the backend asked for.
