@@ -15,6 +15,7 @@ import type {
   ProcessManager,
   ProbeResult,
   RecoveryEntry,
+  Spawned,
   StartOptions,
   StopPlan,
   StopResult,
@@ -280,6 +281,18 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
   /** Names this controller is starting right now: a second start of one name fails before spawning. */
   const starting = new Set<string>();
 
+  /** Ends a child whose record could not be written; returns what happened to it, for the error. */
+  const endUnrecorded = async (identity: Spawned['identity'], id: string, spawned: Spawned): Promise<string> => {
+    const expected = { ...identity, marker: markerOf(namespace, id) };
+    const verdict = judge(expected, await probeOne(identity.pid).catch(() => undefined));
+    if (verdict.kind === 'gone' || verdict.kind === 'reused') return 'the process just started for it has already ended';
+    if (verdict.kind !== 'same') return `the process just started for it (pid ${identity.pid}) could not be proven to be ours and was left running: ${verdict.reason}`;
+    let refused = '';
+    await Promise.resolve(backend.signal(identity.pid, 'SIGKILL', { group: verdict.groupLeader })).catch((e: unknown) => (refused = ` (${describeError(e).replace(/^(\w+: )?\[pidkeep\] /, '')})`));
+    const ended = await Promise.race([spawned.exited.then(() => true), pollUntil(async () => judge(expected, await probeOne(identity.pid).catch(() => undefined)).kind !== 'same', 2000)]);
+    return ended ? 'the process just started for it was stopped' : `the process just started for it (pid ${identity.pid}) could not be stopped${refused}: stop it by hand, or run sweep()`;
+  };
+
   const start = async (name: string, startOptions: StartOptions<Meta>): Promise<ProcessHandle<Meta>> => {
     ensureOpen();
     assertName(name);
@@ -351,16 +364,13 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
       await claimName(names, name, text);
     } catch (error) {
       // Unrecorded, nobody could find this process again, and the name may be someone else's: end it now,
-      // after proving once more that the pid is still the child we just spawned.
-      const verdict = judge({ ...identity, marker: markerOf(namespace, id) }, await probeOne(identity.pid).catch(() => undefined));
-      if (verdict.kind === 'same') await Promise.resolve(backend.signal(identity.pid, 'SIGKILL', { group: verdict.groupLeader })).catch(() => undefined);
+      // after proving once more that the pid is still the child we just spawned, and say what really happened.
+      const fate = await endUnrecorded(identity, id, spawned);
       await Promise.resolve(backend.release?.({ id, stdin: spawned.stdin })).catch(() => undefined);
       if (error instanceof TypeError) throw error;
-      if (error instanceof PidkeepError) {
-        const stopped = verdict.kind === 'same' ? 'the process just started for it was stopped' : `the process just started for it could not be proven to be ours (${verdict.kind}) and was left alone`;
-        throw new PidkeepError(error.code, `${bareMessage(error)}; ${stopped}`, { record: name, pid: identity.pid, cause: error.cause ?? error });
-      }
-      throw new PidkeepError('STORE_FAILED', `the record could not be written (${describeError(error)}), so the process was stopped; check the store (disk space, permissions)`, { record: name, pid: identity.pid, cause: error });
+      const code = error instanceof PidkeepError ? error.code : 'STORE_FAILED';
+      const what = error instanceof PidkeepError ? bareMessage(error) : `the record could not be written (${describeError(error)}); check the store (disk space, permissions)`;
+      throw new PidkeepError(code, `${what}; ${fate}`, { record: name, pid: identity.pid, cause: error instanceof PidkeepError ? (error.cause ?? error) : error });
     }
     // The handle shows the validated meta (the schema's output); the record keeps what was given.
     const t = track({ ...record, meta: meta.value }, text, true, spawned.exited, spawned.unref?.bind(spawned));

@@ -33,10 +33,12 @@ export async function runStopPlan(ctx: StopContext): Promise<StopResult> {
       durationMs: Date.now() - started,
     };
   };
+  // The last step that reached the process: a skipped one (not deliverable) never gets the credit for an end.
+  let delivered: number | null = null;
   for (const [index, step] of ctx.steps.entries()) {
     const verdict = await ctx.verify();
-    // Gone or reused both mean the process we knew has ended; the step before this one did it.
-    if (verdict.kind === 'gone' || verdict.kind === 'reused') return result(index === 0 ? null : index - 1);
+    // Gone or reused both mean the process we knew has ended; the last step delivered did it (none: on its own).
+    if (verdict.kind === 'gone' || verdict.kind === 'reused') return result(delivered);
     if (verdict.kind === 'unverifiable') {
       throw new PidkeepError('STOP_FAILED', `cannot prove the process is still ours (${verdict.reason}); nothing was signalled: check it with \`ps -p ${ctx.pid} -o pid,lstart,args\` and stop it by hand if it is yours`, {
         record: ctx.name,
@@ -46,6 +48,7 @@ export async function runStopPlan(ctx: StopContext): Promise<StopResult> {
     if (step.write !== undefined) {
       try {
         await ctx.write(step.write);
+        delivered = index;
       } catch (error) {
         // A closed stdin means nothing was delivered (nobody reads it, or it belonged to an ended app run):
         // go straight on to the next step rather than fail the stop or wait for an effect that cannot come.
@@ -55,6 +58,7 @@ export async function runStopPlan(ctx: StopContext): Promise<StopResult> {
     } else {
       try {
         await ctx.signal(step.signal, verdict.groupLeader);
+        delivered = index;
       } catch (error) {
         // A backend that cannot send this signal (e.g. Tauri's plugin kills only with SIGKILL) lets the plan go
         // on to a harder step; when none is left, the stop fails with the backend's reason.

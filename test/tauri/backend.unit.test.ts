@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { createProcessManager } from '../../src/index.js';
+import { createProcessManager, type Store } from '../../src/index.js';
 import { PidkeepError } from '../../src/errors.js';
 import { memoryStore } from '../../src/memory-store.js';
 import { LOG_WRAPPER, tauriBackend, type ShellCommand, type ShellPlugin } from '../../src/tauri/index.js';
@@ -262,4 +262,18 @@ test("the example app's capabilities allow exactly pidkeep's LOG_WRAPPER for its
   const spawn = capability.permissions.find((p: { identifier?: string }) => p.identifier === 'shell:allow-spawn');
   const recorder = spawn.allow.find((a: { name: string }) => a.name === 'recorder');
   assert.deepEqual([recorder.cmd, ...recorder.args.slice(0, 3)], ['sh', '-c', LOG_WRAPPER, 'ffmpeg']);
+});
+
+test('a record that cannot be written: the error names the pid, and says "stopped" only when it was', async () => {
+  const failing = (): Store => ({ ...memoryStore(), create: () => Promise.reject(new Error('disk full')) });
+  const fake = fakeShell();
+  const pm = await createProcessManager({ namespace: 'ns', backend: tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'linux' }), store: failing() });
+  await assert.rejects(pm.start('rec', { command: 'recorder' }), (e: unknown) => e instanceof PidkeepError && e.code === 'STORE_FAILED' && e.pid === 40001 && /disk full.*was stopped$/.test(e.message));
+
+  const deaf = fakeShell({ killDoesNothing: true });
+  const pm2 = await createProcessManager({ namespace: 'ns', backend: tauriBackend({ shell: deaf.shell, session: memorySession(), platform: 'linux' }), store: failing() });
+  await assert.rejects(pm2.start('rec', { command: 'recorder' }), (e: unknown) => e instanceof PidkeepError && e.pid === 40001 && /could not be stopped: stop it by hand, or run sweep\(\)$/.test(e.message));
+  deaf.end(40001);
+  await pm.close();
+  await pm2.close();
 });
