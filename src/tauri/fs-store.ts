@@ -172,7 +172,9 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): Store {
         dirents.map(async (dirent): Promise<StoreEntry | undefined> => {
           const { name } = dirent;
           if (name.endsWith('.tmp')) {
-            await removeIfStale(`${dir}/${name}`);
+            // A put's temp file left by a crashed writer goes after a while. A record moved aside by a
+            // compare-and-remove keeps its old mtime (rename), so its age says nothing: it is never deleted here.
+            if (!name.endsWith('.removing.tmp')) await removeIfStale(`${dir}/${name}`);
             return undefined;
           }
           if (!name.endsWith('.json')) return undefined;
@@ -233,8 +235,11 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): Store {
         changed(namespace, key);
         return;
       }
-      // Compare-and-remove with no window in which another controller's new record could be deleted: move the
-      // file aside (atomic), compare what was moved, and put it back when it was not the expected one.
+      // Compare first: a record that is not the expected one (a live process's) is never touched, so no other
+      // window ever finds it missing. Then, with no window in which another controller's new record could be
+      // deleted: move the file aside (atomic), compare what was moved, and put it back when it changed meanwhile.
+      const current = await fs.readTextFile(file, at).catch(() => undefined);
+      if (current !== expected) return;
       const aside = `${recordsDir(namespace)}/${key}.${randomHex(6)}.removing.tmp`;
       try {
         await fs.rename(file, aside, both);

@@ -54,12 +54,14 @@ test('names that are no record, links and directories are listed as errors for t
   assert.deepEqual(await store.listQuarantined('app'), ['{}\n']);
 });
 
-test('compare-and-remove puts back a value that is not the expected one, without losing a third writer\'s', async (t) => {
+test('compare-and-remove leaves another value untouched, and one replaced mid-remove is put back without losing a third writer\'s', async (t) => {
   const { root, store } = setup(t);
   await store.put('app', 'rec', 'new\n');
   await store.remove('app', 'rec', 'old\n');
   assert.equal(await store.get('app', 'rec'), 'new\n');
-  // A third writer creates the name between the move aside and the put-back: ours goes to quarantine, kept.
+  // The record is the expected one when compared, replaced right after (before the move aside), and a third writer
+  // creates the name before the put-back: the replaced value goes to quarantine, kept; the third one stays.
+  await store.put('app', 'rec', 'old\n');
   const fs = nodeTauriFs(root);
   let step = 0;
   const racing = tauriFsStore({
@@ -67,12 +69,20 @@ test('compare-and-remove puts back a value that is not the expected one, without
       ...fs,
       readTextFile: async (path, options) => {
         const text = await fs.readTextFile(path, options);
-        if (String(path).endsWith('.removing.tmp') && step++ === 0) await fs.writeTextFile('pidkeep/app/records/rec.json', 'third\n', { createNew: true });
+        if (String(path).endsWith('rec.json') && step === 0) {
+          step++;
+          await fs.rename('pidkeep/app/records/rec.json', 'pidkeep/app/records/gone.tmp', {});
+          await fs.writeTextFile('pidkeep/app/records/rec.json', 'new\n', { createNew: true });
+        } else if (String(path).endsWith('.removing.tmp') && step === 1) {
+          step++;
+          await fs.writeTextFile('pidkeep/app/records/rec.json', 'third\n', { createNew: true });
+        }
         return text;
       },
     },
   });
   await racing.remove('app', 'rec', 'old\n');
+  assert.equal(step, 2, 'both races happened');
   assert.equal(await store.get('app', 'rec'), 'third\n');
   assert.deepEqual(await store.listQuarantined('app'), ['new\n']);
 });
