@@ -103,25 +103,41 @@ test('a reload in the middle of a start leaves no process unaccounted for: adopt
   for (const ms of [0, 10, 30]) await race(ms);
 });
 
-test('a reload in the middle of a stop: the next page finds it gone or adopts it, never loses it', async (t) => {
+test('a reload in the middle of a stop: before the signal, the next page adopts it; after, it finds it gone', async (t) => {
   const app = await startExampleApp(t);
   const context = await (await launchChromium(t)).newContext();
   const page = await openApp(context, app);
-  const started = await startWorker(page, 'worker-1');
-  reaper(t)(started.pid);
-  await page.evaluate(() => void window.pidkeepExample!.pm.stop('worker-1').catch(() => undefined));
-  await openApp(context, app, '', page);
-  const [entry] = await recoveryOf(page);
-  const listed = (await listOf(page)).map((s) => s.pid);
-  if (isAlive(started.pid)) {
-    assert.deepEqual(listed, [started.pid], `alive after the reload, so it must be adopted (${entry?.status}: ${entry?.detail})`);
-    await page.evaluate(() => window.pidkeepExample!.pm.stop('worker-1'));
-  } else {
-    assert.ok(entry === undefined || entry.status === 'gone', `${entry?.status}: ${entry?.detail}`);
-    assert.deepEqual(listed, []);
+  for (const moment of ['before-signal', 'after-signal'] as const) {
+    const started = await startWorker(page, 'worker-1');
+    reaper(t)(started.pid);
+    const reloaded = page.waitForEvent('load');
+    await page.evaluate(([when]) => {
+      const api = window.pidkeepExample!;
+      const signal = api.backend.signal.bind(api.backend);
+      api.backend.signal = async (...args) => {
+        if (when === 'after-signal') await signal(...args);
+        location.reload();
+        return new Promise<void>(() => undefined);
+      };
+      void api.pm.stop('worker-1').catch(() => undefined);
+    }, [moment] as const);
+    await reloaded;
+    await page.waitForFunction(() => window.pidkeepExample !== undefined);
+    const [entry] = await recoveryOf(page);
+    const listed = (await listOf(page)).map((s) => s.pid);
+    if (moment === 'before-signal') {
+      assert.ok(isAlive(started.pid), 'no signal was sent');
+      assert.equal(entry?.status, 'adopted', entry?.detail);
+      assert.deepEqual(listed, [started.pid]);
+      assert.equal((await page.evaluate(() => window.pidkeepExample!.pm.stop('worker-1'))).by, 'SIGTERM');
+    } else {
+      await waitFor('the signalled worker to end', () => !isAlive(started.pid));
+      assert.ok(entry === undefined || entry.status === 'gone', `${entry?.status}: ${entry?.detail}`);
+      assert.deepEqual(listed, []);
+    }
+    await waitFor('the worker to be gone', () => !isAlive(started.pid));
+    await waitFor('no record left behind', async () => (await page.evaluate(() => window.pidkeepExample!.store.list('tauri-example'))).length === 0);
   }
-  await waitFor('the worker to be gone', () => !isAlive(started.pid));
-  assert.deepEqual(await page.evaluate(() => window.pidkeepExample!.store.list('tauri-example')), [], 'no record left behind');
 });
 
 for (const [store, query] of [['tauriFsStore', ''], ['webStore', '?store=web']] as const) {
@@ -222,12 +238,15 @@ test('a missing permission surfaces as a PidkeepError carrying Tauri\'s message 
   const failed = await other.evaluate(() =>
     window.pidkeepExample!.start('w', window.pidkeepExample!.worker(600)).then(
       () => null,
-      (e: { code?: string; message: string }) => ({ code: e.code, message: e.message }),
+      (e: { code?: string; message: string; pid?: number }) => ({ code: e.code, message: e.message, pid: e.pid }),
     ),
   );
   assert.equal(failed?.code, 'STORE_FAILED');
   assert.match(failed!.message, /fs:allow-write-text-file/);
-  await waitFor('the unrecorded child to be stopped', () => noFs.host.children().length === 0);
+  assert.match(failed!.message, /the process just started for it was stopped$/);
+  reaper(t)(failed!.pid);
+  assert.ok(failed!.pid && !isAlive(failed!.pid), 'the unrecorded child was really stopped');
+  assert.deepEqual(noFs.host.children(), []);
 });
 
 /** Starts a worker in a webview with a persistent profile, SIGKILLs the webview at once, relaunches it. */
@@ -253,18 +272,21 @@ test('the webview SIGKILLed right after a start, with the fs store: the record i
 });
 
 test('the webview SIGKILLed right after a start, with webStore: the record may be lost, and sweep() still finds the process', async (t) => {
-  const { started, page } = await crashWebviewRightAfterStart(t, '?store=web');
+  const { app, started, page } = await crashWebviewRightAfterStart(t, '?store=web');
   const adopted = (await listOf(page)).map((s) => s.pid);
   if (adopted.includes(started.pid)) {
-    t.diagnostic('localStorage kept the record this time');
-    await page.evaluate(() => window.pidkeepExample!.pm.stop('worker-1'));
+    // Kept this time: take the record away as a lost write would have, and reload, so the sweep is still proven.
+    t.diagnostic('localStorage kept the record this time; removing it to play the measured loss');
+    await page.evaluate(() => localStorage.clear());
+    await openApp(page.context(), app, '', page);
   } else {
-    t.diagnostic('localStorage lost the record, as measured: the sweep finds the process by its marker');
-    assert.deepEqual(await recoveryOf(page), [], 'no record was left to recover');
-    const swept = await page.evaluate(() => window.pidkeepExample!.pm.sweep({ minAge: 0 }));
-    assert.deepEqual(swept.map((s) => s.pid), [started.pid]);
-    assert.equal(swept[0]?.result.by, 'SIGTERM');
+    t.diagnostic('localStorage lost the record, as measured');
   }
+  assert.deepEqual(await recoveryOf(page), [], 'no record was left to recover');
+  assert.ok(isAlive(started.pid), 'the process runs on, unrecorded');
+  const swept = await page.evaluate(() => window.pidkeepExample!.pm.sweep({ minAge: 0 }));
+  assert.deepEqual(swept.map((s) => s.pid), [started.pid], 'the sweep finds it by its marker');
+  assert.equal(swept[0]?.result.by, 'SIGTERM');
   assert.ok(!isAlive(started.pid));
 });
 
