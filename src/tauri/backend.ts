@@ -121,6 +121,8 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
   const [psProgram, psHint, killHint] = windows ? ['powershell.exe', WINDOWS_PS_HINT, WINDOWS_KILL_HINT] : ['ps', PS_HINT, KILL_HINT];
   const ps: PowerState = psName ? { state: 'unknown' } : { state: 'missing', reason: notConfigured };
   const kill: PowerState = killName ? { state: 'unknown' } : { state: 'missing', reason: notConfigured };
+  // Windows grants a close request and a forced end as two scope entries: each is on or off by itself.
+  const killForce: PowerState = windows ? { ...kill } : kill;
   const session = options.session !== undefined ? options.session : defaultSession();
   const held: HeldChildren = heldChildren(session);
   const own = new Map<number, Own>();
@@ -259,19 +261,20 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     const unsafe = unsafePidReason(pid, limits());
     if (unsafe) throw new PidkeepError('UNSAFE_PID', `refusing to signal: ${unsafe}`, { pid });
     const call = windows ? taskkill(sig, pid, killName || '') : undefined; // Windows has no SIGUSR1/2: UNSUPPORTED
+    const power = call && !call.graceful ? killForce : kill;
     // The kill power reaches any pid: only once the app and its parent are known (the plugin's kill needs no pid).
-    if (killName && kill.state !== 'missing' && (await knowApp().catch(() => false))) {
+    if (killName && power.state !== 'missing' && (await knowApp().catch(() => false))) {
       const again = unsafePidReason(pid, limits());
       if (again) throw new PidkeepError('UNSAFE_PID', `refusing to signal: ${again}`, { pid });
       const args = call?.args ?? killArgs(sig, pid);
-      const out = await execute(kill, call?.scope ?? killName, args);
+      const out = await execute(power, call?.scope ?? killName, args);
       if (out?.code === 0) return;
       // It may have ended between the identity check and the signal: then there was nothing left to stop.
       if (out && !(await probe([pid]).catch(() => undefined))?.[0]?.alive) return;
       if (out) throw call ? taskkillFailure(call, pid, out) : new PidkeepError('STOP_FAILED', `\`kill ${args.join(' ')}\` failed (exit code ${out.code}): ${out.stderr.trim() || 'no message'}`, { pid });
     }
     if (!held.has(pid)) {
-      const why = killName && kill.state !== 'missing' ? `; the kill power is used only once the \`ps\` power has told which process is the app (never signalled)${missingNote(ps)}: ${psHint}` : `${missingNote(kill)}; ${killHint} to stop it`;
+      const why = killName && power.state !== 'missing' ? `; the kill power is used only once the \`ps\` power has told which process is the app (never signalled)${missingNote(ps)}: ${psHint}` : `${missingNote(power)}; ${killHint} to stop it`;
       throw new PidkeepError('PERMISSION_DENIED', `pid ${pid} was started by an earlier run of the app (or another window): the shell plugin does not hold it, so its kill would do nothing${why}`, { pid });
     }
     if (sig !== 'SIGKILL') {
@@ -314,7 +317,8 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     signal: (pid, sig) => signal(pid, sig),
     write,
     scan,
-    powers: () => ({ ps: { ...ps }, kill: { ...kill } }),
+    // On Windows `kill` is the forced end's entry when only that one is known (it is what every stop ends with).
+    powers: () => ({ ps: { ...ps }, kill: { ...(windows && kill.state === 'unknown' ? killForce : kill) } }),
     close: () => held.close(),
   };
 }

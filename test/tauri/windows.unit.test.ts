@@ -230,3 +230,11 @@ test("the example's Windows capabilities allow exactly the backend's powershell.
   }
   for (const bad of ['0', '1 /T', '/T']) assert.ok('error' in prepare(execute, {}, 'pidkeep-kill-force', ['/F', '/PID', bad]), bad);
 });
+
+test('the close request and the forced end are separate scopes: one refused leaves the other on', async () => {
+  const fake = plugin({ 'pidkeep-ps': () => ({ code: 0, stdout: cim([]) }), 'pidkeep-kill': () => ({ code: 0 }) });
+  const backend = tauriBackend({ shell: fake.shell, session: null, platform: 'windows' });
+  await assert.rejects(Promise.resolve(backend.signal(4242, 'SIGKILL', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'PERMISSION_DENIED' && /pidkeep-kill-force/.test(e.message));
+  await backend.signal(4242, 'SIGTERM', { group: false });
+  assert.deepEqual(fake.executed.at(-1), ['pidkeep-kill', ['/PID', '4242']]);
+});
