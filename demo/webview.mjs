@@ -75,7 +75,7 @@ try {
   };
   // What the page's list shows: "rec (pid N, S s[, adopted])", its elapsed time from the record.
   const shown = (page) => page.evaluate(() => document.querySelector('#running li')?.firstChild?.textContent?.trim() ?? '');
-  const recovery = (page) => page.evaluate(() => window.pidkeepExample.pm.recovery.map((r) => `${r.name} (pid ${r.pid}): ${r.status} — ${r.detail}`));
+  const recovery = (page) => page.evaluate(() => window.pidkeepExample.pm.recovery.map((r) => `${r.name} (pid ${r.pid}), ${r.status}: ${r.detail}`));
 
   step(1, 'The app starts (Vite + the host plugin, the example\'s capabilities); its page starts the FFmpeg recorder.');
   let page = await open();
