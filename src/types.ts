@@ -181,6 +181,20 @@ export interface Store {
   watch?(namespace: string, listener: (key: string) => void): () => void;
 }
 
+/**
+ * A store whose every call answers at once (Web Storage, small files read synchronously): the manager can then
+ * build a handle on the spot for a record another controller wrote (`pm.get`). `fileStore()` and `webStore()`.
+ */
+export interface SyncStore extends Store {
+  list(namespace: string): StoreEntry[];
+  get(namespace: string, key: string): string | undefined;
+  create(namespace: string, key: string, text: string): boolean;
+  put(namespace: string, key: string, text: string): void;
+  remove(namespace: string, key: string, expected?: string): void;
+  quarantine(namespace: string, key: string, reason: string): void;
+  listQuarantined(namespace: string): string[];
+}
+
 /** What a controller found for one stored record at start-up. */
 export interface RecoveryEntry {
   name: string;

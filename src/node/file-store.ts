@@ -3,7 +3,7 @@ import { chmodSync, closeSync, constants, type Dirent, existsSync, linkSync, fst
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MAX_RECORD_BYTES } from '../record.js';
-import type { Store, StoreEntry } from '../types.js';
+import type { StoreEntry, SyncStore } from '../types.js';
 import { assertName, isValidName } from '../validate.js';
 import { currentPlatform } from './platform/index.js';
 
@@ -16,15 +16,8 @@ export interface FileStoreOptions {
 }
 
 /** The file store is synchronous underneath (small files, sync calls are several times faster); its types say so. */
-export interface FileStore extends Store {
+export interface FileStore extends SyncStore {
   readonly dir: string;
-  list(namespace: string): StoreEntry[];
-  get(namespace: string, key: string): string | undefined;
-  create(namespace: string, key: string, text: string): boolean;
-  put(namespace: string, key: string, text: string): void;
-  remove(namespace: string, key: string, expected?: string): void;
-  quarantine(namespace: string, key: string, reason: string): void;
-  listQuarantined(namespace: string): string[];
   location(namespace: string): string;
 }
 

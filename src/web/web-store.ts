@@ -1,5 +1,5 @@
 import { describeError, PidkeepError } from '../errors.js';
-import type { Store, StoreEntry } from '../types.js';
+import type { StoreEntry, SyncStore } from '../types.js';
 import { assertName, isValidName } from '../validate.js';
 
 export interface WebStoreOptions {
@@ -18,15 +18,8 @@ export interface WebStoreOptions {
 }
 
 /** The web store answers synchronously (Web Storage is synchronous); its types say so. */
-export interface WebStore extends Store {
+export interface WebStore extends SyncStore {
   readonly prefix: string;
-  list(namespace: string): StoreEntry[];
-  get(namespace: string, key: string): string | undefined;
-  create(namespace: string, key: string, text: string): boolean;
-  put(namespace: string, key: string, text: string): void;
-  remove(namespace: string, key: string, expected?: string): void;
-  quarantine(namespace: string, key: string, reason: string): void;
-  listQuarantined(namespace: string): string[];
   /**
    * Calls `listener` with the record key whenever a record of `namespace` changes: written or removed by this
    * window (any webStore over the same storage) or by another window of the origin (`storage` events).
