@@ -103,9 +103,14 @@ let idCounter = 0;
  * browsers alike), then a counter. Drawing randomness per start showed up in start-up profiles.
  */
 export function newRecordId(): string {
-  idPrefix ??= Array.from(globalThis.crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
+  idPrefix ??= randomHex(8);
   idCounter = (idCounter + 1) % 0x1_0000_0000;
   return idPrefix + idCounter.toString(16).padStart(8, '0');
+}
+
+/** `bytes` random bytes from the platform's CSPRNG (Node and browsers alike), as hex. */
+export function randomHex(bytes: number): string {
+  return Array.from(globalThis.crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** One line ending in a newline: stores may rely on the newline to tell a complete record from one being written. */

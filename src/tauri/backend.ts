@@ -1,6 +1,7 @@
 import { Child, Command } from '@tauri-apps/plugin-shell';
 import { describeError, PidkeepError } from '../errors.js';
 import { MARKER_ENV } from '../identity.js';
+import { randomHex } from '../record.js';
 import type { Backend, ExitInfo, Identity, MarkedProcess, PidLimits, ProbeResult, SignalName, SpawnRequest, Spawned } from '../types.js';
 import { unsafePidReason } from '../validate.js';
 import { heldChildren, type HeldChildren } from './held.js';
@@ -330,9 +331,6 @@ function unixListing(stdout: string, token: string): { bootId: string | undefine
   return { bootId: bootIdOf(rows), app: self && parent ? { pid: self.ppid, parent: parent.ppid } : undefined, rows: rows.filter((row) => !row.self) };
 }
 
-function randomHex(bytes: number): string {
-  return Array.from(globalThis.crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /** Boot id + pid + start time + command name: what proves a process is the one recorded (the marker is apart). */
 function identityOf(row: Row, bootId: string): Identity {

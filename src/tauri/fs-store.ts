@@ -1,5 +1,6 @@
 import { BaseDirectory, exists, lstat, mkdir, readDir, readTextFile, remove, rename, writeTextFile } from '@tauri-apps/plugin-fs';
 import { PidkeepError } from '../errors.js';
+import { randomHex } from '../record.js';
 import type { Store, StoreEntry } from '../types.js';
 import { assertName, isValidName } from '../validate.js';
 
@@ -280,6 +281,3 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): Store {
   };
 }
 
-function randomHex(bytes: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
-}

@@ -3,6 +3,7 @@
 // (kept across reloads, new in a new webview), so it carries the list; a BroadcastChannel shares it with sibling
 // windows that are open. Membership only says "if this pid is still the process we started, the plugin can reach
 // it": identity is proven separately before anything is sent.
+import { randomHex } from '../record.js';
 
 export interface HeldEntry {
   pid: number;
@@ -42,7 +43,7 @@ export function heldChildren(session: Storage | null, channelName = 'pidkeep-tau
   }
   let runId = read(RUN_KEY);
   if (!runId) {
-    runId = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
+    runId = randomHex(8);
     try {
       session?.setItem(RUN_KEY, runId);
     } catch {

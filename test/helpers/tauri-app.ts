@@ -105,3 +105,14 @@ export const startWorker = (page: Page, name: string, seconds = 600): Promise<Se
     },
     [name, seconds] as const,
   );
+
+/** Starts a worker expected to fail; the PidkeepError's fields as the page saw them (null if it started). */
+export const startFailure = (page: Page, name: string) =>
+  page.evaluate(
+    ([n]) =>
+      window.pidkeepExample!.start(n, window.pidkeepExample!.worker(600)).then(
+        () => null,
+        (e: { code?: string; message: string; record?: string; pid?: number }) => ({ code: e.code, message: e.message, record: e.record, pid: e.pid }),
+      ),
+    [name] as const,
+  );

@@ -10,7 +10,7 @@ import { storeConformance } from '../conformance/store-suite.js';
 import { killProfile, launchChromium, launchProfile, storeInPage } from '../helpers/browser.js';
 import { ffmpegPath, wavSizes } from '../helpers/ffmpeg.js';
 import { isAlive, onTeardown, reaper, tempDir, waitFor } from '../helpers/index.js';
-import { capabilitiesWithout, listOf, openApp, recoveryOf, startExampleApp, startWorker, withoutPowers } from '../helpers/tauri-app.js';
+import { capabilitiesWithout, listOf, openApp, recoveryOf, startExampleApp, startFailure, startWorker, withoutPowers } from '../helpers/tauri-app.js';
 
 test('a reload adopts the running process: same pid, still running, elapsed time from the record', async (t) => {
   const app = await startExampleApp(t);
@@ -216,12 +216,7 @@ test('without the powers a reload still knows its own app run: the child is repo
 test('a missing permission surfaces as a PidkeepError carrying Tauri\'s message and what to grant', async (t) => {
   const app = await startExampleApp(t, capabilitiesWithout({ permissions: ['shell:allow-spawn'] }));
   const page = await openApp(await (await launchChromium(t)).newContext(), app);
-  const error = await page.evaluate(() =>
-    window.pidkeepExample!.start('w', window.pidkeepExample!.worker(600)).then(
-      () => null,
-      (e: { code?: string; message: string; record?: string }) => ({ code: e.code, message: e.message, record: e.record }),
-    ),
-  );
+  const error = await startFailure(page, 'w');
   assert.equal(error?.code, 'PERMISSION_DENIED');
   assert.equal(error?.record, 'w');
   assert.match(error!.message, /shell\.spawn not allowed/);
@@ -230,12 +225,7 @@ test('a missing permission surfaces as a PidkeepError carrying Tauri\'s message 
 
   const noFs = await startExampleApp(t, capabilitiesWithout({ permissions: ['fs:allow-write-text-file'] }));
   const other = await openApp(await (await launchChromium(t)).newContext(), noFs);
-  const failed = await other.evaluate(() =>
-    window.pidkeepExample!.start('w', window.pidkeepExample!.worker(600)).then(
-      () => null,
-      (e: { code?: string; message: string; pid?: number }) => ({ code: e.code, message: e.message, pid: e.pid }),
-    ),
-  );
+  const failed = await startFailure(other, 'w');
   assert.equal(failed?.code, 'STORE_FAILED');
   assert.match(failed!.message, /fs:allow-write-text-file/);
   assert.match(failed!.message, /the process just started for it was stopped$/);
@@ -368,7 +358,7 @@ async function exampleStorePage(t: TestContext): Promise<Page> {
 test('webStore full while starting: the just-spawned process is stopped and STORE_FULL says what to do', async (t) => {
   const app = await startExampleApp(t);
   const page = await openApp(await (await launchChromium(t)).newContext(), app, '?store=web');
-  const outcome = await page.evaluate(async () => {
+  await page.evaluate(() => {
     // Fill the origin's real quota, halving the chunk until one character fails.
     for (let size = 1 << 20, i = 0; size >= 1; ) {
       try {
@@ -377,12 +367,8 @@ test('webStore full while starting: the just-spawned process is stopped and STOR
         size >>= 1;
       }
     }
-    const api = window.pidkeepExample!;
-    return api.start('w', api.worker(600)).then(
-      () => null,
-      (e: { code?: string; message: string; record?: string; pid?: number }) => ({ code: e.code, message: e.message, record: e.record, pid: e.pid }),
-    );
   });
+  const outcome = await startFailure(page, 'w');
   assert.equal(outcome?.code, 'STORE_FULL');
   assert.equal(outcome?.record, 'w');
   assert.match(outcome!.message, /free space.*tauriFsStore\(\)/);
