@@ -1,13 +1,13 @@
 // The `pidkeep` command: each run is a short-lived controller that reconciles, acts and exits.
 // Exit codes: 0 done, 1 failed (message on stderr), 2 usage error, 3 no such process.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { PidkeepError } from './errors.js';
+import { describeError, PidkeepError } from './errors.js';
 import { createProcessManager } from './manager.js';
 import { describeStop } from './stop.js';
 import { fileStore } from './node/file-store.js';
 import { nodeBackend } from './node/backend.js';
+import { copyLog } from './node/log-reader.js';
 import type { ProcessManager, RecoveryEntry } from './types.js';
 
 const USAGE = `Usage: pidkeep <command> [options]
@@ -22,9 +22,9 @@ Commands:
                       write TEXT (plus a newline with --line) to NAME's stdin (needs run --fifo)
   stop NAME [--timeout MS]
                       stop NAME with its stop plan (default SIGTERM, wait, SIGKILL)
-  sweep [--timeout MS] [--min-age MS]
-                      stop processes of the namespace that no record knows
-                      (sparing those younger than --min-age, default 2000)
+  sweep [--timeout MS] [--all-users]
+                      stop this store's processes of the namespace that no record knows
+                      (--all-users: other users' too, when run as root)
 
 Options for every command:
   --dir DIR           where records, logs and FIFOs live (default: the per-user data dir)
@@ -170,47 +170,72 @@ async function logs(args: string[], io: Out) {
   if (values.help) return io.out(USAGE), 0;
   const name = positionals[0]!;
   const pm = await open(values);
-  const handle = pm.get(name);
-  const store = fileStore({ dir: values.dir });
-  const home = store.location(pm.namespace);
-  const path = (values.stderr ? handle?.logs.stderr : handle?.logs.stdout) ?? join(home, 'logs', `${name}.${values.stderr ? 'err' : 'out'}.log`);
-  // A record names its log paths; print only files inside this namespace's own directory.
-  if (!resolve(path).startsWith(resolve(home) + sep)) {
-    await pm.close();
-    throw new PidkeepError('PERMISSION_DENIED', `the record names a log outside ${home} (${path}); not printing it`, { record: name });
-  }
-  let offset = 0;
-  const chunk = Buffer.alloc(64 * 1024);
-  const pump = () => {
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch {
-      return false;
-    }
-    try {
-      if (fstatSync(fd).size < offset) offset = 0; // truncated
-      for (let n; (n = readSync(fd, chunk, 0, chunk.length, offset)) > 0; offset += n) process.stdout.write(Buffer.from(chunk.subarray(0, n)));
-    } finally {
-      closeSync(fd);
-    }
-    return true;
-  };
+  const out = outputWriter(process.stdout);
   try {
-    if (!pump() && !handle) throw new PidkeepError('NOT_FOUND', `no process and no log named "${name}" in namespace "${pm.namespace}"`, { record: name });
-    if (!values.follow || !handle) return 0;
-    // Follow until the process ends, then print what it wrote last.
-    let ended = false;
-    void handle.exited.then(() => (ended = true));
-    while (!ended) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      pump();
+    const handle = pm.get(name);
+    const home = fileStore({ dir: values.dir }).location(pm.namespace);
+    // A record names its log paths: copyLog reads only regular files inside this namespace's own directory.
+    const path = (values.stderr ? handle?.logs.stderr : handle?.logs.stdout) ?? join(home, 'logs', `${name}.${values.stderr ? 'err' : 'out'}.log`);
+    let copy = await copyLog(path, home, 0, out.write, name);
+    if (!copy && !handle) throw new PidkeepError('NOT_FOUND', `no process and no log named "${name}" in namespace "${pm.namespace}"`, { record: name });
+    // A log that is missing for now keeps the last offset: if it comes back shorter, copyLog starts it over.
+    const more = async () => (copy = (await copyLog(path, home, copy?.offset ?? 0, out.write, name)) ?? copy);
+    if (values.follow && handle) {
+      // Follow until the process ends, then print what it wrote last; stop as soon as the reader has gone.
+      let ended = false;
+      void handle.exited.then(() => (ended = true));
+      while (!ended && copy?.reading !== false) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await more();
+      }
+      if (copy?.reading !== false) await more();
     }
-    pump();
+    if (out.failure) {
+      io.err(`pidkeep: could not write the log to standard output (${describeError(out.failure)})`);
+      return 1;
+    }
     return 0;
   } finally {
+    out.release();
     await pm.close();
   }
+}
+
+/**
+ * Writes bytes to `stream` one chunk at a time: each `write` resolves once the stream is done with the chunk, so the
+ * caller holds one chunk, whatever the size of what it copies. `false` means stop: the reader has gone (EPIPE, as in
+ * `pidkeep logs x | head`), which ends the output quietly, as `cat` does, or the write failed (`failure`).
+ */
+function outputWriter(stream: NodeJS.WritableStream) {
+  let stopped = false;
+  let failure: Error | undefined;
+  const fail = (error: Error) => {
+    stopped = true;
+    if ((error as NodeJS.ErrnoException).code !== 'EPIPE') failure ??= error;
+  };
+  // Without a listener, the stream's 'error' event (EPIPE included) would crash the process with a stack trace.
+  stream.on('error', fail);
+  return {
+    get failure() {
+      return failure;
+    },
+    write: async (chunk: Uint8Array): Promise<boolean> => {
+      if (stopped) return false;
+      const error = await new Promise<Error | null | undefined>((done) => {
+        try {
+          stream.write(chunk, done);
+        } catch (thrown) {
+          done(thrown as Error); // a synchronous stdout (a file) throws instead
+        }
+      });
+      if (error) fail(error);
+      return !stopped;
+    },
+    /** Keeps the listener once the stream has failed: its 'error' event may still be on its way. */
+    release: () => {
+      if (!stopped) stream.off('error', fail);
+    },
+  };
 }
 
 async function write(args: string[], io: Out) {
@@ -236,12 +261,10 @@ async function stop(args: string[], io: Out) {
 }
 
 async function sweep(args: string[], io: Out) {
-  const { values } = parse(args, { timeout: { type: 'string' }, 'min-age': { type: 'string' } }, 0);
+  const { values } = parse(args, { timeout: { type: 'string' }, 'all-users': { type: 'boolean' } }, 0);
   if (values.help) return io.out(USAGE), 0;
-  const minAge = values['min-age'] === undefined ? undefined : Number(values['min-age']);
-  if (minAge !== undefined && (!Number.isInteger(minAge) || minAge < 0)) throw new UsageError(`--min-age expects milliseconds, got "${values['min-age']}"`);
   return withManager(values, async (pm) => {
-    const swept = await pm.sweep({ stop: timeoutPlan(values.timeout), minAge });
+    const swept = await pm.sweep({ stop: timeoutPlan(values.timeout), allUsers: values['all-users'] === true });
     for (const entry of swept) io.out(`swept pid ${entry.pid} (${entry.comm}, ${entry.marker}): ${describeStop(entry.result)}`);
     if (swept.length === 0) io.out(`nothing to sweep in namespace "${pm.namespace}"`);
     return 0;

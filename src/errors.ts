@@ -5,6 +5,7 @@ export type PidkeepErrorCode =
   | 'SPAWN_FAILED'
   | 'STORE_FAILED'
   | 'STORE_FULL'
+  | 'STORE_LOCKED'
   | 'STOP_FAILED'
   | 'UNSAFE_PID'
   | 'NO_STDIN'
@@ -26,27 +27,33 @@ export interface PidkeepErrorDetails {
 
 /**
  * The one error class pidkeep throws for operational failures (bad arguments are `TypeError`s).
- * The message says what happened and what to do; `code`, `record` and `pid` are for programs.
+ * The message says what happened and what to do; `code`, `record`, `pid` and `reason` are for programs.
+ * `message` is built once from the fields: `[pidkeep] <record>, pid <n>: <reason>`.
  */
 export class PidkeepError extends Error {
   readonly code: PidkeepErrorCode;
   readonly record: string | undefined;
   readonly pid: number | undefined;
+  /** What happened and what to do, without the subject. */
+  readonly reason: string;
+  /** What it concerns, for people: `<record>, pid <n>`, or '' when nothing in particular. */
+  readonly subject: string;
 
-  constructor(code: PidkeepErrorCode, message: string, details: PidkeepErrorDetails = {}) {
-    const subject = [details.record, details.pid === undefined ? undefined : `pid ${details.pid}`]
-      .filter(Boolean)
-      .join(', ');
-    super(`[pidkeep] ${subject ? `${subject}: ` : ''}${message}`, { cause: details.cause });
+  constructor(code: PidkeepErrorCode, reason: string, details: PidkeepErrorDetails = {}) {
+    const subject = [details.record, details.pid === undefined ? undefined : `pid ${details.pid}`].filter(Boolean).join(', ');
+    super(`[pidkeep] ${subject ? `${subject}: ` : ''}${reason}`, { cause: details.cause });
     this.name = 'PidkeepError';
     this.code = code;
     this.record = details.record;
     this.pid = details.pid;
+    this.reason = reason;
+    this.subject = subject;
   }
 }
 
-/** Describes an unknown thrown value for a message, keeping `code`s such as ENOENT visible. */
+/** Describes an unknown thrown value for a message, keeping `code`s such as ENOENT visible; a PidkeepError by its reason. */
 export function describeError(error: unknown): string {
+  if (error instanceof PidkeepError) return error.reason;
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
     return typeof code === 'string' && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
@@ -54,16 +61,8 @@ export function describeError(error: unknown): string {
   return String(error);
 }
 
-/** The message without the `[pidkeep] <record>, pid <n>: ` prefix the constructor put in front of it. */
-export function bareMessage(error: PidkeepError): string {
-  const subject = [error.record, error.pid === undefined ? undefined : `pid ${error.pid}`].filter(Boolean).join(', ');
-  const prefix = `[pidkeep] ${subject ? `${subject}: ` : ''}`;
-  return error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-}
-
 /** Re-issues a backend's error with the record name on it, so every error names what it concerns. */
 export function withRecord(error: unknown, record: string, pid?: number): unknown {
   if (!(error instanceof PidkeepError) || error.record !== undefined) return error;
-  const message = error.message.replace(/^\[pidkeep\] (pid \d+: )?/, '');
-  return new PidkeepError(error.code, message, { record, pid: error.pid ?? pid, cause: error.cause });
+  return new PidkeepError(error.code, error.reason, { record, pid: error.pid ?? pid, cause: error.cause });
 }

@@ -1,9 +1,24 @@
 import type { ProbeResult } from './types.js';
 
-/** The name of the environment variable every child carries: `<namespace>/<record id>`. */
+/** The name of the environment variable every child carries: `<namespace>@<store id>/<record id>`. */
 export const MARKER_ENV = 'PIDKEEP_MARK';
 
-export function markerOf(namespace: string, id: string): string {
+/**
+ * A child's marker names its namespace, its store (`Store.id`) and its record, so a sweep of one store never
+ * touches another store's processes. pidkeep 0.1.0 wrote `<namespace>/<id>` and sweeps by that prefix: `@` cannot
+ * occur in a namespace, so an old sweep never matches a new marker.
+ */
+export function markerOf(namespace: string, storeId: string, id: string): string {
+  return `${markerPrefix(namespace, storeId)}${id}`;
+}
+
+/** What every marker of one store's namespace starts with: what a sweep scans for. */
+export function markerPrefix(namespace: string, storeId: string): string {
+  return `${namespace}@${storeId}/`;
+}
+
+/** The marker pidkeep 0.1.0 gave its children (records of version 1). */
+export function legacyMarkerOf(namespace: string, id: string): string {
   return `${namespace}/${id}`;
 }
 

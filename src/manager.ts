@@ -1,8 +1,8 @@
-import { bareMessage, describeError, PidkeepError, withRecord } from './errors.js';
-import { judge, MARKER_ENV, markerOf, type Verdict } from './identity.js';
+import { describeError, PidkeepError, withRecord } from './errors.js';
+import { judge, MARKER_ENV, markerOf, markerPrefix, type Verdict } from './identity.js';
 import { memoryStore } from './memory-store.js';
 import { checkMeta, validateWith } from './meta.js';
-import { assertFree, claimName } from './claim.js';
+import { freeName, withLock } from './claim.js';
 import { checkIdentities, reconcile, type Found } from './reconcile.js';
 import { sweepUnrecorded } from './sweep.js';
 import { MAX_RECORD_BYTES, newRecordId, parseRecord, serializeRecord, type StoredRecord } from './record.js';
@@ -23,11 +23,15 @@ import type {
 } from './types.js';
 import { assertName, checkStart, DEFAULT_STOP_PLAN, isValidName, normalizeStopPlan, show, unsafePidReason } from './validate.js';
 
+/** Room a spawn may add to a record: log and FIFO paths (4 KiB each at most) and the identity. */
+const SPAWN_ROOM = 16 * 1024;
+
 /** A record this controller watches. `text` is the stored value, so removal never deletes a newer record. */
 interface Tracked {
   record: StoredRecord;
   text: string;
   own: boolean;
+  metaError: string | undefined;
   status: 'running' | 'exited';
   exit: Promise<ExitInfo>;
   settle(info: ExitInfo): void;
@@ -53,6 +57,12 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
   if (!Number.isInteger(pollInterval) || pollInterval < 10) throw new TypeError(`[pidkeep] Expected \`pollInterval\` to be an integer of at least 10 ms, got ${show(pollInterval)}`);
   const defaultStop = normalizeStopPlan(options.stop ?? DEFAULT_STOP_PLAN, '`stop` option');
   const limits = backend.limits();
+  let storeId: string;
+  try {
+    storeId = store.id(namespace);
+  } catch (error) {
+    throw new PidkeepError('STORE_FAILED', `could not open namespace "${namespace}" of the ${store.name} store (${describeError(error)}); check that its folder is yours and writable`, { cause: error });
+  }
 
   const tracked = new Map<string, Tracked>();
   const listeners = new Set<(event: ManagerEvent) => void>();
@@ -73,20 +83,21 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
   };
 
   const probeOne = async (pid: number): Promise<ProbeResult | undefined> => (await backend.probe([pid]))[0];
-  const verdictOfRecord = (record: StoredRecord, seen: ProbeResult | undefined): Verdict =>
-    judge({ ...record, marker: markerOf(namespace, record.id) }, seen);
+  const verdictOfRecord = (record: StoredRecord, seen: ProbeResult | undefined): Verdict => judge(record, seen);
   const verdictOf = (t: Tracked, seen: ProbeResult | undefined): Verdict => verdictOfRecord(t.record, seen);
 
   const markExited = (t: Tracked, info: ExitInfo) => {
     if (t.status === 'exited') return;
     t.status = 'exited';
     if (tracked.get(t.record.name) === t) tracked.delete(t.record.name);
-    // The record goes first, so whoever awaits `exited` finds the store already clean. Best effort:
-    // a record left behind is found `gone` by the next controller. After close() the store is not touched.
+    // The record goes first, so whoever awaits `exited` finds the store already clean. Under the lock, and only
+    // while it is still this process's record. Best effort: a record left behind is found `gone` by the next
+    // controller. After close() the store is not touched.
     const cleanup = closed
       ? Promise.resolve()
-      : Promise.resolve()
-          .then(() => store.remove(namespace, t.record.name, t.text))
+      : withLock(store, namespace, async () => {
+          if ((await store.get(namespace, t.record.name)) === t.text) await store.remove(namespace, t.record.name);
+        })
           .catch(() => undefined)
           .then(() => backend.release?.({ id: t.record.id, stdin: t.record.stdin }))
           .catch(() => undefined);
@@ -169,13 +180,14 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     });
   };
 
-  const track = (record: Tracked['record'], text: string, own: boolean, exit?: Promise<ExitInfo>, unref?: () => void): Tracked => {
+  const track = (record: Tracked['record'], text: string, own: boolean, exit?: Promise<ExitInfo>, unref?: () => void, metaError?: string): Tracked => {
     let settle!: (info: ExitInfo) => void;
     const done = new Promise<ExitInfo>((resolve) => (settle = resolve));
     const t: Tracked = {
       record,
       text,
       own,
+      metaError,
       status: 'running',
       exit: done,
       settle,
@@ -196,6 +208,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     command: t.record.command,
     args: t.record.args,
     meta: t.record.meta as Meta,
+    metaError: t.metaError,
     get status() {
       return t.status;
     },
@@ -215,7 +228,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     if (watched.length === 0) return;
     polling = true;
     try {
-      const verdicts = await checkIdentities(backend, namespace, watched.map((t) => t.record));
+      const verdicts = await checkIdentities(backend, watched.map((t) => t.record));
       for (const [index, t] of watched.entries()) {
         const verdict = verdicts[index]!;
         if (verdict.kind === 'gone' || verdict.kind === 'reused') markExited(t, { code: null, signal: null });
@@ -239,7 +252,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
   await Promise.all(
     found.map(async (item) => {
       const { name, pid, command, args, startedAt, meta } = item.record;
-      const t = track(item.record, item.text, false);
+      const t = track(item.record, item.text, false, undefined, undefined, item.metaError);
       let policy: unknown = onOrphan;
       let note = '';
       if (typeof onOrphan === 'function') {
@@ -263,7 +276,8 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
           note = ` (could not stop it: ${describeError(error)}; adopted instead)`;
         }
       }
-      recovery.push({ name, pid, status: 'adopted', detail: `alive and the same process (boot id, pid, start time, command; its marker is confirmed before any signal); adopted${note}` });
+      const metaNote = item.metaError ? ` (its meta does not match the schema: ${item.metaError}; handle.meta is undefined)` : '';
+      recovery.push({ name, pid, status: 'adopted', detail: `alive and the same process (boot id, pid, start time, command; its marker is confirmed before any signal); adopted${note}${metaNote}` });
       emit({ type: 'adopted', name, pid });
     }),
   );
@@ -282,13 +296,13 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
   const starting = new Set<string>();
 
   /** Ends a child whose record could not be written; returns what happened to it, for the error. */
-  const endUnrecorded = async (identity: Spawned['identity'], id: string, spawned: Spawned): Promise<string> => {
-    const expected = { ...identity, marker: markerOf(namespace, id) };
+  const endUnrecorded = async (identity: Spawned['identity'], marker: string, spawned: Spawned): Promise<string> => {
+    const expected = { ...identity, marker };
     const verdict = judge(expected, await probeOne(identity.pid).catch(() => undefined));
     if (verdict.kind === 'gone' || verdict.kind === 'reused') return 'the process just started for it has already ended';
     if (verdict.kind !== 'same') return `the process just started for it (pid ${identity.pid}) could not be proven to be ours and was left running: ${verdict.reason}`;
     let refused = '';
-    await Promise.resolve(backend.signal(identity.pid, 'SIGKILL', { group: verdict.groupLeader })).catch((e: unknown) => (refused = ` (${describeError(e).replace(/^(\w+: )?\[pidkeep\] /, '')})`));
+    await Promise.resolve(backend.signal(identity.pid, 'SIGKILL', { group: verdict.groupLeader })).catch((e: unknown) => (refused = ` (${describeError(e)})`));
     const ended = await Promise.race([spawned.exited.then(() => true), pollUntil(async () => judge(expected, await probeOne(identity.pid).catch(() => undefined)).kind !== 'same', 2000)]);
     return ended ? 'the process just started for it was stopped' : `the process just started for it (pid ${identity.pid}) could not be stopped${refused}: stop it by hand, or run sweep()`;
   };
@@ -315,34 +329,12 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     if (steps.some((step) => step.write !== undefined) && spec.stdin !== 'fifo') {
       throw new TypeError("[pidkeep] The stop plan writes to stdin: start the process with `stdin: 'fifo'`");
     }
-    // The record's size is known before the spawn (the other fields are short): refuse an oversized one up front.
-    const limit = MAX_RECORD_BYTES / 2;
-    const variable = JSON.stringify([spec.command, spec.args, spec.cwd ?? null, meta.stored ?? null]);
-    if (variable.length > limit / 4 && new TextEncoder().encode(variable).length + 4096 > limit) {
-      throw new TypeError(`[pidkeep] The record for "${name}" would be over ${limit} bytes: keep meta and args smaller`);
-    }
-    // Cheap pre-check (one read, no write): a name another controller runs fails before anything is spawned.
-    let existing: string | undefined;
-    try {
-      existing = await store.get(namespace, name);
-    } catch (error) {
-      throw new PidkeepError('STORE_FAILED', `could not read the record store (${describeError(error)}); check its permissions`, { record: name, cause: error });
-    }
-    if (existing !== undefined) await assertFree(names, name, existing);
-
     const id = newRecordId();
-    const env: Record<string, string | undefined> = { ...spec.env, [MARKER_ENV]: markerOf(namespace, id) };
-    let spawned;
-    try {
-      spawned = await backend.spawn({ namespace, name, id, command: spec.command, args: spec.args, cwd: spec.cwd, env, stdin: spec.stdin, dir: store.location?.(namespace) });
-    } catch (error) {
-      if (error instanceof PidkeepError) throw withRecord(error, name);
-      throw new PidkeepError('SPAWN_FAILED', `could not start \`${spec.command}\` (${describeError(error)}); check that the command exists, is executable and that cwd exists`, { record: name, cause: error });
-    }
-    const { identity } = spawned;
-    const record: Tracked['record'] = {
-      v: 1,
+    const marker = markerOf(namespace, storeId, id);
+    const draft: StoredRecord = {
+      v: 2,
       id,
+      marker,
       namespace,
       name,
       backend: backend.name,
@@ -350,28 +342,51 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
       args: spec.args,
       cwd: spec.cwd ?? null,
       startedAt: Date.now(),
-      stdin: spawned.stdin,
-      logs: spawned.logs,
+      stdin: spec.stdin === 'fifo' ? '/' : null, // the FIFO's path comes with the spawn
+      logs: { stdout: null, stderr: null },
       stop: steps,
       meta: meta.stored,
-      pid: identity.pid,
-      bootId: identity.bootId,
-      startTime: identity.startTime,
-      comm: identity.comm,
+      pid: 2,
+      bootId: '',
+      startTime: '',
+      comm: '',
     };
-    const text = serializeRecord(record);
-    try {
-      await claimName(names, name, text);
-    } catch (error) {
-      // Unrecorded, nobody could find this process again, and the name may be someone else's: end it now,
-      // after proving once more that the pid is still the child we just spawned, and say what really happened.
-      const fate = await endUnrecorded(identity, id, spawned);
-      await Promise.resolve(backend.release?.({ id, stdin: spawned.stdin })).catch(() => undefined);
-      if (error instanceof TypeError) throw error;
-      const code = error instanceof PidkeepError ? error.code : 'STORE_FAILED';
-      const what = error instanceof PidkeepError ? bareMessage(error) : `the record could not be written (${describeError(error)}); check the store (disk space, permissions)`;
-      throw new PidkeepError(code, `${what}; ${fate}`, { record: name, pid: identity.pid, cause: error instanceof PidkeepError ? (error.cause ?? error) : error });
-    }
+    // Whatever the reader would reject is refused before anything runs: a record that cannot be read back would
+    // set its process aside. The spawn adds only short fields: three paths and the identity (SPAWN_ROOM).
+    const draftText = serializeRecord(draft);
+    const check = parseRecord(draftText, name, namespace, limits);
+    const reason = check.kind === 'corrupt' ? check.reason : draftText.length > MAX_RECORD_BYTES / 3 && new TextEncoder().encode(draftText).length + SPAWN_ROOM > MAX_RECORD_BYTES ? `it would be over ${MAX_RECORD_BYTES} bytes` : undefined;
+    if (reason) throw new TypeError(`[pidkeep] The record for "${name}" would not be readable (${reason}): keep command, args, cwd and meta smaller`);
+
+    const env: Record<string, string | undefined> = { ...spec.env, [MARKER_ENV]: marker };
+    // The lock is held from before the spawn until the record is written: a sweep (which takes the same lock) never
+    // sees this child unrecorded, and no other controller starts this name meanwhile.
+    const { record, text, spawned } = await withLock(store, namespace, async () => {
+      await freeName(names, name);
+      let spawned: Spawned;
+      try {
+        spawned = await backend.spawn({ namespace, name, id, command: spec.command, args: spec.args, cwd: spec.cwd, env, stdin: spec.stdin, dir: store.location?.(namespace) });
+      } catch (error) {
+        if (error instanceof PidkeepError) throw withRecord(error, name);
+        throw new PidkeepError('SPAWN_FAILED', `could not start \`${spec.command}\` (${describeError(error)}); check that the command exists, is executable and that cwd exists`, { record: name, cause: error });
+      }
+      const { identity } = spawned;
+      const record: StoredRecord = { ...draft, startedAt: Date.now(), stdin: spawned.stdin, logs: spawned.logs, pid: identity.pid, bootId: identity.bootId, startTime: identity.startTime, comm: identity.comm };
+      const text = serializeRecord(record);
+      try {
+        await store.put(namespace, name, text);
+      } catch (error) {
+        // Unrecorded, nobody could find this process again: end it now, still under the lock, after proving once
+        // more that the pid is still the child we just spawned, and say what really happened.
+        const fate = await endUnrecorded(identity, marker, spawned);
+        await Promise.resolve(backend.release?.({ id, stdin: spawned.stdin })).catch(() => undefined);
+        const code = error instanceof PidkeepError ? error.code : 'STORE_FAILED';
+        const what = error instanceof PidkeepError ? error.reason : `the record could not be written (${describeError(error)}); check the store (disk space, permissions)`;
+        throw new PidkeepError(code, `${what}; ${fate}`, { record: name, pid: identity.pid, cause: error instanceof PidkeepError ? (error.cause ?? error) : error });
+      }
+      return { record, text, spawned };
+    }, name);
+    const { identity } = spawned;
     // The handle shows the validated meta (the schema's output); the record keeps what was given.
     const t = track({ ...record, meta: meta.value }, text, true, spawned.exited, spawned.unref?.bind(spawned));
     if (closed) t.unref?.(); // closed while starting: this child must not hold the controller open
@@ -380,10 +395,10 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
   };
 
   /** Tracks a record another controller wrote, once its process is proven to be the recorded one. */
-  const admit = (record: StoredRecord, text: string, seen: ProbeResult | undefined): ProcessHandle<never> | undefined => {
+  const admit = (record: StoredRecord, text: string, seen: ProbeResult | undefined, metaError?: string): ProcessHandle<never> | undefined => {
     if (closed || tracked.has(record.name) || starting.has(record.name)) return tracked.get(record.name)?.handle;
     if (verdictOfRecord(record, seen).kind !== 'same') return undefined;
-    const t = track(record, text, false);
+    const t = track(record, text, false, undefined, undefined, metaError);
     keepAlive();
     emit({ type: 'adopted', name: record.name, pid: record.pid });
     return t.handle;
@@ -409,14 +424,16 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     }
     const record = parseStored(name, text); // undefined also for a store that answers asynchronously
     if (!record) return undefined;
+    let metaError: string | undefined;
     if (metaSchema) {
       const result = metaSchema['~standard'].validate(record.meta);
-      if (result instanceof Promise || result.issues) return undefined;
-      record.meta = result.value;
+      if (result instanceof Promise) return undefined;
+      if (result.issues) metaError = result.issues.map((issue) => issue.message).join('; ');
+      record.meta = result.issues ? undefined : result.value;
     }
     const seen = backend.probe([record.pid]);
     if (seen instanceof Promise) return undefined;
-    return admit(record, text as string, seen[0]);
+    return admit(record, text as string, seen[0], metaError);
   };
 
   /** The same for any store and backend, when a store reports a change (another window started something). */
@@ -424,8 +441,9 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     const text = await store.get(namespace, name);
     const record = parseStored(name, text);
     if (!record || closed || tracked.has(name)) return;
-    if (metaSchema && (await validateWith(metaSchema, record.meta, (output) => (record.meta = output)))) return;
-    admit(record, text as string, await probeOne(record.pid));
+    const metaError = metaSchema ? await validateWith(metaSchema, record.meta, (output) => (record.meta = output)) : undefined;
+    if (metaError) record.meta = undefined;
+    admit(record, text as string, await probeOne(record.pid), metaError);
   };
 
   // Another writer changed a record: a new one may be a process to watch; a changed or removed one may
@@ -437,7 +455,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     else void lookUpLater(key).catch(() => undefined);
   });
 
-  const names = { namespace, store, limits, probeOne };
+  const names = { namespace, store, backend, limits, probeOne };
 
   const stop = async (name: string, plan?: StopPlan) => {
     ensureOpen();
@@ -463,14 +481,14 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
       const settled = await Promise.allSettled([...tracked.values()].filter((t) => t.status === 'running').map((t) => stopTracked(t, plan)));
       const failed = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed.length > 0) {
-        const reasons = failed.map((r) => describeError(r.reason).replace(/^(\w+: )?\[pidkeep\] /, '')).join('; ');
+        const reasons = failed.map((r) => (r.reason instanceof PidkeepError && r.reason.subject ? `${r.reason.subject}: ${r.reason.reason}` : describeError(r.reason))).join('; ');
         throw new PidkeepError('STOP_FAILED', `${failed.length} of ${settled.length} processes could not be stopped: ${reasons}`, { cause: new AggregateError(failed.map((r) => r.reason)) });
       }
       return settled.map((r) => (r as PromiseFulfilledResult<StopResult>).value);
     },
     sweep: async (sweepOptions) => {
       ensureOpen();
-      return sweepUnrecorded({ namespace, store, backend, limits, tracking: [...tracked.values()].map((t) => t.record.id) }, sweepOptions);
+      return sweepUnrecorded({ namespace, store, backend, limits, prefix: markerPrefix(namespace, storeId), tracking: [...tracked.values()].map((t) => t.record.id) }, sweepOptions);
     },
     subscribe(listener) {
       listeners.add(listener);

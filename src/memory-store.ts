@@ -1,18 +1,23 @@
-import type { Store, StoreEntry } from './types.js';
+import { createMutex, stableId } from './mutex.js';
+import { randomHex } from './record.js';
+import type { QuarantinedEntry, Store, StoreEntry } from './types.js';
 
 export interface MemoryStore extends Store {
-  /** Values moved aside by `quarantine`, with their reasons, for inspection. */
-  quarantined(namespace: string): Array<{ key: string; text: string; reason: string }>;
+  listQuarantined(namespace: string): QuarantinedEntry[];
 }
 
 /**
  * Records in memory: shared by managers that share this object, gone with the process.
- * For tests and for processes that need no recovery.
+ * For tests and for processes that need no recovery. Its lock is an in-process queue: every manager sharing the
+ * object is in this process.
  */
 export function memoryStore(): MemoryStore {
   // Maps, not objects: keys such as `__proto__` are ordinary keys here.
   const spaces = new Map<string, Map<string, string>>();
-  const aside = new Map<string, Array<{ key: string; text: string; reason: string }>>();
+  const aside = new Map<string, QuarantinedEntry[]>();
+  const locks = new Map<string, () => Promise<() => void>>();
+  // Each memory store is a store of its own: its children's markers never match another one's sweep.
+  const self = randomHex(8);
   const space = (namespace: string) => {
     let map = spaces.get(namespace);
     if (!map) spaces.set(namespace, (map = new Map()));
@@ -20,20 +25,19 @@ export function memoryStore(): MemoryStore {
   };
   return {
     name: 'memory',
+    id: (namespace) => stableId('memory', self, namespace),
+    lock(namespace) {
+      let take = locks.get(namespace);
+      if (!take) locks.set(namespace, (take = createMutex()));
+      return take();
+    },
     list: (namespace) => [...space(namespace)].map(([key, text]): StoreEntry => ({ key, text })),
     get: (namespace, key) => space(namespace).get(key),
-    create(namespace, key, text) {
-      const map = space(namespace);
-      if (map.has(key)) return false;
-      map.set(key, text);
-      return true;
-    },
     put(namespace, key, text) {
       space(namespace).set(key, text);
     },
-    remove(namespace, key, expected) {
-      const map = space(namespace);
-      if (expected === undefined || map.get(key) === expected) map.delete(key);
+    remove(namespace, key) {
+      space(namespace).delete(key);
     },
     quarantine(namespace, key, reason) {
       const map = space(namespace);
@@ -44,7 +48,6 @@ export function memoryStore(): MemoryStore {
       list.push({ key, text, reason });
       aside.set(namespace, list);
     },
-    quarantined: (namespace) => [...(aside.get(namespace) ?? [])],
-    listQuarantined: (namespace) => (aside.get(namespace) ?? []).map((entry) => entry.text),
+    listQuarantined: (namespace) => [...(aside.get(namespace) ?? [])],
   };
 }

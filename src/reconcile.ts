@@ -1,6 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { describeError } from './errors.js';
-import { judge, markerOf, type Verdict } from './identity.js';
+import { withLock } from './claim.js';
+import { describeError, PidkeepError } from './errors.js';
+import { judge, type Verdict } from './identity.js';
 import { validateWith } from './meta.js';
 import { parseRecord, type StoredRecord } from './record.js';
 import type { Backend, PidLimits, RecoveryEntry, Store } from './types.js';
@@ -17,19 +18,25 @@ export interface ReconcileContext {
 export interface Found {
   record: StoredRecord;
   text: string;
+  /** Why its meta no longer matches the schema (then `record.meta` is undefined). */
+  metaError?: string | undefined;
 }
 
 /**
- * Sorts every stored record of a namespace into what to adopt and what to report, cleaning the store as it goes.
- * One batched probe for all records: no process per record.
+ * Sorts every stored record of a namespace into what to adopt and what to report, cleaning the store as it goes,
+ * all under the namespace's lock. One batched probe for all records: no process per record.
  */
-export async function reconcile(ctx: ReconcileContext, report: RecoveryEntry[]): Promise<Found[]> {
+export function reconcile(ctx: ReconcileContext, report: RecoveryEntry[]): Promise<Found[]> {
+  return withLock(ctx.store, ctx.namespace, () => reconcileLocked(ctx, report));
+}
+
+async function reconcileLocked(ctx: ReconcileContext, report: RecoveryEntry[]): Promise<Found[]> {
   const { namespace, store, backend, limits } = ctx;
   const entries = await store.list(namespace);
-  const running: Array<{ record: StoredRecord; text: string }> = [];
+  const running: Found[] = [];
   const corrupt = async (key: string, pid: number | null, reason: string) => {
     await Promise.resolve(store.quarantine(namespace, key, reason)).catch(() => undefined);
-    report.push({ name: key, pid, status: 'corrupt', detail: `${reason}; quarantined and never acted on` });
+    report.push({ name: key, pid, status: 'corrupt', detail: `${reason}; set aside in quarantine: its process, if one runs with this record's marker, is listed and ended by a sweep` });
   };
 
   for (const entry of entries) {
@@ -46,34 +53,32 @@ export async function reconcile(ctx: ReconcileContext, report: RecoveryEntry[]):
       report.push({ name: entry.key, pid: parsed.pid, status: 'skipped', detail: `record version ${parsed.version} is newer than this pidkeep understands; left untouched: upgrade pidkeep` });
       continue;
     }
+    let metaError: string | undefined;
     if (ctx.metaSchema) {
-      let issues: string | undefined;
       try {
-        issues = await validateWith(ctx.metaSchema, parsed.record.meta, (output) => (parsed.record.meta = output));
+        metaError = await validateWith(ctx.metaSchema, parsed.record.meta, (output) => (parsed.record.meta = output));
       } catch (error) {
-        issues = describeError(error);
+        metaError = describeError(error);
       }
-      if (issues) {
-        await corrupt(entry.key, parsed.record.pid, `meta does not match the schema (${issues})`);
-        continue;
-      }
+      // An older app version's meta never strands its process: it is managed, with no meta and the reason.
+      if (metaError) parsed.record.meta = undefined;
     }
-    running.push({ record: parsed.record, text: entry.text });
+    running.push({ record: parsed.record, text: entry.text, metaError });
   }
 
   const found: Found[] = [];
-  const forget = async (item: { record: StoredRecord; text: string }) => {
-    await Promise.resolve(store.remove(namespace, item.record.name, item.text)).catch(() => undefined);
+  const forget = async (item: Found) => {
+    await Promise.resolve(store.remove(namespace, item.record.name)).catch(() => undefined);
     await Promise.resolve(backend.release?.({ id: item.record.id, stdin: item.record.stdin })).catch(() => undefined);
   };
 
   if (running.length === 0) return found;
-  const verdicts = await checkIdentities(backend, namespace, running.map((item) => item.record));
+  const verdicts = await checkIdentities(backend, running.map((item) => item.record));
   for (const [index, item] of running.entries()) {
     const { record } = item;
     const verdict = verdicts[index]!;
     if (verdict.kind === 'same') {
-      found.push({ record, text: item.text });
+      found.push(item);
     } else if (verdict.kind === 'gone') {
       await forget(item);
       report.push({ name: record.name, pid: record.pid, status: 'gone', detail: `ended while no controller watched (${verdict.reason}); record removed` });
@@ -93,16 +98,26 @@ export async function reconcile(ctx: ReconcileContext, report: RecoveryEntry[]):
  * `sh -c 'exec ffmpeg'` wrapper whose command name changed. Nothing here signals: every signal and write
  * re-proves the identity with the marker first.
  */
-export async function checkIdentities(backend: Backend, namespace: string, records: readonly StoredRecord[]): Promise<Verdict[]> {
-  const expected = records.map((r) => ({ bootId: r.bootId, pid: r.pid, startTime: r.startTime, comm: r.comm, marker: markerOf(namespace, r.id) }));
-  const first = await backend.probe(expected.map((e) => e.pid), { marker: false });
+export async function checkIdentities(backend: Backend, records: readonly StoredRecord[]): Promise<Verdict[]> {
+  const expected = records;
+  const first = await probe(backend, expected.map((e) => e.pid), false);
   const byPid = new Map(first.map((s) => [s.pid, s]));
   const verdicts = expected.map((e) => judge(e, byPid.get(e.pid)));
   const doubtful = verdicts.flatMap((v, i) => (v.kind === 'reused' || v.kind === 'unverifiable' ? [i] : []));
   if (doubtful.length > 0) {
-    const second = await backend.probe(doubtful.map((i) => expected[i]!.pid));
+    const second = await probe(backend, doubtful.map((i) => expected[i]!.pid), true);
     const again = new Map(second.map((s) => [s.pid, s]));
     for (const i of doubtful) verdicts[i] = judge(expected[i]!, again.get(expected[i]!.pid));
   }
   return verdicts;
+}
+
+/** The backend's probe; its failure is a PROBE_FAILED, never taken for a store's. */
+export async function probe(backend: Backend, pids: number[], marker: boolean) {
+  try {
+    return await backend.probe(pids, { marker });
+  } catch (error) {
+    if (error instanceof PidkeepError) throw error;
+    throw new PidkeepError('PROBE_FAILED', `the ${backend.name} backend could not look at processes (${describeError(error)})`, { cause: error });
+  }
 }

@@ -1,14 +1,18 @@
+import { legacyMarkerOf } from './identity.js';
 import type { PidLimits, StopStep } from './types.js';
-import { isValidName, normalizeStopPlan, unsafePidReason } from './validate.js';
+import { isValidName, normalizeStopPlan } from './validate.js';
 
-export const RECORD_VERSION = 1;
+/** 2 adds `marker` (namespace, store id and record id); version-1 records (pidkeep 0.1.0) are still read. */
+export const RECORD_VERSION = 2;
 /** A record is small; anything larger is garbage or hostile and is not parsed at all. */
 export const MAX_RECORD_BYTES = 256 * 1024;
 
 /** The stored form of one process, written once it runs. */
 export interface StoredRecord {
-  v: 1;
+  v: 2;
   id: string;
+  /** The child's PIDKEEP_MARK value: kept, not derived, so a moved store still proves its old processes. */
+  marker: string;
   namespace: string;
   name: string;
   backend: string;
@@ -32,6 +36,8 @@ export type ParsedRecord =
   | { kind: 'future'; version: number; pid: number | null };
 
 const ID = /^[0-9a-f]{16,64}$/;
+/** `<namespace>@<16 hex>/<id>` (version 2) or `<namespace>/<id>` (version 1). */
+const MARKER = /^[A-Za-z0-9._-]{1,128}(@[0-9a-f]{16})?\/[0-9a-f]{16,64}$/;
 
 /** Reads one record with no trust in it: every field is checked and a fresh object is built. */
 export function parseRecord(text: string, key: string, namespace: string, limits: PidLimits): ParsedRecord {
@@ -48,8 +54,13 @@ export function parseRecord(text: string, key: string, namespace: string, limits
   if (typeof r.v === 'number' && Number.isInteger(r.v) && r.v > RECORD_VERSION) return { kind: 'future', version: r.v, pid };
   const bad = (reason: string): ParsedRecord => ({ kind: 'corrupt', reason, pid });
 
-  if (r.v !== RECORD_VERSION) return bad('record has no valid version field `v`');
+  if (r.v !== 1 && r.v !== RECORD_VERSION) return bad('record has no valid version field `v`');
   if (typeof r.id !== 'string' || !ID.test(r.id)) return bad('field `id` is not a hex id');
+  const marker = r.v === 1 ? legacyMarkerOf(namespace, r.id) : r.marker;
+  const start = r.v === 1 ? `${namespace}/` : `${namespace}@`;
+  if (typeof marker !== 'string' || !marker.startsWith(start) || !MARKER.test(marker) || !marker.endsWith(`/${r.id}`)) {
+    return bad(`field \`marker\` is not "${namespace}@<store id>/${r.id}"`);
+  }
   if (r.namespace !== namespace) return bad(`field \`namespace\` is not "${namespace}"`);
   if (!isValidName(r.name) || r.name !== key) return bad(`field \`name\` does not match the key "${key}"`);
   if (!isText(r.backend, 64)) return bad('field `backend` is not a short string');
@@ -68,14 +79,16 @@ export function parseRecord(text: string, key: string, namespace: string, limits
   }
   if (stop.some((step) => step.write !== undefined) && r.stdin === null) return bad('stop plan writes to stdin but the record has no stdin FIFO');
 
-  const unsafe = unsafePidReason(r.pid, limits);
-  if (unsafe) return bad(unsafe);
+  // Only pids that can never be a child are refused here. The controller's own pid and its parent's are valid
+  // records (pidkeep inside a pidkeep-managed process): they are listed, and the signal guard refuses them.
+  if (typeof r.pid !== 'number' || !Number.isSafeInteger(r.pid) || r.pid < 2 || r.pid > limits.maxPid) return bad(`pid ${String(r.pid)} is outside 2..${limits.maxPid}`);
   if (!isText(r.bootId, 256) || !isText(r.startTime, 128) || !isText(r.comm, 256)) return bad('fields `bootId`, `startTime`, `comm` are not short strings');
   return {
     kind: 'ok',
     record: {
-      v: 1,
+      v: 2,
       id: r.id,
+      marker,
       namespace,
       name: r.name,
       backend: r.backend,

@@ -82,8 +82,10 @@ export interface MarkedProcess {
   marker: string;
   identity: Identity;
   groupLeader: boolean;
-  /** How long it has run, in ms, where the platform can tell. */
-  ageMs?: number;
+  /** Its owner's user id, where the platform can tell. */
+  uid?: number;
+  /** Its pid namespace (Linux: `pid:[inode]`), where the platform can tell. */
+  pidNamespace?: string;
 }
 
 export interface SpawnRequest {
@@ -116,6 +118,10 @@ export interface PidLimits {
   selfPid: number;
   parentPid: number;
   maxPid: number;
+  /** The controller's user id, where the platform has one: sweeps act on this user's processes only. */
+  uid?: number;
+  /** The pid namespace pids are meaningful in (Linux: `pid:[inode]`); undefined where the platform has none. */
+  pidNamespace?: string;
 }
 
 /**
@@ -139,7 +145,7 @@ export interface Backend {
   signal(pid: number, signal: SignalName, options: { group: boolean }): MaybePromise<void>;
   /** Writes to the stdin FIFO `spawn` created for record `id`; refuses any other path a record may name. */
   write(stdinPath: string, data: string | Uint8Array, id: string): MaybePromise<void>;
-  /** Finds live processes whose marker starts with `prefix`. Optional: sweeps need it. */
+  /** Finds live processes whose marker starts with `prefix`, with their owner and pid namespace. Optional: sweeps need it. */
   scan?(prefix: string): MaybePromise<MarkedProcess[]>;
   /** Removes files the spawn of record `id` created (its FIFO) once the process is gone. Optional. */
   release?(files: { id: string; stdin: string | null }): MaybePromise<void>;
@@ -152,26 +158,46 @@ export interface StoreEntry {
   error?: string;
 }
 
+/** A record that could not be read, kept aside with the reason. */
+export interface QuarantinedEntry {
+  key: string;
+  text: string;
+  reason: string;
+}
+
 /**
  * A record store: keeps one text value per key within a namespace. The core parses and validates every value.
- * Values are one line of JSON ending in a newline; a store may use the newline to tell a finished write from one
- * in progress in another process.
- * Implementations: `memoryStore()` from `pidkeep`, `fileStore()` from `pidkeep/node`.
+ * Values are one line of JSON ending in a newline.
+ *
+ * Every change happens with the namespace's lock held (`lock`): the core takes it, reads, decides and writes, then
+ * releases it, so no two controllers ever act on one name at once, and a controller killed at any instant leaves
+ * each key either as it was or as it was meant to be. Reads without the lock (a listing for people) see whole values.
+ * Implementations: `memoryStore()` from `pidkeep`, `fileStore()` from `pidkeep/node`, `webStore()` from `pidkeep/web`,
+ * `tauriFsStore()` from `pidkeep/tauri`.
  */
 export interface Store {
   readonly name: string;
+  /**
+   * A stable id of this store's location and the namespace (16 hex digits): it goes into every child's marker, so a
+   * sweep acts only on its own store's processes. It must not change when the store's data is wiped.
+   */
+  id(namespace: string): string;
+  /**
+   * Takes the namespace's lock, waiting a bounded time; resolves to the function that releases it. A holder that
+   * dies must release it (the kernel does for fileStore). Rejects with a `PidkeepError` (`STORE_LOCKED`) when the
+   * wait runs out: nothing ever proceeds unlocked.
+   */
+  lock(namespace: string): Promise<() => void>;
   list(namespace: string): MaybePromise<StoreEntry[]>;
   get(namespace: string, key: string): MaybePromise<string | undefined>;
-  /** Writes only when the key is absent; returns false when it exists. Two writers: exactly one wins. */
-  create(namespace: string, key: string, text: string): MaybePromise<boolean>;
-  /** Replaces the value atomically. */
+  /** Replaces the value atomically: a reader sees the old value or the new one, never half. Lock held. */
   put(namespace: string, key: string, text: string): MaybePromise<void>;
-  /** Removes the key; with `expected`, only while the value is still exactly that text. */
-  remove(namespace: string, key: string, expected?: string): MaybePromise<void>;
-  /** Moves an unreadable value aside (never deletes it), with the reason. */
+  /** Removes the key; absent is fine. Lock held. */
+  remove(namespace: string, key: string): MaybePromise<void>;
+  /** Moves an unreadable value aside (never deletes it), with the reason. Lock held. */
   quarantine(namespace: string, key: string, reason: string): MaybePromise<void>;
-  /** The raw values moved aside, so a sweep leaves their processes alone. */
-  listQuarantined(namespace: string): MaybePromise<string[]>;
+  /** The values moved aside: their processes stay reachable (listed, stoppable once their marker is proven). */
+  listQuarantined(namespace: string): MaybePromise<QuarantinedEntry[]>;
   /** A directory the backend may use for this namespace's logs and FIFOs. Optional. */
   location?(namespace: string): string | undefined;
   /**
@@ -182,17 +208,16 @@ export interface Store {
 }
 
 /**
- * A store whose every call answers at once (Web Storage, small files read synchronously): the manager can then
- * build a handle on the spot for a record another controller wrote (`pm.get`). `fileStore()` and `webStore()`.
+ * A store whose reads answer at once (Web Storage, small files read synchronously): the manager can then build a
+ * handle on the spot for a record another controller wrote (`pm.get`). `fileStore()` and `webStore()`.
  */
 export interface SyncStore extends Store {
   list(namespace: string): StoreEntry[];
   get(namespace: string, key: string): string | undefined;
-  create(namespace: string, key: string, text: string): boolean;
   put(namespace: string, key: string, text: string): void;
-  remove(namespace: string, key: string, expected?: string): void;
+  remove(namespace: string, key: string): void;
   quarantine(namespace: string, key: string, reason: string): void;
-  listQuarantined(namespace: string): string[];
+  listQuarantined(namespace: string): QuarantinedEntry[];
 }
 
 /** What a controller found for one stored record at start-up. */
@@ -232,7 +257,11 @@ export interface ManagerOptions<Meta = unknown> {
   store?: Store;
   /** What to do with a live process found at start-up. @default 'adopt' */
   onOrphan?: OrphanPolicy | ((record: RecordInfo<Meta>) => MaybePromise<OrphanPolicy>);
-  /** Any Standard Schema validator (zod, valibot, arktype) for `meta`, checked on start and on read. */
+  /**
+   * Any Standard Schema validator (zod, valibot, arktype) for `meta`, checked on start and on read. A stored meta
+   * that no longer matches (an older app version wrote it) never strands its process: it is adopted with
+   * `meta: undefined` and the reason in `metaError`.
+   */
   metaSchema?: StandardSchemaV1<unknown, Meta>;
   /** Default stop plan. @default [{ signal: 'SIGTERM', wait: 5000 }, { signal: 'SIGKILL', wait: 2000 }] */
   stop?: StopPlan;
@@ -265,8 +294,13 @@ export interface ProcessHandle<Meta = unknown> {
   readonly startedAt: number;
   readonly command: string;
   readonly args: readonly string[];
-  /** The `meta` given at start (the schema's output with `metaSchema`); undefined when none was given. */
+  /**
+   * The `meta` given at start (the schema's output with `metaSchema`); undefined when none was given, and when the
+   * stored meta no longer matches `metaSchema` (a record of an older app version: see `metaError`).
+   */
   readonly meta: Meta;
+  /** Why the stored meta does not match `metaSchema`; the process is managed all the same. */
+  readonly metaError: string | undefined;
   readonly status: 'running' | 'exited';
   /** True when an earlier controller started it. */
   readonly adopted: boolean;
@@ -309,11 +343,11 @@ export interface SweepOptions {
   /** @default [{ signal: 'SIGTERM', wait: 5000 }, { signal: 'SIGKILL', wait: 2000 }] */
   stop?: StopPlan;
   /**
-   * Spares processes younger than this (ms): a start records its process within milliseconds of spawning it,
-   * so a sweep running beside another controller's start must not take its fresh child for an orphan.
-   * @default 2000
+   * Also stop marked processes of other users (a controller running as root). Processes in another pid namespace
+   * are never swept: their pids mean something else there.
+   * @default false
    */
-  minAge?: number;
+  allUsers?: boolean;
 }
 
 export interface SweepEntry {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
-import { isAlive, reaper, runCli, tempDir, waitFor } from './helpers/index.js';
+import { test, type TestContext } from 'node:test';
+import { cli, isAlive, reaper, runCli, tempDir, uniqueNamespace, waitFor } from './helpers/index.js';
 
 test('the CLI runs, lists, shows logs, writes, stops and sweeps, with exit codes scripts can rely on', async (t) => {
   const dir = tempDir(t);
@@ -78,11 +79,11 @@ test('the CLI runs, lists, shows logs, writes, stops and sweeps, with exit codes
   // Lose a record: sweep finds the process by its marker.
   const sleeperPid = Number(sleeper.stdout.trim());
   rmSync(join(dir, 'cli', 'records', 'sleeper.json'));
-  const sweep = await runCli(['sweep', '--timeout', '2000', '--min-age', '0', ...at]);
+  const sweep = await runCli(['sweep', '--timeout', '2000', ...at]);
   assert.equal(sweep.code, 0, sweep.stderr);
-  assert.match(sweep.stdout, new RegExp(`swept pid ${sleeperPid} \\(sleep, cli/`));
+  assert.match(sweep.stdout, new RegExp(`swept pid ${sleeperPid} \\(sleep, cli@[0-9a-f]{16}/`));
   await waitFor('the swept process to end', () => !isAlive(sleeperPid));
-  assert.match((await runCli(['sweep', '--min-age', '0', ...at])).stdout, /nothing to sweep/);
+  assert.match((await runCli(['sweep', ...at])).stdout, /nothing to sweep/);
   assert.match((await runCli(['ls', ...at])).stdout, /no processes in namespace "cli"/);
 });
 
@@ -107,4 +108,151 @@ test('the CLI rejects bad usage with exit code 2 and the usage text', async (t) 
   const help = await runCli(['--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /Usage: pidkeep <command>/);
+});
+
+const MiB = 1024 * 1024;
+
+/**
+ * Runs the built CLI with its stdout piped into `reader`, as a shell's `pidkeep ... | reader` does. The test keeps no
+ * end of that pipe, so once the reader exits the CLI's next write meets a closed pipe (EPIPE).
+ */
+async function pipeCli(t: TestContext, args: string[], reader: string[]) {
+  const reap = reaper(t);
+  const sink = spawn(reader[0]!, reader.slice(1), { stdio: ['pipe', 'pipe', 'ignore'], timeout: 60_000, killSignal: 'SIGKILL' });
+  reap(sink.pid);
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', sink.stdin!, 'pipe'], timeout: 60_000, killSignal: 'SIGKILL' });
+  reap(child.pid);
+  sink.stdin!.destroy(); // the CLI now holds the pipe's only write end
+  let read = '';
+  let stderr = '';
+  sink.stdout!.setEncoding('utf8').on('data', (c: string) => (read += c));
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const [code] = await Promise.all([
+    new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c))),
+    new Promise((resolve) => sink.once('close', resolve)),
+  ]);
+  return { code, stderr, read };
+}
+
+/**
+ * Runs the built CLI with its stdout drained by this test through a pipe. Returns how many bytes it printed, the last
+ * few, and its peak resident set size in KiB: getrusage(2)'s own figure, written by a preload as the CLI exits.
+ */
+async function measureCli(t: TestContext, args: string[]) {
+  const report = join(tempDir(t), 'max-rss');
+  const preload = 'data:text/javascript,import{writeFileSync}from"node:fs";process.on("exit",()=>writeFileSync(process.env.PIDKEEP_TEST_MAX_RSS,String(process.resourceUsage().maxRSS)))';
+  const child = spawn(process.execPath, ['--import', preload, cli, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PIDKEEP_TEST_MAX_RSS: report },
+    timeout: 120_000,
+    killSignal: 'SIGKILL',
+  });
+  reaper(t)(child.pid);
+  let bytes = 0;
+  let tail = Buffer.alloc(0);
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    tail = Buffer.concat([tail, chunk.subarray(-16)]).subarray(-16);
+  });
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+  assert.equal(code, 0, stderr);
+  return { bytes, tail: tail.toString('latin1'), maxRssKiB: Number(readFileSync(report, 'utf8')) };
+}
+
+test('logs into a reader that closes early (`pidkeep logs x | head -c 10`) ends quietly with exit code 0, also with -f', async (t) => {
+  const dir = tempDir(t);
+  const at = ['--dir', dir, '--namespace', uniqueNamespace('logs-pipe')];
+  const logs = join(dir, at[3]!, 'logs');
+  mkdirSync(logs, { recursive: true });
+  // Several MiB: far more than a pipe's buffer, so the CLI is still writing when `head` goes.
+  const line = 'the quick brown fox jumps over the lazy dog\n';
+  writeFileSync(join(logs, 'chatty.out.log'), line.repeat(Math.ceil((8 * MiB) / line.length)));
+  const printed = await pipeCli(t, ['logs', 'chatty', ...at], ['head', '-c', '10']);
+  assert.equal(printed.read, line.slice(0, 10), 'the reader got the start of the log');
+  assert.equal(printed.stderr, '', 'no EPIPE stack trace, no message');
+  assert.equal(printed.code, 0);
+
+  // -f: the reader goes while the CLI follows a process that keeps writing; the process itself runs on.
+  const reap = reaper(t);
+  const ticker = await runCli(['run', 'ticker', ...at, '--', 'sh', '-c', 'while :; do echo tick; sleep 0.05; done']);
+  assert.equal(ticker.code, 0, ticker.stderr);
+  const pid = Number(ticker.stdout.trim());
+  reap(pid);
+  const followed = await pipeCli(t, ['logs', 'ticker', '-f', ...at], ['head', '-c', '10']);
+  assert.equal(followed.read, 'tick\ntick\n');
+  assert.equal(followed.stderr, '');
+  assert.equal(followed.code, 0);
+  assert.ok(isAlive(pid), 'closing the reader of `logs -f` does not stop the process');
+});
+
+test('logs streams a 200 MiB log in bounded chunks: the CLI\'s peak memory stays far below the log\'s size', async (t) => {
+  const dir = tempDir(t);
+  const at = ['--dir', dir, '--namespace', uniqueNamespace('logs-big')];
+  const logs = join(dir, at[3]!, 'logs');
+  mkdirSync(logs, { recursive: true });
+  writeFileSync(join(logs, 'small.out.log'), 'x\n');
+  // A sparse file: 200 MiB to read, next to nothing on disk; a marker at its very end proves it was printed to the end.
+  const size = 200 * MiB;
+  const fd = openSync(join(logs, 'big.out.log'), 'w');
+  writeSync(fd, 'THE END\n', size - 8);
+  closeSync(fd);
+
+  const small = await measureCli(t, ['logs', 'small', ...at]);
+  assert.equal(small.bytes, 2);
+  // Through a pipe: writes to a pipe are asynchronous in Node, so a copy that does not wait for each write queues the
+  // whole log in memory (a file or /dev/null as stdout is written synchronously and would hide that).
+  const big = await measureCli(t, ['logs', 'big', ...at]);
+  assert.equal(big.bytes, size, 'every byte was printed');
+  assert.match(big.tail, /THE END\n$/);
+  const grewMiB = (big.maxRssKiB - small.maxRssKiB) / 1024;
+  assert.ok(grewMiB < 32, `printing 200 MiB raised the CLI's peak RSS by ${grewMiB.toFixed(1)} MiB (from ${(small.maxRssKiB / 1024).toFixed(1)} MiB for a 2-byte log)`);
+});
+
+test('logs never reads through a symbolic link, a FIFO or a linked directory out of the store', async (t) => {
+  const dir = tempDir(t);
+  const reap = reaper(t);
+  const namespace = uniqueNamespace('logs-link');
+  const at = ['--dir', dir, '--namespace', namespace];
+  const outside = join(dir, 'outside');
+  mkdirSync(outside);
+  writeFileSync(join(outside, 'secret.txt'), 'the secret\n');
+
+  const victim = await runCli(['run', 'victim', ...at, '--', 'sh', '-c', 'echo hello; exec sleep 60']);
+  assert.equal(victim.code, 0, victim.stderr);
+  reap(Number(victim.stdout.trim()));
+  await waitFor('the victim to write its log', async () => (await runCli(['logs', 'victim', ...at])).stdout === 'hello\n');
+
+  // The log file replaced by a symlink to a file outside the store (the record still names the log's own path).
+  const logs = join(dir, namespace, 'logs');
+  const log = join(logs, 'victim.out.log');
+  unlinkSync(log);
+  symlinkSync(join(outside, 'secret.txt'), log);
+  const linked = await runCli(['logs', 'victim', ...at]);
+  assert.equal(linked.code, 1);
+  assert.equal(linked.stdout, '');
+  assert.ok(linked.stderr.includes(log), `the message names the path: ${linked.stderr}`);
+  assert.match(linked.stderr, /is a symbolic link.*\(PERMISSION_DENIED\)/);
+  const followed = await runCli(['logs', 'victim', '-f', ...at], { timeout: 20_000 });
+  assert.equal(followed.code, 1, 'refused under -f too, without waiting for the process to end');
+  assert.equal(followed.stdout, '');
+
+  // A FIFO in its place: refused at once, never a reader blocked waiting for a writer.
+  unlinkSync(log);
+  execFileSync('mkfifo', [log]);
+  const fifo = await runCli(['logs', 'victim', ...at], { timeout: 20_000 });
+  assert.equal(fifo.code, 1);
+  assert.match(fifo.stderr, /is not a regular file.*\(PERMISSION_DENIED\)/);
+  unlinkSync(log);
+
+  // O_NOFOLLOW guards the last name only: the logs directory itself made a link to a directory outside.
+  writeFileSync(join(outside, 'victim.out.log'), 'the secret\n');
+  renameSync(logs, `${logs}.moved`);
+  symlinkSync(outside, logs);
+  const throughDir = await runCli(['logs', 'victim', ...at]);
+  assert.equal(throughDir.code, 1);
+  assert.equal(throughDir.stdout, '');
+  assert.ok(throughDir.stderr.includes(log), throughDir.stderr);
+  assert.match(throughDir.stderr, /symbolic link on its way leads outside.*\(PERMISSION_DENIED\)/);
 });

@@ -26,7 +26,9 @@ export interface NodeBackendOptions {
 export function nodeBackend(options: NodeBackendOptions = {}): Backend {
   const platform = options.platform ?? currentPlatform();
   const maxPid = platform.maxPid();
-  const limits = () => ({ selfPid: process.pid, parentPid: process.ppid, maxPid });
+  const uid = process.getuid?.();
+  const pidNamespace = platform.pidNamespace?.();
+  const limits = () => ({ selfPid: process.pid, parentPid: process.ppid, maxPid, ...(uid === undefined ? {} : { uid }), ...(pidNamespace === undefined ? {} : { pidNamespace }) });
   const made = new Set<string>();
   const ensureDir = (dir: string) => {
     if (made.has(dir)) return;

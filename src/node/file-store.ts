@@ -1,234 +1,333 @@
-import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, constants, type Dirent, existsSync, linkSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, type Dirent, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MAX_RECORD_BYTES } from '../record.js';
-import type { StoreEntry, SyncStore } from '../types.js';
-import { assertName, isValidName } from '../validate.js';
+import { tryLock, unlock } from 'fs-native-extensions';
+import { describeError, PidkeepError } from '../errors.js';
+import { classify, layout, quarantinedKey } from '../layout.js';
+import { createMutex, stableId } from '../mutex.js';
+import { MAX_RECORD_BYTES, randomHex } from '../record.js';
+import type { QuarantinedEntry, StoreEntry, SyncStore } from '../types.js';
+import { assertName } from '../validate.js';
 import { currentPlatform } from './platform/index.js';
 
 export interface FileStoreOptions {
   /**
-   * The root directory; each namespace gets `<dir>/<namespace>/` with `records/`, `logs/`, `run/` and `quarantine/`.
+   * The root directory; each namespace gets `<dir>/<namespace>/` with `lock`, `records/`, `logs/`, `run/` and
+   * `quarantine/`. The root may be reached through a symbolic link; the folders pidkeep makes inside it may not.
    * @default the per-user data dir + `/pidkeep` (Linux `~/.local/share/pidkeep`, macOS `~/Library/Application Support/pidkeep`, Windows `%LOCALAPPDATA%\pidkeep`)
    */
   dir?: string;
+  /** How long to wait for another controller to release the namespace's lock before failing with `STORE_LOCKED`, in ms. @default 10000 */
+  lockTimeout?: number;
 }
 
-/** The file store is synchronous underneath (small files, sync calls are several times faster); its types say so. */
+/** The file store's reads and writes are synchronous underneath (small files); its types say so. */
 export interface FileStore extends SyncStore {
   readonly dir: string;
   location(namespace: string): string;
 }
-
-let tempCounter = 0;
-
-/** A record file younger than this that does not end in a newline is taken as being written, not as corrupt. */
-const IN_PROGRESS_MS = 2000;
-
-/** Temp files older than this were left by a writer that crashed mid-write. */
-const STALE_TEMP_MS = 60_000;
 
 /** The default root for records, logs and FIFOs. */
 export function defaultDir(): string {
   return join(currentPlatform().dataDir(), 'pidkeep');
 }
 
+const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+const DIRECTORY = constants.O_DIRECTORY ?? 0;
+
 /**
- * One JSON file per record. `put` writes a temp file and renames it into place, so a controller killed mid-write
- * leaves the old record or the new one, never half. `create` (the hot path of every start) fills an empty file
- * prepared in the background and hard-links it to the name (exclusive); without one it opens with O_EXCL and writes
- * once, and readers take a young file without its final newline as still being written. No fsync: an OS crash
- * ends the children too, so there would be nothing left to find.
+ * One JSON file per record (readable with `cat`), and one kernel lock per namespace: every change is made while
+ * holding an exclusive lock on `<dir>/<namespace>/lock` (flock / OFD lock / LockFileEx through
+ * fs-native-extensions), which the kernel releases the instant its holder dies, so there is never a stale lock to
+ * guess about. Writes go to a temp file renamed over the record, so a reader sees the old record or the new one,
+ * never half; nothing needs hard links (vfat and exFAT work). A namespace folder that disappears is made again at
+ * the next lock. No fsync: an OS crash ends the children too, so there would be nothing left to find.
  * @example fileStore({ dir: '/var/lib/my-app' })
  */
 export function fileStore(options: FileStoreOptions = {}): FileStore {
   const root = options.dir ?? defaultDir();
+  const lockTimeout = options.lockTimeout ?? 10_000;
+  if (!Number.isInteger(lockTimeout) || lockTimeout < 0) throw new TypeError(`[pidkeep] Expected the fileStore \`lockTimeout\` to be a non-negative integer of ms, got ${String(lockTimeout)}`);
   const ready = new Set<string>();
-  const recordsDir = (namespace: string) => join(root, namespace, 'records');
-  const ensure = (namespace: string) => {
-    if (ready.has(namespace)) return recordsDir(namespace);
-    assertName(namespace, 'namespace');
-    mkdirSync(recordsDir(namespace), { recursive: true, mode: 0o700 });
-    // Records name commands and paths: only their owner may read them, whatever the umask or an older dir said.
-    chmodSync(join(root, namespace), 0o700);
-    chmodSync(recordsDir(namespace), 0o700);
-    ready.add(namespace);
-    return recordsDir(namespace);
-  };
+  const recordsDir = (namespace: string) => layout.recordsDir(root, namespace);
   const fileOf = (namespace: string, key: string) => {
     assertName(key);
-    return join(ensure(namespace), `${key}.json`);
+    return join(ensure(namespace), layout.recordFile(key));
   };
-  // Empty files made off the hot path (asynchronously, after each create), one per namespace, for the next create.
-  const spares = new Map<string, string[]>();
+
+  /** Makes the namespace's folders, refusing any that is a symbolic link or not ours (nothing is chmodded through a link). */
+  const ensure = (namespace: string) => {
+    const records = recordsDir(namespace);
+    if (ready.has(namespace)) return records;
+    assertName(namespace, 'namespace');
+    mkdirSync(root, { recursive: true, mode: 0o700 });
+    for (const dir of [layout.namespaceDir(root, namespace), records]) privateDir(dir);
+    ready.add(namespace);
+    return records;
+  };
+
+  const ids = new Map<string, string>();
+  const tidied = new Set<string>();
+  // One open lock file per namespace; the mutex lines up this controller's own operations, the kernel lock the
+  // other controllers'.
+  const locks = new Map<string, { fd: number | undefined; take: () => Promise<() => void> }>();
+
+  /** Takes the kernel lock on the namespace's lock file, as it is on disk now (a wiped folder gets a new one). */
+  const lockFile = async (namespace: string, slot: { fd: number | undefined }): Promise<() => void> => {
+    const deadline = Date.now() + lockTimeout;
+    for (let pause = 1; ; pause = Math.min(pause * 2, 20)) {
+      if (slot.fd === undefined) {
+        ensure(namespace);
+        slot.fd = openSync(layout.lockFile(root, namespace), constants.O_RDWR | constants.O_CREAT | NOFOLLOW, 0o600);
+      }
+      const fd = slot.fd;
+      if (tryLock(fd)) {
+        // The lock is only worth something on the file everybody else opens: if the folder was removed (or the
+        // file replaced) since we opened it, drop this one and lock the new file.
+        if (sameFile(fd, layout.lockFile(root, namespace))) return () => unlock(fd);
+        unlock(fd);
+        closeSync(fd);
+        slot.fd = undefined;
+        ready.delete(namespace);
+        tidied.delete(namespace);
+        continue;
+      }
+      if (Date.now() >= deadline) {
+        throw new PidkeepError('STORE_LOCKED', `another controller has held the lock on ${layout.lockFile(root, namespace)} for over ${lockTimeout} ms; if it hangs, end it (the lock is released when its process ends), or raise fileStore({ lockTimeout })`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  };
+
+  // Empty files made off the hot path (after each put), one per namespace: filling an existing file and renaming
+  // it costs a tenth of creating an inode right after a spawn on these disks.
+  const spares = new Map<string, string>();
   const refilling = new Set<string>();
   const refill = (namespace: string) => {
-    if (refilling.has(namespace) || (spares.get(namespace)?.length ?? 0) > 0) return;
+    if (refilling.has(namespace) || spares.has(namespace)) return;
     refilling.add(namespace);
-    const spare = join(ensure(namespace), `.spare.${process.pid}.${(tempCounter = (tempCounter + 1) % 1e9)}.tmp`);
+    const spare = join(recordsDir(namespace), layout.tempFile(SPARE, `${process.pid}.${randomHex(4)}`));
     void open(spare, 'wx', 0o600)
       .then((handle) => handle.close())
-      .then(() => {
-        const list = spares.get(namespace) ?? [];
-        list.push(spare);
-        spares.set(namespace, list);
-      })
+      .then(() => void spares.set(namespace, spare))
       .catch(() => undefined)
       .finally(() => refilling.delete(namespace));
   };
 
   const writeTemp = (namespace: string, key: string, text: string) => {
-    // Unique per process and write; `wx` makes a collision with another writer an error, never a shared file.
-    const temp = join(ensure(namespace), `.${key}.${process.pid}.${(tempCounter = (tempCounter + 1) % 1e9)}.tmp`);
-    writeFileSync(temp, text, { mode: 0o600, flag: 'wx' });
-    return temp;
-  };
-
-  const moveToQuarantine = (namespace: string, key: string, from: string, reason: string) => {
-    const dir = join(root, namespace, 'quarantine');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    // The key came from a directory listing, so it holds no path separator even when it is not a valid name.
-    const safe = key.replace(/[^A-Za-z0-9._-]/g, '_');
-    const target = join(dir, `${safe}.${Date.now()}.${randomBytes(3).toString('hex')}`);
-    try {
-      renameSync(from, `${target}.json`);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
+    const spare = spares.get(namespace);
+    spares.delete(namespace);
+    if (spare !== undefined) {
+      try {
+        writeWhole(spare, text, constants.O_WRONLY | constants.O_TRUNC | NOFOLLOW);
+        return spare;
+      } catch (error) {
+        // Removed meanwhile (a locked tidy-up of temp files, or the folder was wiped): write a new temp file.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
     }
-    writeFileSync(`${target}.reason.txt`, `${reason}\n`, { mode: 0o600 });
+    const temp = join(ensure(namespace), layout.tempFile(key, `${process.pid}.${randomHex(4)}`));
+    writeWhole(temp, text, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW);
+    return temp;
   };
 
   return {
     name: 'file',
     dir: root,
-    location: (namespace) => join(root, namespace),
+    location: (namespace) => layout.namespaceDir(root, namespace),
+
+    id(namespace) {
+      let id = ids.get(namespace);
+      if (id === undefined) {
+        ensure(namespace);
+        // The canonical location, not a random id kept inside: a wiped and remade store keeps its id, so a
+        // sweep after a wipe still finds the processes started before it.
+        id = stableId('file', realpathSync(root), namespace);
+        ids.set(namespace, id);
+      }
+      return id;
+    },
+
+    async lock(namespace) {
+      assertName(namespace, 'namespace');
+      let slot = locks.get(namespace);
+      if (!slot) locks.set(namespace, (slot = { fd: undefined, take: createMutex() }));
+      const releaseTurn = await slot.take();
+      try {
+        const releaseFile = await lockFile(namespace, slot);
+        // While we hold the lock no writer is between writing a temp file and renaming it: a temp file left is a
+        // dead writer's. Once per controller (and after a heal) is enough: a listing costs with many records.
+        if (!tidied.has(namespace)) {
+          tidy(recordsDir(namespace));
+          tidied.add(namespace);
+        }
+        return () => {
+          releaseFile();
+          releaseTurn();
+        };
+      } catch (error) {
+        releaseTurn();
+        if (error instanceof PidkeepError) throw error;
+        throw new PidkeepError('STORE_FAILED', `could not lock ${layout.lockFile(root, namespace)} (${describeError(error)}); check that the folder is yours and writable`, { cause: error });
+      }
+    },
 
     list(namespace) {
+      assertName(namespace, 'namespace');
+      const dir = recordsDir(namespace);
       let names: Dirent[];
       try {
-        names = readdirSync(recordsDir(namespace), { withFileTypes: true });
+        names = readdirSync(dir, { withFileTypes: true });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
         throw error;
       }
       const entries: StoreEntry[] = [];
       for (const dirent of names) {
-        const name = dirent.name;
-        if (name.endsWith('.tmp')) {
-          removeIfStale(join(recordsDir(namespace), name));
-          continue;
+        const kind = classify(dirent.name);
+        if (kind.kind !== 'record') continue;
+        const { key } = kind;
+        if (!kind.valid) entries.push({ key, error: 'the file name is not a valid record name' });
+        else if (!dirent.isFile()) entries.push({ key, error: dirent.isSymbolicLink() ? 'the record is a symbolic link' : 'the record is not a regular file' });
+        else {
+          const read = readRecord(join(dir, dirent.name));
+          if (read !== undefined) entries.push({ key, ...read });
         }
-        if (!name.endsWith('.json')) continue;
-        const key = name.slice(0, -'.json'.length);
-        if (!isValidName(key)) {
-          entries.push({ key, error: 'the file name is not a valid record name' });
-          continue;
-        }
-        if (!dirent.isFile()) {
-          entries.push({ key, error: dirent.isSymbolicLink() ? 'the record is a symbolic link' : 'the record is not a regular file' });
-          continue;
-        }
-        const read = readRecord(join(recordsDir(namespace), name));
-        if (read !== undefined) entries.push({ key, ...read });
       }
       return entries;
     },
 
     get(namespace, key) {
-      const file = fileOf(namespace, key);
-      // existsSync first: a missing record is the usual case at start, and a thrown ENOENT is costly.
-      return existsSync(file) ? readRecord(file)?.text : undefined;
-    },
-
-    create(namespace, key, text) {
-      const file = fileOf(namespace, key);
-      const spare = spares.get(namespace)?.pop();
-      refill(namespace);
-      if (spare !== undefined) {
-        // Creating an inode right after a spawn costs up to a millisecond on these disks; filling a file made
-        // ahead of time and linking it into place costs a tenth of that. link(2) fails when the name exists:
-        // of two controllers creating at once, exactly one wins, and readers never see a half-written record.
-        try {
-          writeWhole(spare, text, constants.O_WRONLY | constants.O_TRUNC | constants.O_NOFOLLOW);
-          try {
-            linkSync(spare, file);
-            return true;
-          } catch (error) {
-            if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-            throw error;
-          } finally {
-            unlinkIfThere(spare);
-          }
-        } catch (error) {
-          // The spare vanished (another controller cleaned stale temp files): create the record directly.
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        }
-      }
-      // Direct: O_EXCL decides the winner; one write() of a small record. Readers skip a young file that is
-      // still incomplete (no final newline), and a controller killed mid-write leaves at most an empty file.
-      try {
-        writeWhole(file, text, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-        throw error;
-      }
-      return true;
+      assertName(namespace, 'namespace');
+      assertName(key);
+      // No ensure(): a read makes no folders, and a missing record is the usual case at start.
+      return readRecord(join(recordsDir(namespace), layout.recordFile(key)))?.text;
     },
 
     put(namespace, key, text) {
       const file = fileOf(namespace, key);
-      renameSync(writeTemp(namespace, key, text), file);
+      const temp = writeTemp(namespace, key, text);
+      try {
+        renameSync(temp, file);
+      } catch (error) {
+        unlinkIfThere(temp);
+        throw error;
+      }
+      refill(namespace);
     },
 
-    remove(namespace, key, expected) {
-      const file = fileOf(namespace, key);
-      if (expected === undefined) return unlinkIfThere(file);
-      // Compare-and-remove without a window in which another controller's new record could be deleted: move the
-      // file aside first (atomic), compare what was moved, and put it back if it was not the expected one.
-      const aside = join(ensure(namespace), `.${key}.${process.pid}.${(tempCounter = (tempCounter + 1) % 1e9)}.removing.tmp`);
+    remove(namespace, key) {
+      unlinkIfThere(fileOf(namespace, key));
+    },
+
+    quarantine(namespace, key, reason) {
+      const dir = layout.quarantineDir(root, namespace);
+      ensure(namespace);
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      privateDir(dir);
+      // The key may come from a directory listing: layout.quarantineBase keeps only a safe alphabet.
+      const target = join(dir, layout.quarantineBase(key, `${Date.now()}.${randomHex(3)}`));
       try {
-        renameSync(file, aside);
+        renameSync(join(recordsDir(namespace), layout.recordFile(key)), `${target}.json`);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
         throw error;
       }
-      const moved = readRecord(aside, true)?.text;
-      if (moved !== expected) {
-        try {
-          linkSync(aside, file);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-          // A third writer took the name in that instant: keep ours aside (quarantined, so sweeps spare its process).
-          moveToQuarantine(namespace, key, aside, 'displaced by a concurrent write of the same name');
-          return;
-        }
-      }
-      unlinkIfThere(aside);
-    },
-
-    quarantine(namespace, key, reason) {
-      moveToQuarantine(namespace, key, join(recordsDir(namespace), `${key}.json`), reason);
+      writeFileSync(`${target}.reason.txt`, `${reason}\n`, { mode: 0o600, flag: 'wx' });
     },
 
     listQuarantined(namespace) {
-      const dir = join(root, namespace, 'quarantine');
+      assertName(namespace, 'namespace');
+      const dir = layout.quarantineDir(root, namespace);
       let names: Dirent[];
       try {
         names = readdirSync(dir, { withFileTypes: true });
       } catch {
         return [];
       }
-      const texts: string[] = [];
+      const entries: QuarantinedEntry[] = [];
       for (const dirent of names) {
         if (!dirent.isFile() || !dirent.name.endsWith('.json')) continue;
-        const read = readRecord(join(dir, dirent.name));
-        if (read?.text !== undefined) texts.push(read.text);
+        const text = readRecord(join(dir, dirent.name))?.text;
+        if (text === undefined) continue;
+        const reason = readRecord(join(dir, dirent.name.replace(/\.json$/, '.reason.txt')))?.text?.trim() ?? 'no reason was kept';
+        entries.push({ key: quarantinedKey(dirent.name), text, reason });
       }
-      return texts;
+      return entries;
     },
   };
+}
+
+/** Makes `dir` if needed and makes it private; refuses a symbolic link or a folder of another user. */
+function privateDir(dir: string) {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  let fd: number;
+  try {
+    // O_NOFOLLOW: a link planted in place of a folder is refused, never followed, never chmodded through.
+    fd = openSync(dir, constants.O_RDONLY | DIRECTORY | NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'ENOTDIR') {
+      throw new PidkeepError('STORE_FAILED', `${dir} is a symbolic link or not a folder; pidkeep never keeps records through a link: remove it, or point fileStore({ dir }) at the real folder`, { cause: error });
+    }
+    throw error;
+  }
+  try {
+    const uid = process.getuid?.();
+    if (uid !== undefined && fstatSync(fd).uid !== uid) {
+      throw new PidkeepError('STORE_FAILED', `${dir} belongs to another user; use a folder of your own`);
+    }
+    // Records name commands and paths: only their owner may read them, whatever the umask said.
+    if (process.platform !== 'win32') fchmodSync(fd, 0o700);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function sameFile(fd: number, path: string): boolean {
+  try {
+    const [open, now] = [fstatSync(fd), lstatSync(path)];
+    return open.ino === now.ino && open.dev === now.dev;
+  } catch {
+    return false;
+  }
+}
+
+/** The name spares are made under: `spare.<pid>.<hex>.tmp` (`spare` is a valid record name, but never ends in `.tmp`). */
+const SPARE = 'spare';
+
+/**
+ * Removes the temp files dead writers left in `dir`. Called with the lock held, when no writer is between writing a
+ * temp file and renaming it. A spare belongs to a controller that may still run: it goes only when that pid is gone
+ * (a reused pid keeps an empty file a while longer; it holds no record, so nothing depends on it).
+ */
+function tidy(dir: string) {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (classify(name).kind !== 'temp') continue;
+    const spareOf = name.startsWith(`${SPARE}.`) ? Number(name.split('.')[1]) : undefined;
+    if (spareOf !== undefined && (spareOf === process.pid || alive(spareOf))) continue;
+    unlinkIfThere(join(dir, name), true);
+  }
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid < 2) return false;
+  try {
+    process.kill(pid, 0); // signal 0 only asks; pid checked above so never 0, 1 or negative
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 // Records are read into one reusable buffer: reconciling reads a thousand of them in a row.
@@ -236,29 +335,27 @@ const readBuffer = Buffer.allocUnsafe(MAX_RECORD_BYTES + 1);
 
 /**
  * Reads a record file without trusting it: no symlinks (O_NOFOLLOW), no blocking on a FIFO planted in its place
- * (O_NONBLOCK), nothing over the size limit.
+ * (O_NONBLOCK), nothing over the size limit. Undefined when absent.
  */
-function readRecord(file: string, complete = false): { text?: string; error?: string } | undefined {
+function readRecord(file: string): { text?: string; error?: string } | undefined {
   let fd: number;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = openSync(file, constants.O_RDONLY | NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     return { error: code === 'ELOOP' ? 'the record is a symbolic link' : `cannot open the record (${code})` };
   }
   try {
+    if (!fstatSync(fd).isFile()) return { error: 'the record is not a regular file' };
     let length = 0;
     for (;;) {
       const want = readBuffer.length - length;
       const n = readSync(fd, readBuffer, length, want, null);
       length += n;
-      // A regular file reads short only at its end, so one read() is the usual case.
       if (n < want || n === 0) break;
     }
     if (length > MAX_RECORD_BYTES) return { error: `the record is over the ${MAX_RECORD_BYTES}-byte limit` };
-    // Every record ends with a newline. Without one, a young file is still being written by `create`: not there yet.
-    if (!complete && (length === 0 || readBuffer[length - 1] !== 0x0a) && Date.now() - fstatSync(fd).mtimeMs < IN_PROGRESS_MS) return undefined;
     return { text: readBuffer.toString('utf8', 0, length) };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -272,32 +369,21 @@ function readRecord(file: string, complete = false): { text?: string; error?: st
 function writeWhole(file: string, text: string, flags: number) {
   const fd = openSync(file, flags, 0o600);
   try {
-    const bytes = Buffer.byteLength(text);
-    let written = writeSync(fd, text);
-    if (written < bytes) {
-      const rest = Buffer.from(text);
-      while (written < bytes) written += writeSync(fd, rest, written);
-    }
+    const bytes = Buffer.from(text);
+    let written = 0;
+    while (written < bytes.length) written += writeSync(fd, bytes, written);
   } catch (error) {
-    if (flags & constants.O_CREAT) unlinkIfThere(file);
+    if (flags & constants.O_CREAT) unlinkIfThere(file, true);
     throw error;
   } finally {
     closeSync(fd);
   }
 }
 
-function unlinkIfThere(file: string) {
+function unlinkIfThere(file: string, quiet = false) {
   try {
     unlinkSync(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-}
-
-function removeIfStale(temp: string) {
-  try {
-    if (Date.now() - statSync(temp).mtimeMs > STALE_TEMP_MS) unlinkSync(temp);
-  } catch {
-    // another controller removed it first
+    if (!quiet && (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }

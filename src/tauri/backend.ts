@@ -5,7 +5,7 @@ import { randomHex } from '../record.js';
 import type { Backend, ExitInfo, Identity, MarkedProcess, PidLimits, ProbeResult, SignalName, SpawnRequest, Spawned } from '../types.js';
 import { unsafePidReason } from '../validate.js';
 import { heldChildren, type HeldChildren } from './held.js';
-import { bootIdOf, killArgs, lstartToMs, parsePs, psArgs, psEnv, signalName, type PsRow, type UnixFlavour } from './ps.js';
+import { bootIdOf, killArgs, parsePs, psArgs, psEnv, signalName, type PsRow, type UnixFlavour } from './ps.js';
 import { parseWindowsPs, taskkill, taskkillFailure, WINDOWS_KILL_HINT, WINDOWS_NO_SWEEP, WINDOWS_PS_HINT, windowsPsArgs, type WindowsRow } from './windows.js';
 
 /** One command as `@tauri-apps/plugin-shell` builds it: the parts the backend uses. */
@@ -304,10 +304,9 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     if (windows) throw new PidkeepError('UNSUPPORTED', WINDOWS_NO_SWEEP);
     const listing = await listPs('all');
     if (!listing) throw new PidkeepError('UNSUPPORTED', `sweep() needs the \`ps\` power to list processes${missingNote(ps)}: ${PS_HINT}`);
-    const now = Date.now();
     return listing.rows
       .filter((row) => !row.zombie && row.marker?.startsWith(prefix))
-      .map((row) => ({ pid: row.pid, marker: row.marker!, identity: identityOf(row, listing.bootId), groupLeader: false, ageMs: Math.max(0, now - lstartToMs(row.startTime)) }));
+      .map((row): MarkedProcess => ({ pid: row.pid, marker: row.marker!, identity: identityOf(row, listing.bootId), groupLeader: false }));
   };
 
   return {

@@ -1,8 +1,11 @@
 import { BaseDirectory, exists, lstat, mkdir, readDir, readTextFile, remove, rename, writeTextFile } from '@tauri-apps/plugin-fs';
 import { PidkeepError } from '../errors.js';
+import { layout, quarantinedKey } from '../layout.js';
+import { stableId } from '../mutex.js';
 import { randomHex } from '../record.js';
-import type { Store, StoreEntry } from '../types.js';
+import type { QuarantinedEntry, Store, StoreEntry } from '../types.js';
 import { assertName, isValidName } from '../validate.js';
+import { webLock } from '../web/lock.js';
 
 /** The plugin functions the store calls; tests may replace any of them. */
 export interface TauriFs {
@@ -28,6 +31,15 @@ export interface TauriFsStoreOptions {
   dir?: string;
   /** Replaces plugin functions (same signatures as `@tauri-apps/plugin-fs`'s exports). For tests. */
   fs?: Partial<TauriFs>;
+  /** How long to wait for another window to release the namespace's lock before failing with `STORE_LOCKED`, in ms. @default 10000 */
+  lockTimeout?: number;
+}
+
+export interface TauriFsStore extends Store {
+  /** Writes only when the key is absent (an exclusive create); returns false when it exists. */
+  create(namespace: string, key: string, text: string): Promise<boolean>;
+  /** Removes the key; with `expected`, only while the value is still exactly that text. */
+  remove(namespace: string, key: string, expected?: string): Promise<void>;
 }
 
 /** A record file younger than this that does not end in a newline is being written by `create`, not corrupt. */
@@ -47,7 +59,7 @@ const STALE_TEMP_MS = 60_000;
  * the expected one. Unreadable files are moved to `quarantine/` with a `.reason.txt`, never deleted.
  * @example tauriFsStore({ dir: 'pidkeep' })  // $APPDATA/pidkeep/<namespace>/records/<name>.json
  */
-export function tauriFsStore(options: TauriFsStoreOptions = {}): Store {
+export function tauriFsStore(options: TauriFsStoreOptions = {}): TauriFsStore {
   const baseDir = options.baseDir ?? BaseDirectory.AppData;
   const root = (options.dir ?? 'pidkeep').replace(/\/+$/, '');
   if (root.length === 0 || root.split('/').some((part) => part === '..')) {
@@ -57,8 +69,8 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): Store {
   const at = { baseDir };
   const both = { oldPathBaseDir: baseDir, newPathBaseDir: baseDir };
 
-  const recordsDir = (namespace: string) => `${root}/${namespace}/records`;
-  const quarantineDir = (namespace: string) => `${root}/${namespace}/quarantine`;
+  const recordsDir = (namespace: string) => layout.recordsDir(root, namespace);
+  const quarantineDir = (namespace: string) => layout.quarantineDir(root, namespace);
   const made = new Map<string, Promise<void>>();
   const ensure = async (dir: string) => {
     let done = made.get(dir);
@@ -71,7 +83,7 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): Store {
   const fileOf = (namespace: string, key: string) => {
     assertName(namespace, 'namespace');
     assertName(key);
-    return `${recordsDir(namespace)}/${key}.json`;
+    return `${recordsDir(namespace)}/${layout.recordFile(key)}`;
   };
   const there = (path: string) => fs.exists(path, at).catch(() => true);
 
@@ -115,7 +127,7 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): Store {
     const dir = quarantineDir(namespace);
     await ensure(dir);
     // The key may come from a directory listing (an invalid name): only a safe alphabet reaches the file name.
-    const target = `${dir}/${key.replace(/[^A-Za-z0-9._-]/g, '_')}.${Date.now()}.${randomHex(3)}`;
+    const target = `${dir}/${layout.quarantineBase(key, `${Date.now()}.${randomHex(3)}`)}`;
     try {
       await fs.rename(from, `${target}.json`, both);
     } catch (error) {
@@ -142,8 +154,20 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): Store {
     queueMicrotask(() => tell(namespace, key));
   };
 
+  const lockTimeout = options.lockTimeout ?? 10_000;
+  const locks = new Map<string, () => Promise<() => void>>();
+
   return {
     name: 'tauri-fs',
+    id: (namespace) => stableId('tauri-fs', String(baseDir), root, namespace),
+    // A Web Lock: shared by the app's windows (one origin), released by the webview when a window dies. It does not
+    // reach a second instance of the app with its own webview; issue "Real Tauri" brings the kernel lock here.
+    lock(namespace) {
+      assertName(namespace, 'namespace');
+      let take = locks.get(namespace);
+      if (!take) locks.set(namespace, (take = webLock(`pidkeep:tauri-fs:${baseDir}:${root}:${namespace}`, lockTimeout)));
+      return take();
+    },
 
     watch(namespace, listener) {
       assertName(namespace, 'namespace');
@@ -214,7 +238,7 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): Store {
       const file = fileOf(namespace, key);
       await ensure(recordsDir(namespace));
       // No leading dot: Tauri's fs scope globs do not match dot files unless the app configures them to.
-      const temp = `${recordsDir(namespace)}/${key}.${randomHex(6)}.tmp`;
+      const temp = `${recordsDir(namespace)}/${layout.tempFile(key, randomHex(6))}`;
       await call(`write ${temp}`, () => fs.writeTextFile(temp, text, { ...at, createNew: true }));
       try {
         await fs.rename(temp, file, both);
@@ -273,10 +297,17 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): Store {
       assertName(namespace, 'namespace');
       const dir = quarantineDir(namespace);
       const dirents = await fs.readDir(dir, at).catch(() => []);
-      const texts = await Promise.all(
-        dirents.filter((d) => d.isFile && !d.isSymlink && d.name.endsWith('.json')).map((d) => fs.readTextFile(`${dir}/${d.name}`, at).catch(() => undefined)),
+      const entries = await Promise.all(
+        dirents
+          .filter((d) => d.isFile && !d.isSymlink && d.name.endsWith('.json'))
+          .map(async (d): Promise<QuarantinedEntry | undefined> => {
+            const text = await fs.readTextFile(`${dir}/${d.name}`, at).catch(() => undefined);
+            if (text === undefined) return undefined;
+            const reason = await fs.readTextFile(`${dir}/${d.name.replace(/\.json$/, '.reason.txt')}`, at).catch(() => 'no reason was kept');
+            return { key: quarantinedKey(d.name), text, reason: reason.trim() };
+          }),
       );
-      return texts.filter((text): text is string => text !== undefined);
+      return entries.filter((entry): entry is QuarantinedEntry => entry !== undefined);
     },
   };
 }

@@ -37,14 +37,6 @@ export function psEnv(token: string): Record<string, string> {
   return { TZ: 'UTC', LC_ALL: 'C', PIDKEEP_PS_TOKEN: token };
 }
 
-/** `lstart` (printed in UTC, C locale: `Sun Nov 29 07:32:44 2026`) as ms since the epoch; NaN when unreadable. */
-export function lstartToMs(lstart: string): number {
-  const m = /^\w{3} (\w{3}) (\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/.exec(lstart);
-  const month = m ? MONTHS.indexOf(m[1]!) : -1;
-  return m && month >= 0 ? Date.UTC(Number(m[6]), month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])) : Number.NaN;
-}
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
 /** Parses `ps` output; lines it cannot read are left out (a process that ended mid-listing, a header). */
 export function parsePs(stdout: string, token?: string): PsRow[] {
   const rows: PsRow[] = [];

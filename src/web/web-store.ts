@@ -1,6 +1,8 @@
 import { describeError, PidkeepError } from '../errors.js';
-import type { StoreEntry, SyncStore } from '../types.js';
+import { stableId } from '../mutex.js';
+import type { QuarantinedEntry, StoreEntry, SyncStore } from '../types.js';
 import { assertName, isValidName } from '../validate.js';
+import { webLock } from './lock.js';
 
 export interface WebStoreOptions {
   /** A Web Storage object. @default globalThis.localStorage */
@@ -15,11 +17,17 @@ export interface WebStoreOptions {
    * @default globalThis, when it is a window
    */
   events?: EventTarget;
+  /** How long to wait for another window to release the namespace's lock before failing with `STORE_LOCKED`, in ms. @default 10000 */
+  lockTimeout?: number;
 }
 
 /** The web store answers synchronously (Web Storage is synchronous); its types say so. */
 export interface WebStore extends SyncStore {
   readonly prefix: string;
+  /** Writes only when the key is absent; returns false when it exists (exclusive within one window). */
+  create(namespace: string, key: string, text: string): boolean;
+  /** Removes the key; with `expected`, only while the value is still exactly that text. */
+  remove(namespace: string, key: string, expected?: string): void;
   /**
    * Calls `listener` with the record key whenever a record of `namespace` changes: written or removed by this
    * window (any webStore over the same storage) or by another window of the origin (`storage` events).
@@ -55,6 +63,8 @@ let sequence = 0;
  * none of them. A reload keeps them. For records that must survive a crash, use `tauriFsStore()` in a Tauri app or
  * `fileStore()` in Node.
  *
+ * Changes are made under a Web Lock per namespace (`navigator.locks`), shared by the origin's windows and released
+ * by the browser when a window closes or crashes; where the API is missing, the lock covers one page only.
  * `create` is exclusive within one window: Web Storage is synchronous, and the check and the write run in one task.
  * Across windows it is not: browsers do not implement the spec's storage mutex, each renderer works on its own copy
  * that is synchronised asynchronously, so two windows creating one name within the same few milliseconds can both
@@ -70,6 +80,8 @@ export function webStore(options: WebStoreOptions = {}): WebStore {
     throw new TypeError(`[pidkeep] Expected the webStore \`prefix\` to be a non-empty string without ":", got ${JSON.stringify(prefix)}`);
   }
   const events = options.events ?? (typeof globalThis.addEventListener === 'function' ? globalThis : undefined);
+  const lockTimeout = options.lockTimeout ?? 10_000;
+  const locks = new Map<string, () => Promise<() => void>>();
 
   const records = (namespace: string) => {
     assertName(namespace, 'namespace');
@@ -120,6 +132,13 @@ export function webStore(options: WebStoreOptions = {}): WebStore {
   return {
     name: 'web',
     prefix,
+    id: (namespace) => stableId('web', globalThis.location?.origin ?? '', prefix, namespace),
+    lock(namespace) {
+      const name = records(namespace);
+      let take = locks.get(name);
+      if (!take) locks.set(name, (take = webLock(`pidkeep:${name}`, lockTimeout)));
+      return take();
+    },
 
     list(namespace) {
       const start = records(namespace);
@@ -177,7 +196,16 @@ export function webStore(options: WebStoreOptions = {}): WebStore {
 
     listQuarantined(namespace) {
       assertName(namespace, 'namespace');
-      return keysStartingWith(`${prefix}:${namespace}:q:`).flatMap((storageKey) => storage.getItem(storageKey) ?? []);
+      const start = `${prefix}:${namespace}:q:`;
+      return keysStartingWith(start).flatMap((storageKey): QuarantinedEntry[] => {
+        const text = storage.getItem(storageKey);
+        if (text === null) return [];
+        // `<stamp>:<key>`, the stamp being `<ms>.<n>.<random>`
+        const rest = storageKey.slice(start.length);
+        const key = rest.slice(rest.indexOf(':') + 1);
+        const reason = storage.getItem(`${prefix}:${namespace}:qr:${rest}`) ?? 'no reason was kept';
+        return [{ key, text, reason }];
+      });
     },
 
     watch(namespace, listener) {

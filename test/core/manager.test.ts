@@ -120,13 +120,19 @@ describe('process manager', () => {
     const h = await pm.start('good', { command: 'sleep', args: ['60'], meta: { file: 'x.wav' } });
     assert.deepEqual(h.meta, { file: 'x.wav' });
     await pm.close();
-    // A stored record whose meta no longer fits the schema is quarantined, never acted on.
+    // A new app version with a stricter schema: the old version's process is still managed (never stranded,
+    // never duplicated), with no meta and the reason.
     const strict = v.object({ file: v.pipe(v.string(), v.endsWith('.flac')) });
     const pm2 = await manager(t, { store, metaSchema: strict });
-    assert.equal(pm2.recovery[0]?.status, 'corrupt');
-    assert.ok(isAlive(h.pid), 'a corrupt record is never acted on');
-    assert.equal(store.quarantined(nsOf(t)).length, 1);
-    process.kill(h.pid, 'SIGKILL');
+    assert.equal(pm2.recovery[0]?.status, 'adopted');
+    assert.match(pm2.recovery[0]!.detail, /meta does not match the schema/);
+    const old = pm2.get('good')!;
+    assert.equal(old.meta, undefined);
+    assert.match(old.metaError ?? '', /flac/);
+    await assert.rejects(pm2.start('good', { command: 'sleep', args: ['60'], meta: { file: 'y.flac' } }), codeOf('ALREADY_RUNNING'));
+    assert.equal(store.listQuarantined(nsOf(t)).length, 0);
+    assert.equal((await old.stop()).outcome, 'stopped');
+    assert.ok(!isAlive(h.pid));
   });
 
   test('meta is stored as given, so a schema with optional fields or transforms accepts it again on the next read', async (t) => {
@@ -230,8 +236,8 @@ describe('process manager', () => {
     assert.equal(lost.length, 1);
     assert.ok(codeOf('ALREADY_RUNNING')((lost[0] as PromiseRejectedResult).reason));
     assert.equal((await store.list(nsOf(t))).length, 1);
-    // Only the winner carries the namespace marker now: the loser's child was stopped.
-    await waitFor('only the winner to remain', async () => (await nodeBackend().scan!(`${nsOf(t)}/`)).length === 1);
+    // The lock lines the two starts up: the loser met the winner's record before spawning anything.
+    assert.equal((await nodeBackend().scan!(`${nsOf(t)}@${store.id(nsOf(t))}/`)).length, 1);
   });
 
   test('a name held by a live record of another controller fails before anything is spawned', async (t) => {

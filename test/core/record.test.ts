@@ -4,8 +4,9 @@ import { MAX_RECORD_BYTES, parseRecord, serializeRecord, type StoredRecord } fro
 
 const limits = { selfPid: 4242, parentPid: 4241, maxPid: 32768 };
 const good: StoredRecord = {
-  v: 1,
+  v: 2,
   id: '0123456789abcdef01234567',
+  marker: 'app@00112233aabbccdd/0123456789abcdef01234567',
   namespace: 'app',
   name: 'rec',
   backend: 'node',
@@ -58,6 +59,11 @@ test('garbage of every kind is corrupt, never a crash', () => {
     { ...good, bootId: 1 },
     { ...good, comm: 'x'.repeat(1000) },
     { ...good, startTime: null },
+    { ...good, marker: undefined },
+    { ...good, marker: 'app/0123456789abcdef01234567' },
+    { ...good, marker: 'other@00112233aabbccdd/0123456789abcdef01234567' },
+    { ...good, marker: 'app@00112233aabbccdd/ffffffffffffffff' },
+    { ...good, marker: 'app@0011/0123456789abcdef01234567' },
   ];
   for (const value of cases) {
     const parsed = parse(value);
@@ -65,11 +71,23 @@ test('garbage of every kind is corrupt, never a crash', () => {
   }
 });
 
-test('pids that must never be signalled make a record corrupt', () => {
-  for (const pid of [0, 1, -1, 2.5, 32769, 4242, 4241, '1234', null]) {
+test('pids no child can have make a record corrupt', () => {
+  for (const pid of [0, 1, -1, 2.5, 32769, '1234', null]) {
     const parsed = parse({ ...good, pid });
     assert.equal(parsed.kind, 'corrupt', String(pid));
   }
+});
+
+test("the controller's own pid and its parent's are valid records (pidkeep inside a managed process): only signals refuse them", () => {
+  for (const pid of [4242, 4241]) assert.equal(parse({ ...good, pid }).kind, 'ok', String(pid));
+});
+
+test('a version-1 record (pidkeep 0.1.0) is read, with the marker 0.1.0 gave its child', () => {
+  const { marker: _, ...old } = good;
+  const parsed = parse({ ...old, v: 1 });
+  assert.equal(parsed.kind, 'ok');
+  assert.equal(parsed.kind === 'ok' && parsed.record.marker, 'app/0123456789abcdef01234567');
+  assert.equal(parse({ ...good, v: 1, marker: 'app@00112233aabbccdd/x' }).kind === 'ok' && parse({ ...good, v: 1 }).kind, 'ok', 'a stored marker field of a v1 record is ignored');
 });
 
 test('huge records are refused before parsing', () => {
@@ -79,8 +97,8 @@ test('huge records are refused before parsing', () => {
 });
 
 test('a record from a future version is recognised, not called corrupt', () => {
-  const parsed = parse({ v: 2, pid: 1234, whatever: true });
-  assert.deepEqual(parsed, { kind: 'future', version: 2, pid: 1234 });
+  const parsed = parse({ v: 3, pid: 1234, whatever: true });
+  assert.deepEqual(parsed, { kind: 'future', version: 3, pid: 1234 });
 });
 
 test('__proto__ in a record pollutes nothing and is not carried over', () => {

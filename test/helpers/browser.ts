@@ -94,11 +94,29 @@ export function storeInPage(name: string, pagePromise: Promise<Page>, path: stri
       },
       [path, method, args] as const,
     );
+  // The lock's release is a function in the page: kept there under a token, called by the token.
+  const lock = async (namespace: string) => {
+    const page = await pagePromise;
+    const token = await page.evaluate(
+      async ([where, ns]) => {
+        const store = where.split('.').reduce<Record<string, unknown>>((object, key) => object[key] as Record<string, unknown>, window as unknown as Record<string, unknown>);
+        const release = await (store.lock as (n: string) => Promise<() => void>).call(store, ns);
+        const held = ((window as unknown as { __held?: Map<string, () => void> }).__held ??= new Map());
+        const token = String(held.size + Math.random());
+        held.set(token, release);
+        return token;
+      },
+      [path, namespace] as const,
+    );
+    return () => void page.evaluate((t) => (window as unknown as { __held: Map<string, () => void> }).__held.get(t)?.(), token);
+  };
   return {
     name,
+    // Sync in the contract; a page can only answer asynchronously (the suite awaits it).
+    id: call('id') as unknown as Store['id'],
+    lock,
     list: call('list') as Store['list'],
     get: call('get') as Store['get'],
-    create: call('create') as Store['create'],
     put: call('put') as Store['put'],
     remove: call('remove') as Store['remove'],
     quarantine: call('quarantine') as Store['quarantine'],

@@ -30,7 +30,7 @@ test('corrupt and hostile records are quarantined and reported, never acted on, 
   put('wrongtypes', JSON.stringify({ ...base, name: 'wrongtypes', pid: String(pid), args: 'rm -rf /' }));
   put('huge', JSON.stringify({ ...base, name: 'huge', meta: 'x'.repeat(2_000_000) }));
   put('pidone', JSON.stringify({ ...base, name: 'pidone', pid: 1 }));
-  put('self', JSON.stringify({ ...base, name: 'self', pid: process.pid }));
+  put('self', JSON.stringify({ ...base, name: 'self', pid: process.pid })); // our own pid, another start time: reused, never signalled
   put('negative', JSON.stringify({ ...base, name: 'negative', pid: -1 }));
   put('polluter', JSON.stringify({ ...base, name: 'polluter' }).replace('{', '{"__proto__":{"polluted":"yes"},'));
   put('mismatch', JSON.stringify({ ...base, name: 'someone-else' }));
@@ -52,7 +52,7 @@ test('corrupt and hostile records are quarantined and reported, never acted on, 
   t.after(() => pm.close());
   const status = Object.fromEntries(pm.recovery.map((r) => [r.name, r.status]));
   assert.deepEqual(status, {
-    truncated: 'corrupt', binary: 'corrupt', wrongtypes: 'corrupt', huge: 'corrupt', pidone: 'corrupt', self: 'corrupt', negative: 'corrupt',
+    truncated: 'corrupt', binary: 'corrupt', wrongtypes: 'corrupt', huge: 'corrupt', pidone: 'corrupt', self: 'reused', negative: 'corrupt',
     polluter: 'reused', mismatch: 'corrupt', future: 'skipped', 'bad name!': 'corrupt', link: 'corrupt', folder: 'corrupt', pipe: 'corrupt', stale: 'reused',
   });
   for (const entry of pm.recovery) assert.ok(entry.detail.length > 10, `${entry.name} has a reason: ${entry.detail}`);

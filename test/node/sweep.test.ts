@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createProcessManager } from '../../src/index.js';
@@ -26,21 +26,19 @@ test("sweep stops a process whose record was lost and leaves recorded ones and a
   assert.deepEqual(pm.list().map((h) => h.name), ['kept']);
   const grandchild = Number(await waitFor('the grandchild pid', () => readText(lost.logs.stdout!).trim()));
   reap(grandchild);
-  // A sweep spares processes younger than minAge: they may be another controller's start in progress.
-  assert.deepEqual(await pm.sweep({ minAge: 60_000 }), []);
-  assert.ok(isAlive(lost.pid));
-  const swept = await pm.sweep({ minAge: 0 });
+  // No age to wait for: the sweep decides under the store's lock, which every start holds until its record is written.
+  const swept = await pm.sweep();
   // The shell and its sleep both carry the marker; the group signal ends both.
   assert.ok(swept.some((s) => s.pid === lost.pid), 'the unrecorded process was swept');
-  assert.ok(swept.every((s) => s.marker.startsWith('sweep-app/')));
+  assert.ok(swept.every((s) => s.marker.startsWith('sweep-app@')));
   for (const s of swept) assert.equal(s.result.outcome === 'stopped' || s.result.outcome === 'already-exited', true);
   await waitFor('the lost process and its child to end', () => !isAlive(lost.pid) && !isAlive(grandchild));
   assert.ok(isAlive(kept.pid), 'a recorded process is left alone');
   assert.ok(isAlive(foreign.pid), "another namespace's process is left alone");
-  assert.deepEqual(await pm.sweep({ minAge: 0 }), [], 'a second sweep finds nothing');
+  assert.deepEqual(await pm.sweep(), [], 'a second sweep finds nothing');
 });
 
-test('a process whose record turned corrupt is quarantined, and sweeps leave it alone ("never acted on")', async (t) => {
+test('a process whose record turned corrupt is quarantined, never stranded: a sweep ends it', async (t) => {
   const dir = tempDir(t);
   const reap = reaper(t);
   const open = () => createProcessManager({ namespace: 'sweep-q', backend: nodeBackend(), store: fileStore({ dir }) });
@@ -48,14 +46,14 @@ test('a process whose record turned corrupt is quarantined, and sweeps leave it 
   const h = await first.start('victim', { command: 'sleep', args: ['300'] });
   reap(h.pid);
   await first.close();
-  // Corrupt the record (cut in half, as a full disk might), and make it old enough not to look mid-write.
+  // Corrupt the record (cut in half, as a full disk might).
   const file = join(dir, 'sweep-q', 'records', 'victim.json');
   writeFileSync(file, readFileSync(file, 'utf8').slice(0, 120));
-  utimesSync(file, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
   const pm = await open();
   t.after(() => pm.close());
   assert.equal(pm.recovery[0]?.status, 'corrupt');
-  assert.deepEqual(await pm.sweep({ minAge: 0 }), []);
-  assert.ok(isAlive(h.pid));
+  assert.ok(isAlive(h.pid), 'setting a record aside signals nothing');
+  const swept = await pm.sweep();
+  assert.deepEqual(swept.map((s) => s.pid), [h.pid], 'its marker proves it ours: the sweep reaches it');
+  await waitFor('the quarantined process to end', () => !isAlive(h.pid));
 });
-

@@ -66,16 +66,15 @@ test('a reload in the middle of a start: between spawn and record, the next page
     const reloaded = page.waitForEvent('load');
     await page.evaluate(([when]) => {
       const api = window.pidkeepExample!;
-      const create = api.store.create.bind(api.store);
+      const put = api.store.put.bind(api.store);
       // The store write is the step after the spawn: reloading there leaves a process and no record.
-      api.store.create = async (...args) => {
+      api.store.put = async (...args: Parameters<typeof put>) => {
         if (when === 'before-record') {
           location.reload();
-          return new Promise<boolean>(() => undefined);
+          return new Promise<void>(() => undefined);
         }
-        const created = await create(...args);
+        await put(...args);
         if (when === 'after-record') location.reload();
-        return created;
       };
       void api.start('racing', api.worker(600)).catch(() => undefined);
     }, [moment] as const);
@@ -84,7 +83,7 @@ test('a reload in the middle of a start: between spawn and record, the next page
     const running = app.host.children().filter((pid) => isAlive(pid));
     running.forEach(reap);
     const adopted = (await listOf(page)).map((s) => s.pid);
-    const swept = (await page.evaluate(() => window.pidkeepExample!.pm.sweep({ minAge: 0 }))).map((s) => s.pid);
+    const swept = (await page.evaluate(() => window.pidkeepExample!.pm.sweep())).map((s) => s.pid);
     for (const pid of running) assert.ok(adopted.includes(pid) || swept.includes(pid), `pid ${pid} (reload ${moment}) is neither adopted nor swept`);
     await page.evaluate(() => window.pidkeepExample!.pm.stopAll());
     await waitFor('every worker to be gone', () => running.every((pid) => !isAlive(pid)));
@@ -269,7 +268,7 @@ test('the webview SIGKILLed right after a start, with webStore: the record may b
   }
   assert.deepEqual(await recoveryOf(page), [], 'no record was left to recover');
   assert.ok(isAlive(started.pid), 'the process runs on, unrecorded');
-  const swept = await page.evaluate(() => window.pidkeepExample!.pm.sweep({ minAge: 0 }));
+  const swept = await page.evaluate(() => window.pidkeepExample!.pm.sweep());
   assert.deepEqual(swept.map((s) => s.pid), [started.pid], 'the sweep finds it by its marker');
   assert.equal(swept[0]?.result.by, 'SIGTERM');
   assert.ok(!isAlive(started.pid));

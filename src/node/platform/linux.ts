@@ -1,4 +1,4 @@
-import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readlinkSync, readSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { MARKER_ENV } from '../../identity.js';
@@ -44,6 +44,8 @@ function readProc(path: string): string | undefined | null {
 export interface StatFields {
   comm: string;
   state: string;
+  /** The kernel's task flags (field 9): PF_EXITING (0x4) is set once the process has begun to exit. */
+  flags: number;
   pgrp: number;
   startTime: string;
 }
@@ -57,9 +59,10 @@ export function parseStat(text: string): StatFields | undefined {
   // fields[0] is field 3 (state); field 5 is pgrp, field 22 is starttime.
   const state = fields[0];
   const pgrp = Number(fields[2]);
+  const flags = Number(fields[6]);
   const startTime = fields[19];
   if (!state || !Number.isInteger(pgrp) || !startTime || !/^\d+$/.test(startTime)) return undefined;
-  return { comm: text.slice(open + 1, close), state, pgrp, startTime };
+  return { comm: text.slice(open + 1, close), state, pgrp, startTime, flags: Number.isInteger(flags) ? flags : 0 };
 }
 
 let cachedBootId: string | undefined;
@@ -70,14 +73,31 @@ function bootId(): string {
 }
 
 /** The process's identity; undefined when it is gone, null when it exists but may not be read (hidepid, EPERM). */
-function identity(pid: number): (Identity & { state: string; pgrp: number }) | undefined | null {
+function identity(pid: number): (Identity & { state: string; pgrp: number; flags: number }) | undefined | null {
   // A stat line is well under 1 KiB: one read.
   const length = readInto(`/proc/${pid}/stat`, 4096);
   if (length === null) return null;
+  if (length === undefined) return hiddenButAlive(pid) ? null : undefined;
   const stat = typeof length === 'number' ? parseStat(buffer.toString('latin1', 0, length)) : undefined;
   if (!stat) return undefined;
-  return { bootId: bootId(), pid, startTime: stat.startTime, comm: stat.comm, state: stat.state, pgrp: stat.pgrp };
+  return { bootId: bootId(), pid, startTime: stat.startTime, comm: stat.comm, state: stat.state, pgrp: stat.pgrp, flags: stat.flags };
 }
+
+/**
+ * /proc mounted with hidepid=2 (or `invisible`) hides other users' processes: their /proc/<pid> is ENOENT, exactly
+ * as for an ended one. kill(pid, 0) still tells: ESRCH is gone; EPERM (or success) means a process holds the pid.
+ */
+function hiddenButAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid < 1) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const PF_EXITING = 0x4;
 
 const MARKER_AT_START = Buffer.from(`${MARKER_ENV}=`);
 const MARKER_INSIDE = Buffer.from(`\0${MARKER_ENV}=`);
@@ -104,7 +124,15 @@ function probeOne(pid: number, withMarker = true): ProbeResult {
   if (id === null) return { pid, alive: true };
   // Z (zombie) and X (dead) will never run again: both count as ended.
   if (!id || id.state === 'Z' || id.state === 'X') return { pid, alive: false };
-  const marker = withMarker ? readMarker(pid) : undefined;
+  let marker = withMarker ? readMarker(pid) : undefined;
+  if (marker === null) {
+    // An exiting process has already dropped its memory, environment included, before it turns zombie: read as
+    // "no marker" it would look like another process. Its stat says whether it is on its way out (PF_EXITING).
+    const again = identity(pid);
+    if (again && again.startTime !== id.startTime) return probeOne(pid, withMarker); // the pid changed hands: describe the new one
+    if (!again || again.state === 'Z' || again.state === 'X' || (again.flags & PF_EXITING) !== 0) return { pid, alive: false };
+    marker = readMarker(pid);
+  }
   return { pid, alive: true, identity: { bootId: id.bootId, pid, startTime: id.startTime, comm: id.comm }, marker, groupLeader: id.pgrp === pid };
 }
 
@@ -122,22 +150,38 @@ export const linux: Platform = {
   },
   scan(prefix) {
     const found: MarkedProcess[] = [];
-    // Start times are in clock ticks since boot; USER_HZ is 100 on every architecture Node runs on.
-    const uptimeMs = Number(readProc('/proc/uptime')?.split(' ')[0]) * 1000;
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
       const marker = readMarker(Number(entry));
       if (typeof marker !== 'string' || !marker.startsWith(prefix)) continue;
       const seen = probeOne(Number(entry));
       if (!seen.alive || !seen.identity) continue;
-      const ageMs = uptimeMs - Number(seen.identity.startTime) * 10;
-      found.push({ pid: seen.pid, marker, identity: seen.identity, groupLeader: seen.groupLeader === true, ...(Number.isFinite(ageMs) ? { ageMs } : {}) });
+      found.push({ pid: seen.pid, marker, identity: seen.identity, groupLeader: seen.groupLeader === true, uid: ownerOf(entry), pidNamespace: pidNamespaceOf(entry) });
     }
     return found;
   },
+  pidNamespace: () => pidNamespaceOf('self'),
   ownGroup() {
     const self = readProc('/proc/self/stat');
     return self ? parseStat(self)?.pgrp : undefined;
   },
   signal: posixSignal,
 };
+
+/** The owner of /proc/<pid>: the process's effective user. */
+function ownerOf(pid: string): number | undefined {
+  try {
+    return statSync(`/proc/${pid}`).uid;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `pid:[4026531836]`: the same string for every process of one pid namespace. */
+function pidNamespaceOf(pid: string): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/pid`);
+  } catch {
+    return undefined;
+  }
+}

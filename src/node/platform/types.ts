@@ -12,6 +12,8 @@ export interface Platform {
   identity(pid: number): Identity | undefined | Promise<Identity | undefined>;
   /** Finds live processes whose pidkeep marker starts with `prefix`; absent where environments cannot be read. */
   scan?(prefix: string): MarkedProcess[];
+  /** The pid namespace the controller's pids are meaningful in (Linux: `pid:[inode]`); absent elsewhere. */
+  pidNamespace?(): string | undefined;
   /** The controller's own process group, where cheap to know. */
   ownGroup?(): number | undefined;
   /** Sends a signal to a pid, or to its group; platforms without groups kill the tree their own way. */
