@@ -156,6 +156,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
       write: (data) => writeTo(t, data),
       waitForEnd: (ms) => waitForEnd(t, ms),
       exit: () => t.exit,
+      ...(backend.groupMembers ? { groupLeft: async () => backend.groupMembers!(t.record.pid, t.record.marker) } : {}),
     })
       .then((result) => {
         emit({ type: 'stopped', name: t.record.name, pid: t.record.pid, result });

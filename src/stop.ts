@@ -13,6 +13,11 @@ export interface StopContext {
   /** Resolves true once the process is seen gone, false after `ms`. */
   waitForEnd(ms: number): Promise<boolean>;
   exit(): Promise<ExitInfo>;
+  /**
+   * What is left of the process's group once it (the leader) has ended: members in all, and how many carry its
+   * marker. Without it, a leader's end is the end.
+   */
+  groupLeft?(): Promise<{ total: number; marked: number }>;
 }
 
 const label = (step: StopStep) => (step.write !== undefined ? `write ${JSON.stringify(step.write)}` : step.signal);
@@ -35,10 +40,32 @@ export async function runStopPlan(ctx: StopContext): Promise<StopResult> {
   };
   // The last step that reached the process: a skipped one (not deliverable) never gets the credit for an end.
   let delivered: number | null = null;
+  // "Stopped" means no member of its process group is left: members that outlive the leader are escalated to,
+  // as a group, only while every one of them carries the record's marker (children inherit it); the leader
+  // itself can no longer be proven.
+  let leader = false;
+  const groupLeft = async () => (leader && ctx.groupLeft ? ctx.groupLeft() : { total: 0, marked: 0 });
+  const ended = async (ms: number) => {
+    const deadline = Date.now() + ms;
+    if (!(await ctx.waitForEnd(ms))) return false;
+    return pollUntil(async () => (await groupLeft()).total === 0, Math.max(0, deadline - Date.now()), 20);
+  };
   for (const [index, step] of ctx.steps.entries()) {
     const verdict = await ctx.verify();
+    if (verdict.kind === 'same') leader ||= verdict.groupLeader;
+    let groupOnly = false;
     // Gone or reused both mean the process we knew has ended; the last step delivered did it (none: on its own).
-    if (verdict.kind === 'gone' || verdict.kind === 'reused') return result(delivered);
+    if (verdict.kind === 'gone' || verdict.kind === 'reused') {
+      const left = await groupLeft();
+      if (left.total === 0) return result(delivered);
+      if (left.marked < left.total) {
+        throw new PidkeepError('STOP_FAILED', `it ended, but ${left.total} process${left.total === 1 ? '' : 'es'} of its group remain, ${left.total - left.marked} without its pidkeep marker, so the group is not signalled: check them with \`ps -g ${ctx.pid} -o pid,lstart,args\``, {
+          record: ctx.name,
+          pid: ctx.pid,
+        });
+      }
+      groupOnly = true;
+    }
     if (verdict.kind === 'unverifiable') {
       throw new PidkeepError('STOP_FAILED', `cannot prove the process is still ours (${verdict.reason}); nothing was signalled: check it with \`ps -p ${ctx.pid} -o pid,lstart,args\` and stop it by hand if it is yours`, {
         record: ctx.name,
@@ -46,6 +73,7 @@ export async function runStopPlan(ctx: StopContext): Promise<StopResult> {
       });
     }
     if (step.write !== undefined) {
+      if (groupOnly) continue; // its stdin died with it
       try {
         await ctx.write(step.write);
         delivered = index;
@@ -57,7 +85,7 @@ export async function runStopPlan(ctx: StopContext): Promise<StopResult> {
       }
     } else {
       try {
-        await ctx.signal(step.signal, verdict.groupLeader);
+        await ctx.signal(step.signal, groupOnly || (verdict.kind === 'same' && verdict.groupLeader));
         delivered = index;
       } catch (error) {
         // A backend that cannot send this signal (e.g. Tauri's plugin kills only with SIGKILL) lets the plan go
@@ -66,9 +94,9 @@ export async function runStopPlan(ctx: StopContext): Promise<StopResult> {
         continue;
       }
     }
-    if (await ctx.waitForEnd(step.wait ?? 2000)) return result(index);
+    if (await ended(step.wait ?? 2000)) return result(index);
   }
-  throw new PidkeepError('STOP_FAILED', 'the process is still alive after SIGKILL; it may be stuck in the kernel (state D): check it with `ps`', {
+  throw new PidkeepError('STOP_FAILED', (await groupLeft()).total > 0 ? 'members of its process group are still alive after SIGKILL; they may be stuck in the kernel (state D): check them with `ps -g ' + ctx.pid + '`' : 'the process is still alive after SIGKILL; it may be stuck in the kernel (state D): check it with `ps`', {
     record: ctx.name,
     pid: ctx.pid,
   });

@@ -59,6 +59,7 @@ export async function sweepUnrecorded(ctx: SweepContext, options: SweepOptions =
       write: async () => undefined,
       waitForEnd: (ms) => pollUntil(async () => judge(expected, await probeOne(found.pid)).kind !== 'same', ms),
       exit: async () => ({ code: null, signal: null }),
+      ...(backend.groupMembers ? { groupLeft: async () => backend.groupMembers!(found.pid, found.marker) } : {}),
     });
     swept.push({ pid: found.pid, marker: found.marker, comm: found.identity.comm, result });
   }

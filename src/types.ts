@@ -147,6 +147,11 @@ export interface Backend {
   write(stdinPath: string, data: string | Uint8Array, id: string): MaybePromise<void>;
   /** Finds live processes whose marker starts with `prefix`, with their owner and pid namespace. Optional: sweeps need it. */
   scan?(prefix: string): MaybePromise<MarkedProcess[]>;
+  /**
+   * The live members of process group `pgid` (its leader has ended): how many, and how many carry `marker`.
+   * Optional: without it a stop ends when the leader does.
+   */
+  groupMembers?(pgid: number, marker: string): MaybePromise<{ total: number; marked: number }>;
   /** Removes files the spawn of record `id` created (its FIFO) once the process is gone. Optional. */
   release?(files: { id: string; stdin: string | null }): MaybePromise<void>;
 }

@@ -41,6 +41,7 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
     limits,
     probe: (pids, probeOptions) => platform.probe(pids, probeOptions),
     scan: platform.scan ? (prefix) => platform.scan!(prefix) : undefined,
+    groupMembers: platform.groupMembers ? (pgid, marker) => platform.groupMembers!(pgid, marker) : undefined,
 
     async spawn(request: SpawnRequest): Promise<Spawned> {
       const dir = request.dir ?? options.dir ?? join(privateTempDir(), request.namespace);

@@ -51,7 +51,7 @@ test('names that are no record, links and directories are listed as errors for t
     { key: 'ok', text: 'ok\n' },
   ]);
   await store.quarantine('app', 'bad name', 'the file name is not a valid record name');
-  assert.deepEqual(await store.listQuarantined('app'), ['{}\n']);
+  assert.deepEqual((await store.listQuarantined('app')).map((e) => e.text), ['{}\n']);
 });
 
 test('compare-and-remove leaves another value untouched, and one replaced mid-remove is put back without losing a third writer\'s', async (t) => {
@@ -84,7 +84,7 @@ test('compare-and-remove leaves another value untouched, and one replaced mid-re
   await racing.remove('app', 'rec', 'old\n');
   assert.equal(step, 2, 'both races happened');
   assert.equal(await store.get('app', 'rec'), 'third\n');
-  assert.deepEqual(await store.listQuarantined('app'), ['new\n']);
+  assert.deepEqual((await store.listQuarantined('app')).map((e) => e.text), ['new\n']);
 });
 
 test('plugin errors (strings from the Rust side) become STORE_FAILED errors naming the permissions to grant', async (t) => {

@@ -102,7 +102,7 @@ test('a quarantined value is kept under its own key, listed, and still there aft
     const { webStore } = (await import('/dist/web/index.js' as string)) as typeof import('../../src/web/index.js');
     const store = webStore();
     const keys = Object.keys(localStorage).sort();
-    return { list: store.list('app'), quarantined: store.listQuarantined('app'), keys, reason: localStorage.getItem(keys.find((k) => k.includes(':qr:'))!) };
+    return { list: store.list('app'), quarantined: store.listQuarantined('app').map((e) => e.text), keys, reason: localStorage.getItem(keys.find((k) => k.includes(':qr:'))!) };
   });
   assert.deepEqual(after.list, []);
   assert.deepEqual(after.quarantined, ['{not json']);

@@ -20,9 +20,9 @@ test('one key per record; quarantined values stay under their own keys with the 
   assert.match(keys[0]!, /^p:app:q:.+:rec$/);
   assert.match(keys[1]!, /^p:app:qr:.+:rec$/);
   assert.equal(storage.getItem(keys[1]!), 'not JSON');
-  assert.deepEqual(store.listQuarantined('app'), ['{garbage\n']);
+  assert.deepEqual(store.listQuarantined('app').map((e) => e.text), ['{garbage\n']);
   store.quarantine('app', 'rec', 'again');
-  assert.deepEqual(store.listQuarantined('app'), ['{garbage\n'], 'quarantining an absent record changes nothing');
+  assert.deepEqual(store.listQuarantined('app').map((e) => e.text), ['{garbage\n'], 'quarantining an absent record changes nothing');
 });
 
 test('values the core did not write come back as text; a key that is no record name is reported as an error', () => {
@@ -41,7 +41,7 @@ test('values the core did not write come back as text; a key that is no record n
   ]);
   store.quarantine('app', 'bad key/..', 'the storage key is not a valid record name');
   assert.equal(storage.getItem('pidkeep:app:r:bad key/..'), null);
-  assert.deepEqual(store.listQuarantined('app'), ['{}\n']);
+  assert.deepEqual(store.listQuarantined('app').map((e) => e.text), ['{}\n']);
   assert.throws(() => store.get('app', 'bad key/..'), TypeError, 'reads and writes still take valid names only');
 });
 

@@ -161,6 +161,25 @@ export const linux: Platform = {
     return found;
   },
   pidNamespace: () => pidNamespaceOf('self'),
+  groupMembers(pgid, marker) {
+    // Signal 0 only asks (pgid >= 2, from a proven record): ESRCH means no process is left in the group, the
+    // usual case, answered without reading /proc.
+    try {
+      if (Number.isSafeInteger(pgid) && pgid >= 2) process.kill(-pgid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return { total: 0, marked: 0 };
+    }
+    let total = 0;
+    let marked = 0;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const id = identity(Number(entry));
+      if (!id || id.pgrp !== pgid || id.state === 'Z' || id.state === 'X') continue;
+      total++;
+      if (readMarker(Number(entry)) === marker) marked++;
+    }
+    return { total, marked };
+  },
   ownGroup() {
     const self = readProc('/proc/self/stat');
     return self ? parseStat(self)?.pgrp : undefined;

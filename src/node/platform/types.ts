@@ -14,6 +14,8 @@ export interface Platform {
   scan?(prefix: string): MarkedProcess[];
   /** The pid namespace the controller's pids are meaningful in (Linux: `pid:[inode]`); absent elsewhere. */
   pidNamespace?(): string | undefined;
+  /** Live members of a process group, and how many carry `marker` (see Backend.groupMembers). */
+  groupMembers?(pgid: number, marker: string): { total: number; marked: number };
   /** The controller's own process group, where cheap to know. */
   ownGroup?(): number | undefined;
   /** Sends a signal to a pid, or to its group; platforms without groups kill the tree their own way. */
