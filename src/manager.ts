@@ -302,6 +302,8 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     const verdict = judge(expected, await probeOne(identity.pid).catch(() => undefined));
     if (verdict.kind === 'gone' || verdict.kind === 'reused') return 'the process just started for it has already ended';
     if (verdict.kind !== 'same') return `the process just started for it (pid ${identity.pid}) could not be proven to be ours and was left running: ${verdict.reason}`;
+    const unsafe = unsafePidReason(identity.pid, limits);
+    if (unsafe) return `the process just started for it was left running: refusing to signal it (${unsafe})`;
     let refused = '';
     await Promise.resolve(backend.signal(identity.pid, 'SIGKILL', { group: verdict.groupLeader })).catch((e: unknown) => (refused = ` (${describeError(e)})`));
     const ended = await Promise.race([spawned.exited.then(() => true), pollUntil(async () => judge(expected, await probeOne(identity.pid).catch(() => undefined)).kind !== 'same', 2000)]);
