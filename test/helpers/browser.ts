@@ -108,7 +108,8 @@ export function storeInPage(name: string, pagePromise: Promise<Page>, path: stri
       },
       [path, namespace] as const,
     );
-    return () => void page.evaluate((t) => (window as unknown as { __held: Map<string, () => void> }).__held.get(t)?.(), token);
+    // A release after the test's page closed has nothing left to release.
+    return () => void page.evaluate((t) => (window as unknown as { __held: Map<string, () => void> }).__held.get(t)?.(), token).catch(() => undefined);
   };
   return {
     name,
