@@ -54,5 +54,5 @@ export async function freeName(ctx: NameContext, name: string): Promise<void> {
     throw new PidkeepError('ALREADY_RUNNING', `already running under another controller; stop it first (pidkeep stop ${name}) or pick another name`, { record: name, pid: other.pid });
   }
   await store.remove(namespace, name);
-  await Promise.resolve(ctx.backend.release?.({ id: other.id, stdin: other.stdin })).catch(() => undefined);
+  await Promise.resolve(ctx.backend.release?.({ id: other.id, stdin: other.stdin, namespace, dir: store.location?.(namespace) })).catch(() => undefined);
 }

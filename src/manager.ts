@@ -99,7 +99,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
           if ((await store.get(namespace, t.record.name)) === t.text) await store.remove(namespace, t.record.name);
         })
           .catch(() => undefined)
-          .then(() => backend.release?.({ id: t.record.id, stdin: t.record.stdin }))
+          .then(() => backend.release?.({ id: t.record.id, stdin: t.record.stdin, namespace, dir: store.location?.(namespace) }))
           .catch(() => undefined);
     void cleanup.then(() => {
       t.settle(info);
@@ -382,7 +382,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
         // Unrecorded, nobody could find this process again: end it now, still under the lock, after proving once
         // more that the pid is still the child we just spawned, and say what really happened.
         const fate = await endUnrecorded(identity, marker, spawned);
-        await Promise.resolve(backend.release?.({ id, stdin: spawned.stdin })).catch(() => undefined);
+        await Promise.resolve(backend.release?.({ id, stdin: spawned.stdin, namespace, dir: store.location?.(namespace) })).catch(() => undefined);
         const code = error instanceof PidkeepError ? error.code : 'STORE_FAILED';
         const what = error instanceof PidkeepError ? error.reason : `the record could not be written (${describeError(error)}); check the store (disk space, permissions)`;
         throw new PidkeepError(code, `${what}; ${fate}`, { record: name, pid: identity.pid, cause: error instanceof PidkeepError ? (error.cause ?? error) : error });

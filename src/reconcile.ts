@@ -69,7 +69,7 @@ async function reconcileLocked(ctx: ReconcileContext, report: RecoveryEntry[]): 
   const found: Found[] = [];
   const forget = async (item: Found) => {
     await Promise.resolve(store.remove(namespace, item.record.name)).catch(() => undefined);
-    await Promise.resolve(backend.release?.({ id: item.record.id, stdin: item.record.stdin })).catch(() => undefined);
+    await Promise.resolve(backend.release?.({ id: item.record.id, stdin: item.record.stdin, namespace, dir: store.location?.(namespace) })).catch(() => undefined);
   };
 
   if (running.length === 0) return found;

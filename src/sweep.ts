@@ -61,6 +61,8 @@ export async function sweepUnrecorded(ctx: SweepContext, options: SweepOptions =
       exit: async () => ({ code: null, signal: null }),
       ...(backend.groupMembers ? { groupLeft: async () => backend.groupMembers!(found.pid, found.marker) } : {}),
     });
+    // Only the record knew its FIFO's path, and there is none: the backend looks where its spawn puts FIFOs.
+    await Promise.resolve(backend.release?.({ id: found.marker.slice(ctx.prefix.length), stdin: null, namespace, dir: store.location?.(namespace) })).catch(() => undefined);
     swept.push({ pid: found.pid, marker: found.marker, comm: found.identity.comm, result });
   }
   return swept;

@@ -152,8 +152,12 @@ export interface Backend {
    * Optional: without it a stop ends when the leader does.
    */
   groupMembers?(pgid: number, marker: string): MaybePromise<{ total: number; marked: number }>;
-  /** Removes files the spawn of record `id` created (its FIFO) once the process is gone. Optional. */
-  release?(files: { id: string; stdin: string | null }): MaybePromise<void>;
+  /**
+   * Removes files the spawn of record `id` created (its FIFO) once the process is gone. `stdin` is the path the
+   * record names, or null when no record is left (a swept process): then the backend looks where its spawn would
+   * have put it, `dir` being the store's location as given to `spawn`. Optional.
+   */
+  release?(files: { id: string; stdin: string | null; namespace: string; dir: string | undefined }): MaybePromise<void>;
 }
 
 /** One stored record as raw text, or the reason it could not be read. */

@@ -160,9 +160,15 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
       }
     },
 
-    release({ id, stdin }) {
+    release({ id, stdin, namespace, dir }) {
       // Only the FIFO this record's own spawn made: a stale or hostile record may name another record's FIFO.
-      if (stdin && basename(stdin) === `${id}.stdin`) removeFifo(stdin);
+      if (stdin) {
+        if (basename(stdin) === `${id}.stdin`) removeFifo(stdin);
+        return;
+      }
+      if (!/^[0-9a-f]{16,64}$/.test(id)) return;
+      const base = dir ?? options.dir;
+      removeFifo(join(base ?? join(privateTempDir(), namespace), 'run', `${id}.stdin`));
     },
   };
 }

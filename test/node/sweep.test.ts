@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createProcessManager } from '../../src/index.js';
@@ -56,4 +56,18 @@ test('a process whose record turned corrupt is quarantined, never stranded: a sw
   const swept = await pm.sweep();
   assert.deepEqual(swept.map((s) => s.pid), [h.pid], 'its marker proves it ours: the sweep reaches it');
   await waitFor('the quarantined process to end', () => !isAlive(h.pid));
+});
+
+test("a swept process's stdin FIFO goes with it, though only its lost record named it", async (t) => {
+  const dir = tempDir(t);
+  const open = () => createProcessManager({ namespace: 'sweep-fifo', backend: nodeBackend(), store: fileStore({ dir }) });
+  const first = await open();
+  const h = await first.start('x', { command: 'sleep', args: ['300'], stdin: 'fifo' });
+  reaper(t)(h.pid);
+  await first.close();
+  rmSync(join(dir, 'sweep-fifo', 'records', 'x.json'));
+  const pm = await open();
+  t.after(() => pm.close());
+  assert.deepEqual((await pm.sweep()).map((s) => s.pid), [h.pid]);
+  assert.deepEqual(readdirSync(join(dir, 'sweep-fifo', 'run')), []);
 });
