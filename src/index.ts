@@ -1,12 +1,18 @@
 // pidkeep's core: pure logic over two small contracts (types.ts), a Backend (processes) and a Store (records).
 // It does no I/O itself, so it runs unchanged in Node and in a webview.
-//   manager.ts    createProcessManager: start, get, stop, watch, close; wires the pieces below
+//   manager.ts    createProcessManager: wires the parts below into the public object
+//   context.ts    the options and the view every part shares (tracked processes, listeners)
+//   adopt.ts      at start-up: reconcile the store, then adopt or stop what earlier controllers left
+//   start.ts      start: claim the name, spawn and record under the store's lock
+//   tracked.ts    a watched process: its handle, stop, stdin and end
+//   watch.ts      polls adopted processes; picks up records other controllers write
 //   reconcile.ts  what earlier controllers left: adopt, gone, reused, corrupt (one batched probe)
 //   identity.ts   is the process at this pid the recorded one? (boot id, pid, start time, marker)
-//   stop.ts       stop plans: one step at a time, identity re-proven before every signal
-//   claim.ts      one name, one process, across controllers sharing a store
-//   sweep.ts      stop marked processes no record knows
+//   stop.ts       stop plans: one step at a time, identity re-proven before every signal, groups emptied
+//   claim.ts      the store's lock around a decision; one name, one process
+//   sweep.ts      stop this store's marked processes no record knows
 //   record.ts     the stored record: versioned, parsed without trust
+//   layout.ts     the on-disk layout both file stores share
 //   validate.ts   names, pids that may never be signalled, options
 // Drivers live on their own subpaths: pidkeep/node -> nodeBackend() and fileStore().
 export { createProcessManager } from './manager.js';

@@ -111,13 +111,16 @@ export function describeStop(result: StopResult): string {
 
 export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Checks every `every` ms until `done()` says true (then true) or `ms` have passed (then false). */
+/**
+ * Checks until `done()` says true (then true) or `ms` have passed (then false). Most ends come within a few ms of a
+ * signal, so it looks again after 1 ms, then backs off, doubling, to every `every` ms.
+ */
 export async function pollUntil(done: () => Promise<boolean>, ms: number, every = 50): Promise<boolean> {
   const deadline = Date.now() + ms;
-  for (;;) {
+  for (let pause = Math.min(1, every); ; pause = Math.min(pause * 2, every)) {
     if (await done()) return true;
     const left = deadline - Date.now();
     if (left <= 0) return false;
-    await delay(Math.min(every, left));
+    await delay(Math.min(pause, left));
   }
 }

@@ -89,7 +89,7 @@ export function backendConformance(label: string, make: (t: TestContext) => Back
       reap(spawned.identity.pid);
       assert.ok(spawned.stdin);
       // A stale record of another id naming this stdin must neither write to it nor remove it.
-      await backend.release?.({ id: 'another-record-id', stdin: spawned.stdin });
+      await backend.release?.({ id: 'another-record-id', stdin: spawned.stdin, namespace: req.namespace, dir: req.dir });
       await assert.rejects(Promise.resolve(backend.write(spawned.stdin!, 'not mine\n', 'another-record-id')), (e: unknown) => e instanceof PidkeepError);
       await backend.write(spawned.stdin!, 'hello through stdin\n', req.id);
       await waitFor('cat to echo the line', () => features.output(backend, spawned).includes('hello through stdin'));

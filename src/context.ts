@@ -1,0 +1,99 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { describeError, PidkeepError } from './errors.js';
+import { memoryStore } from './memory-store.js';
+import type { StoredRecord } from './record.js';
+import type { Backend, ExitInfo, ManagerEvent, ManagerOptions, OrphanPolicy, PidLimits, ProbeResult, ProcessHandle, RecordInfo, Store, StopResult, StopStep } from './types.js';
+import { assertName, DEFAULT_STOP_PLAN, normalizeStopPlan, show } from './validate.js';
+
+/** A record this controller watches. `text` is the stored value, so removal never deletes a newer record. */
+export interface Tracked {
+  record: StoredRecord;
+  text: string;
+  own: boolean;
+  metaError: string | undefined;
+  status: 'running' | 'exited';
+  exit: Promise<ExitInfo>;
+  settle(info: ExitInfo): void;
+  stopping: Promise<StopResult> | undefined;
+  handle: ProcessHandle<never>;
+  unref: (() => void) | undefined;
+}
+
+/** What every part of a manager shares: its options, its view of the processes, and how it tells listeners. */
+export interface Context<Meta = unknown> {
+  readonly namespace: string;
+  readonly store: Store;
+  readonly backend: Backend;
+  readonly limits: PidLimits;
+  /** The store's id for this namespace: in every child's marker. */
+  readonly storeId: string;
+  readonly metaSchema: StandardSchemaV1<unknown, Meta> | undefined;
+  readonly onOrphan: OrphanPolicy | ((record: RecordInfo<Meta>) => OrphanPolicy | Promise<OrphanPolicy>);
+  readonly defaultStop: StopStep[];
+  readonly pollInterval: number;
+  /** One entry per name this controller watches. */
+  readonly tracked: Map<string, Tracked>;
+  /** Names this controller is starting right now: a second start of one name fails before spawning. */
+  readonly starting: Set<string>;
+  readonly listeners: Set<(event: ManagerEvent) => void>;
+  closed: boolean;
+  /** Set by the watcher: lets the poll timer hold the controller open only while adopted processes run. */
+  keepAlive(): void;
+}
+
+/** Checks the options and builds the context (no I/O beyond asking the store for its id). */
+export function createContext<Meta>(options: ManagerOptions<Meta>): Context<Meta> {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`[pidkeep] Expected an options object, got ${show(options)}`);
+  const { namespace, backend, store = memoryStore(), onOrphan = 'adopt', metaSchema } = options;
+  assertName(namespace, 'namespace');
+  if (!backend || typeof backend.spawn !== 'function') throw new TypeError('[pidkeep] Expected the `backend` option, e.g. nodeBackend() from pidkeep/node');
+  if (!store || typeof store.list !== 'function' || typeof store.lock !== 'function') {
+    throw new TypeError('[pidkeep] Expected the `store` option to be a store (with `lock`, `get`, `put`, ...), e.g. fileStore() from pidkeep/node');
+  }
+  if (onOrphan !== 'adopt' && onOrphan !== 'stop' && typeof onOrphan !== 'function') {
+    throw new TypeError(`[pidkeep] Expected \`onOrphan\` to be 'adopt', 'stop' or a function, got ${show(onOrphan)}`);
+  }
+  const pollInterval = options.pollInterval ?? 500;
+  if (!Number.isInteger(pollInterval) || pollInterval < 10) throw new TypeError(`[pidkeep] Expected \`pollInterval\` to be an integer of at least 10 ms, got ${show(pollInterval)}`);
+  const defaultStop = normalizeStopPlan(options.stop ?? DEFAULT_STOP_PLAN, '`stop` option');
+  let storeId: string;
+  try {
+    storeId = store.id(namespace);
+  } catch (error) {
+    throw new PidkeepError('STORE_FAILED', `could not open namespace "${namespace}" of the ${store.name} store (${describeError(error)}); check that its folder is yours and writable`, { cause: error });
+  }
+  return {
+    namespace,
+    store,
+    backend,
+    limits: backend.limits(),
+    storeId,
+    metaSchema,
+    onOrphan,
+    defaultStop,
+    pollInterval,
+    tracked: new Map(),
+    starting: new Set(),
+    listeners: new Set(),
+    closed: false,
+    keepAlive: () => undefined,
+  };
+}
+
+export function emit<Meta>(ctx: Context<Meta>, event: ManagerEvent): void {
+  for (const listener of [...ctx.listeners]) {
+    try {
+      listener(event);
+    } catch {
+      // A listener's bug must not break process supervision.
+    }
+  }
+}
+
+export function ensureOpen<Meta>(ctx: Context<Meta>): void {
+  if (ctx.closed) throw new PidkeepError('CLOSED', 'this manager was closed; create a new one with createProcessManager()');
+}
+
+export async function probeOne<Meta>(ctx: Context<Meta>, pid: number): Promise<ProbeResult | undefined> {
+  return (await ctx.backend.probe([pid]))[0];
+}

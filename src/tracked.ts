@@ -1,0 +1,140 @@
+// A process this controller watches, started here or adopted: its handle, its end, its stop and its stdin.
+import { withLock } from './claim.js';
+import { emit, probeOne, type Context, type Tracked } from './context.js';
+import { PidkeepError, withRecord } from './errors.js';
+import { judge } from './identity.js';
+import type { StoredRecord } from './record.js';
+import { delay, pollUntil, runStopPlan } from './stop.js';
+import type { ExitInfo, ProcessHandle, StopPlan, StopResult, StopStep } from './types.js';
+import { normalizeStopPlan, unsafePidReason } from './validate.js';
+
+export interface TrackOptions {
+  /** Our own child's exit, from the backend. */
+  exit?: Promise<ExitInfo> | undefined;
+  unref?: (() => void) | undefined;
+  metaError?: string | undefined;
+}
+
+/** Starts watching a record's process and builds its handle. */
+export function track<Meta>(ctx: Context<Meta>, record: StoredRecord, text: string, own: boolean, options: TrackOptions = {}): Tracked {
+  let settle!: (info: ExitInfo) => void;
+  const done = new Promise<ExitInfo>((resolve) => (settle = resolve));
+  const t: Tracked = { record, text, own, metaError: options.metaError, status: 'running', exit: done, settle, stopping: undefined, handle: undefined as never, unref: options.unref };
+  t.handle = {
+    name: record.name,
+    pid: record.pid,
+    startedAt: record.startedAt,
+    command: record.command,
+    args: record.args,
+    meta: record.meta as never,
+    metaError: t.metaError,
+    get status() {
+      return t.status;
+    },
+    adopted: !own,
+    logs: record.logs,
+    stdin: record.stdin,
+    exited: t.exit,
+    write: (data) => writeTo(ctx, t, data),
+    stop: (plan) => stopTracked(ctx, t, plan),
+  } satisfies ProcessHandle<unknown> as ProcessHandle<never>;
+  options.exit?.then((info) => markExited(ctx, t, info));
+  ctx.tracked.set(record.name, t);
+  return t;
+}
+
+/** The process ended: its record goes (under the lock, only while it is still this process's), then `exited` settles. */
+export function markExited<Meta>(ctx: Context<Meta>, t: Tracked, info: ExitInfo): void {
+  if (t.status === 'exited') return;
+  t.status = 'exited';
+  const { store, namespace, backend } = ctx;
+  if (ctx.tracked.get(t.record.name) === t) ctx.tracked.delete(t.record.name);
+  // The record goes first, so whoever awaits `exited` finds the store already clean. Best effort: a record left
+  // behind is found `gone` by the next controller. After close() the store is not touched.
+  const cleanup = ctx.closed
+    ? Promise.resolve()
+    : withLock(store, namespace, async () => {
+        if ((await store.get(namespace, t.record.name)) === t.text) await store.remove(namespace, t.record.name);
+      })
+        .catch(() => undefined)
+        .then(() => backend.release?.({ id: t.record.id, stdin: t.record.stdin, namespace, dir: store.location?.(namespace) }))
+        .catch(() => undefined);
+  void cleanup.then(() => {
+    t.settle(info);
+    if (!ctx.closed) emit(ctx, { type: 'exited', name: t.record.name, pid: t.record.pid, exit: info });
+  });
+}
+
+/** The process was seen gone (or its pid taken): record the end. Our own child gets a moment to report its code. */
+async function observeEnd<Meta>(ctx: Context<Meta>, t: Tracked): Promise<void> {
+  if (t.own) await Promise.race([t.exit, delay(1000)]);
+  markExited(ctx, t, { code: null, signal: null });
+}
+
+/** Resolves true once the process is seen gone: our own child by its exit event, any process by probing. */
+function waitForEnd<Meta>(ctx: Context<Meta>, t: Tracked, ms: number): Promise<boolean> {
+  const probing = pollUntil(async () => {
+    if (t.status === 'exited') return true;
+    const verdict = judge(t.record, await probeOne(ctx, t.record.pid));
+    if (verdict.kind !== 'gone' && verdict.kind !== 'reused') return false;
+    await observeEnd(ctx, t);
+    return true;
+  }, ms);
+  return t.own ? Promise.race([t.exit.then(() => true), probing]) : probing;
+}
+
+/** Runs a stop plan on a tracked process. Concurrent calls share one run. */
+export function stopTracked<Meta>(ctx: Context<Meta>, t: Tracked, plan?: StopPlan): Promise<StopResult> {
+  if (t.stopping) return t.stopping;
+  const { backend, limits } = ctx;
+  const { name, pid } = t.record;
+  let steps: StopStep[];
+  try {
+    steps = plan === undefined ? t.record.stop : normalizeStopPlan(plan);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (steps.some((step) => step.write !== undefined) && !t.record.stdin) {
+    return Promise.reject(new PidkeepError('NO_STDIN', "the stop plan writes to stdin, but this process was started without `stdin: 'fifo'`", { record: name, pid }));
+  }
+  emit(ctx, { type: 'stopping', name, pid });
+  t.stopping = runStopPlan({
+    name,
+    pid,
+    steps,
+    verify: async () => {
+      const verdict = judge(t.record, await probeOne(ctx, pid));
+      if (verdict.kind === 'gone' || verdict.kind === 'reused') await observeEnd(ctx, t);
+      return verdict;
+    },
+    signal: async (signal, group) => {
+      const unsafe = unsafePidReason(pid, limits);
+      if (unsafe) throw new PidkeepError('UNSAFE_PID', `refusing to signal: ${unsafe}`, { record: name, pid });
+      await Promise.resolve(backend.signal(pid, signal, { group })).catch((error) => {
+        throw withRecord(error, name, pid);
+      });
+    },
+    write: (data) => writeTo(ctx, t, data),
+    waitForEnd: (ms) => waitForEnd(ctx, t, ms),
+    exit: () => t.exit,
+    ...(backend.groupMembers ? { groupLeft: async () => backend.groupMembers!(pid, t.record.marker) } : {}),
+  })
+    .then((result) => {
+      emit(ctx, { type: 'stopped', name, pid, result });
+      return result;
+    })
+    .finally(() => {
+      t.stopping = undefined;
+    });
+  return t.stopping;
+}
+
+/** Writes to the process's stdin FIFO, also for an adopted process. */
+export async function writeTo<Meta>(ctx: Context<Meta>, t: Tracked, data: string | Uint8Array): Promise<void> {
+  const { name, pid, stdin } = t.record;
+  if (!stdin) throw new PidkeepError('NO_STDIN', "this process has no stdin FIFO: start it with `stdin: 'fifo'` to write to it", { record: name, pid });
+  if (t.status === 'exited') throw new PidkeepError('STDIN_CLOSED', 'the process has exited', { record: name, pid });
+  await Promise.resolve(ctx.backend.write(stdin, data, t.record.id)).catch((error) => {
+    throw withRecord(error, name, pid);
+  });
+}

@@ -1,0 +1,114 @@
+// Keeping the view current: adopted processes are polled for their end, and records other controllers write
+// are picked up (at once through pm.get where the store answers synchronously, or when the store reports them).
+import { emit, probeOne, type Context } from './context.js';
+import { judge } from './identity.js';
+import { validateWith } from './meta.js';
+import { checkIdentities } from './reconcile.js';
+import { parseRecord, type StoredRecord } from './record.js';
+import { markExited, track } from './tracked.js';
+import type { ProbeResult, ProcessHandle } from './types.js';
+import { isValidName } from './validate.js';
+
+export interface Watcher {
+  /** A handle for a record this manager has not seen yet, proven on the spot; undefined when it cannot be. */
+  lookUp(name: string): ProcessHandle<never> | undefined;
+  close(): void;
+}
+
+export function watch<Meta>(ctx: Context<Meta>): Watcher {
+  let polling = false;
+  // Adopted processes are not our children: no exit event arrives, so one batched probe watches them all.
+  const poll = async () => {
+    if (polling || ctx.closed) return;
+    const watched = [...ctx.tracked.values()].filter((t) => !t.own && t.status === 'running' && !t.stopping);
+    ctx.keepAlive();
+    if (watched.length === 0) return;
+    polling = true;
+    try {
+      const verdicts = await checkIdentities(ctx.backend, watched.map((t) => t.record));
+      for (const [index, t] of watched.entries()) {
+        const verdict = verdicts[index]!;
+        if (verdict.kind === 'gone' || verdict.kind === 'reused') markExited(ctx, t, { code: null, signal: null });
+      }
+    } catch {
+      // A failed probe is retried at the next tick.
+    } finally {
+      polling = false;
+    }
+  };
+  const timer = setInterval(() => void poll(), ctx.pollInterval);
+  // While adopted processes are watched, the timer keeps the controller alive (so `await handle.exited` waits,
+  // as it does for our own children); with nothing to watch it must not hold a script open.
+  ctx.keepAlive = () => {
+    const watching = !ctx.closed && [...ctx.tracked.values()].some((t) => !t.own && t.status === 'running');
+    const handle = timer as { ref?: () => void; unref?: () => void };
+    if (watching) handle.ref?.();
+    else handle.unref?.();
+  };
+  ctx.keepAlive();
+
+  /** Tracks a record another controller wrote, once its process is proven to be the recorded one. */
+  const admit = (record: StoredRecord, text: string, seen: ProbeResult | undefined, metaError?: string) => {
+    if (ctx.closed || ctx.tracked.has(record.name) || ctx.starting.has(record.name)) return ctx.tracked.get(record.name)?.handle;
+    if (judge(record, seen).kind !== 'same') return undefined;
+    const t = track(ctx, record, text, false, { metaError });
+    ctx.keepAlive();
+    emit(ctx, { type: 'adopted', name: record.name, pid: record.pid });
+    return t.handle;
+  };
+  const parseStored = (name: string, text: unknown): StoredRecord | undefined => {
+    if (typeof text !== 'string') return undefined;
+    const parsed = parseRecord(text, name, ctx.namespace, ctx.limits);
+    return parsed.kind === 'ok' ? parsed.record : undefined;
+  };
+
+  // Synchronous by contract, so only where the store, the probe and the schema answer at once (the file store and
+  // the Linux probe do); spawns nothing and signals nothing.
+  const lookUp = (name: string) => {
+    if (ctx.closed) return undefined;
+    let text: unknown;
+    try {
+      text = ctx.store.get(ctx.namespace, name);
+    } catch {
+      return undefined;
+    }
+    const record = parseStored(name, text); // undefined also for a store that answers asynchronously
+    if (!record) return undefined;
+    let metaError: string | undefined;
+    if (ctx.metaSchema) {
+      const result = ctx.metaSchema['~standard'].validate(record.meta);
+      if (result instanceof Promise) return undefined;
+      if (result.issues) metaError = result.issues.map((issue) => issue.message).join('; ');
+      record.meta = result.issues ? undefined : result.value;
+    }
+    const seen = ctx.backend.probe([record.pid]);
+    if (seen instanceof Promise) return undefined;
+    return admit(record, text as string, seen[0], metaError);
+  };
+
+  /** The same for any store and backend, when a store reports a change (another window started something). */
+  const lookUpLater = async (name: string) => {
+    const text = await ctx.store.get(ctx.namespace, name);
+    const record = parseStored(name, text);
+    if (!record || ctx.closed || ctx.tracked.has(name)) return;
+    const metaError = ctx.metaSchema ? await validateWith(ctx.metaSchema, record.meta, (output) => (record.meta = output)) : undefined;
+    if (metaError) record.meta = undefined;
+    admit(record, text as string, await probeOne(ctx, record.pid), metaError);
+  };
+
+  // Another writer changed a record: a new one may be a process to watch; a changed or removed one may
+  // mean its process ended, which the next poll tells (a record alone proves nothing).
+  const unwatch = ctx.store.watch?.(ctx.namespace, (key) => {
+    if (ctx.closed || !isValidName(key)) return;
+    if (ctx.tracked.has(key)) void poll();
+    else void lookUpLater(key).catch(() => undefined);
+  });
+
+  return {
+    lookUp,
+    close() {
+      clearInterval(timer);
+      unwatch?.();
+    },
+  };
+}
