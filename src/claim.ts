@@ -49,6 +49,7 @@ export async function freeName(ctx: NameContext, name: string): Promise<void> {
     return;
   }
   const other = parsed.record;
+  if (other.ended) return; // a finished run's trace: the new record replaces it
   const verdict = judge(other, await ctx.probeOne(other.pid));
   if (verdict.kind === 'same' || verdict.kind === 'unverifiable') {
     throw new PidkeepError('ALREADY_RUNNING', `already running under another controller; stop it first (pidkeep stop ${name}) or pick another name`, { record: name, pid: other.pid });

@@ -2,6 +2,7 @@ import { recover } from './adopt.js';
 import { createContext, ensureOpen } from './context.js';
 import { describeError, PidkeepError } from './errors.js';
 import { markerPrefix } from './identity.js';
+import { parseRecord } from './record.js';
 import { start } from './start.js';
 import { sweepUnrecorded } from './sweep.js';
 import { stopTracked } from './tracked.js';
@@ -50,6 +51,15 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
         throw new PidkeepError('STOP_FAILED', `${failed.length} of ${settled.length} processes could not be stopped: ${reasons}`, { cause: new AggregateError(failed.map((r) => r.reason)) });
       }
       return settled.map((r) => (r as PromiseFulfilledResult<StopResult>).value);
+    },
+    async lastExit(name) {
+      assertName(name);
+      const text = await ctx.store.get(namespace, name);
+      const parsed = text === undefined ? undefined : parseRecord(text, name, namespace, ctx.limits);
+      if (parsed?.kind !== 'ok' || !parsed.record.ended) return undefined;
+      const { record } = parsed;
+      const { at, code, signal, how } = record.ended!;
+      return { name, pid: record.pid, command: record.command, args: record.args, startedAt: record.startedAt, endedAt: at, exit: { code, signal }, how };
     },
     async sweep(sweepOptions) {
       ensureOpen(ctx);

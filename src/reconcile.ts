@@ -3,7 +3,7 @@ import { withLock } from './claim.js';
 import { describeError, PidkeepError } from './errors.js';
 import { judge, type Verdict } from './identity.js';
 import { validateWith } from './meta.js';
-import { parseRecord, type StoredRecord } from './record.js';
+import { endRecord, parseRecord, type StoredRecord } from './record.js';
 import type { Backend, PidLimits, RecoveryEntry, Store } from './types.js';
 
 export interface ReconcileContext {
@@ -49,6 +49,8 @@ async function reconcileLocked(ctx: ReconcileContext, report: RecoveryEntry[]): 
       await corrupt(entry.key, parsed.pid, parsed.reason);
       continue;
     }
+    // A finished run's trace: nothing to reconcile.
+    if (parsed.kind === 'ok' && parsed.record.ended) continue;
     if (parsed.kind === 'future') {
       report.push({ name: entry.key, pid: parsed.pid, status: 'skipped', detail: `record version ${parsed.version} is newer than this pidkeep understands; left untouched: upgrade pidkeep` });
       continue;
@@ -67,8 +69,9 @@ async function reconcileLocked(ctx: ReconcileContext, report: RecoveryEntry[]): 
   }
 
   const found: Found[] = [];
-  const forget = async (item: Found) => {
-    await Promise.resolve(store.remove(namespace, item.record.name)).catch(() => undefined);
+  // The record stays as the trace of how the run ended (it no longer holds the name).
+  const forget = async (item: Found, how: string) => {
+    await Promise.resolve(store.put(namespace, item.record.name, endRecord(item.text, { at: Date.now(), code: null, signal: null, how }))).catch(() => undefined);
     await Promise.resolve(backend.release?.({ id: item.record.id, stdin: item.record.stdin, namespace, dir: store.location?.(namespace) })).catch(() => undefined);
   };
 
@@ -80,11 +83,11 @@ async function reconcileLocked(ctx: ReconcileContext, report: RecoveryEntry[]): 
     if (verdict.kind === 'same') {
       found.push(item);
     } else if (verdict.kind === 'gone') {
-      await forget(item);
-      report.push({ name: record.name, pid: record.pid, status: 'gone', detail: `ended while no controller watched (${verdict.reason}); record removed` });
+      await forget(item, `ended while no controller watched (${verdict.reason})`);
+      report.push({ name: record.name, pid: record.pid, status: 'gone', detail: `ended while no controller watched (${verdict.reason}); its record is kept as the trace of that run (pm.lastExit)` });
     } else if (verdict.kind === 'reused') {
-      await forget(item);
-      report.push({ name: record.name, pid: record.pid, status: 'reused', detail: `${verdict.reason}; never signalled; record removed` });
+      await forget(item, `ended while no controller watched; ${verdict.reason}`);
+      report.push({ name: record.name, pid: record.pid, status: 'reused', detail: `${verdict.reason}; never signalled; its record is kept as the trace of that run (pm.lastExit)` });
     } else {
       report.push({ name: record.name, pid: record.pid, status: 'skipped', detail: `${verdict.reason}; record kept, nothing done` });
     }

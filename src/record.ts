@@ -28,6 +28,22 @@ export interface StoredRecord {
   bootId: string;
   startTime: string;
   comm: string;
+  /**
+   * Present once the process has ended: the record stays as its last run's trace, and no longer holds the name
+   * (a start replaces it; reconcile and sweeps pass it by).
+   */
+  ended?: EndedInfo;
+}
+
+/** How a recorded process ended, as far as it could be known. */
+export interface EndedInfo {
+  /** Milliseconds since the epoch when its end was seen. */
+  at: number;
+  /** Its exit code or signal; both null when it ended unwatched (an adopted process's code is unknowable). */
+  code: number | null;
+  signal: string | null;
+  /** For people: how the end was seen, e.g. "exited", "stopped by SIGTERM", "ended while no controller watched". */
+  how: string;
 }
 
 export type ParsedRecord =
@@ -83,6 +99,16 @@ export function parseRecord(text: string, key: string, namespace: string, limits
   // records (pidkeep inside a pidkeep-managed process): they are listed, and the signal guard refuses them.
   if (typeof r.pid !== 'number' || !Number.isSafeInteger(r.pid) || r.pid < 2 || r.pid > limits.maxPid) return bad(`pid ${String(r.pid)} is outside 2..${limits.maxPid}`);
   if (!isText(r.bootId, 256) || !isText(r.startTime, 128) || !isText(r.comm, 256)) return bad('fields `bootId`, `startTime`, `comm` are not short strings');
+  let ended: EndedInfo | undefined;
+  if (r.ended !== undefined) {
+    const e = r.ended as Record<string, unknown> | null;
+    const code = e?.code;
+    const signal = e?.signal;
+    if (typeof e !== 'object' || e === null || typeof e.at !== 'number' || !Number.isFinite(e.at) || !isText(e.how, 1024) || !(code === null || (typeof code === 'number' && Number.isInteger(code))) || !(signal === null || isText(signal, 32))) {
+      return bad('field `ended` is not { at, code, signal, how }');
+    }
+    ended = { at: e.at, code: code as number | null, signal: signal as string | null, how: e.how };
+  }
   return {
     kind: 'ok',
     record: {
@@ -104,6 +130,7 @@ export function parseRecord(text: string, key: string, namespace: string, limits
       bootId: r.bootId,
       startTime: r.startTime,
       comm: r.comm,
+      ...(ended ? { ended } : {}),
     },
   };
 }
@@ -124,6 +151,14 @@ export function newRecordId(): string {
 /** `bytes` random bytes from the platform's CSPRNG (Node and browsers alike), as hex. */
 export function randomHex(bytes: number): string {
   return Array.from(globalThis.crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * The record `text` (as stored) marked ended: the stored fields stay exactly as written (meta as given, not a
+ * schema's output), so the trace reads back as it was.
+ */
+export function endRecord(text: string, ended: EndedInfo): string {
+  return `${JSON.stringify({ ...(JSON.parse(text) as Record<string, unknown>), ended })}\n`;
 }
 
 /** One line ending in a newline: stores may rely on the newline to tell a complete record from one being written. */

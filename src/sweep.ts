@@ -39,7 +39,7 @@ export async function sweepUnrecorded(ctx: SweepContext, options: SweepOptions =
       if (entry.text === undefined) continue;
       const parsed = parseRecord(entry.text, entry.key, namespace, limits);
       // A record from a newer pidkeep names its process in a way this version may not read: spare every id in it.
-      if (parsed.kind === 'ok') known.add(parsed.record.id);
+      if (parsed.kind === 'ok' && !parsed.record.ended) known.add(parsed.record.id);
       else if (parsed.kind === 'future') for (const id of idsIn(entry.text)) known.add(id);
     }
     // A quarantined record is not a record: its process is ended like any unrecorded one of this store.

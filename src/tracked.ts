@@ -3,7 +3,7 @@ import { withLock } from './claim.js';
 import { emit, probeOne, type Context, type Tracked } from './context.js';
 import { PidkeepError, withRecord } from './errors.js';
 import { judge } from './identity.js';
-import type { StoredRecord } from './record.js';
+import { endRecord, type StoredRecord } from './record.js';
 import { delay, pollUntil, runStopPlan } from './stop.js';
 import type { ExitInfo, ProcessHandle, StopPlan, StopResult, StopStep } from './types.js';
 import { normalizeStopPlan, unsafePidReason } from './validate.js';
@@ -43,18 +43,20 @@ export function track<Meta>(ctx: Context<Meta>, record: StoredRecord, text: stri
   return t;
 }
 
-/** The process ended: its record goes (under the lock, only while it is still this process's), then `exited` settles. */
+/** The process ended: its record is marked ended (under the lock, only while it is still this process's), then `exited` settles. */
 export function markExited<Meta>(ctx: Context<Meta>, t: Tracked, info: ExitInfo): void {
   if (t.status === 'exited') return;
   t.status = 'exited';
   const { store, namespace, backend } = ctx;
   if (ctx.tracked.get(t.record.name) === t) ctx.tracked.delete(t.record.name);
-  // The record goes first, so whoever awaits `exited` finds the store already clean. Best effort: a record left
-  // behind is found `gone` by the next controller. After close() the store is not touched.
+  // The record is marked first, so whoever awaits `exited` finds the store up to date. Best effort: a record left
+  // running is found `gone` by the next controller. After close() the store is not touched.
   const cleanup = ctx.closed
     ? Promise.resolve()
     : withLock(store, namespace, async () => {
-        if ((await store.get(namespace, t.record.name)) === t.text) await store.remove(namespace, t.record.name);
+        // The record stays as the trace of this run; it no longer holds the name.
+        const how = t.stopping ? 'stopped by pidkeep' : info.code !== null || info.signal !== null ? 'exited' : 'ended';
+        if ((await store.get(namespace, t.record.name)) === t.text) await store.put(namespace, t.record.name, endRecord(t.text, { at: Date.now(), code: info.code, signal: info.signal, how }));
       })
         .catch(() => undefined)
         .then(() => backend.release?.({ id: t.record.id, stdin: t.record.stdin, namespace, dir: store.location?.(namespace) }))

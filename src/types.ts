@@ -326,6 +326,21 @@ export interface ProcessHandle<Meta = unknown> {
 
 export type Unsubscribe = () => void;
 
+/** How the last run of a name ended: its record stays in the store as this trace, without holding the name. */
+export interface LastExit {
+  name: string;
+  pid: number;
+  command: string;
+  args: readonly string[];
+  startedAt: number;
+  /** When the end was seen, in ms since the epoch. */
+  endedAt: number;
+  /** Exit code and signal; both null when it ended unwatched or was adopted (unknowable). */
+  exit: ExitInfo;
+  /** For people: "exited", "stopped by pidkeep", "ended while no controller watched (...)". */
+  how: string;
+}
+
 export interface ProcessManager<Meta = unknown> {
   readonly namespace: string;
   /** One entry per stored record found at start-up. */
@@ -340,6 +355,8 @@ export interface ProcessManager<Meta = unknown> {
   list(): ProcessHandle<Meta>[];
   stop(name: string, plan?: StopPlan): Promise<StopResult>;
   stopAll(plan?: StopPlan): Promise<StopResult[]>;
+  /** How the last run of `name` ended, when it has ended and its trace is in the store; undefined otherwise. */
+  lastExit(name: string): Promise<LastExit | undefined>;
   /** Stops processes of this namespace that no record knows (spawned, then their record was lost). */
   sweep(options?: SweepOptions): Promise<SweepEntry[]>;
   /** Called on every change, including a process that ends on its own. */

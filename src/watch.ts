@@ -59,7 +59,7 @@ export function watch<Meta>(ctx: Context<Meta>): Watcher {
   const parseStored = (name: string, text: unknown): StoredRecord | undefined => {
     if (typeof text !== 'string') return undefined;
     const parsed = parseRecord(text, name, ctx.namespace, ctx.limits);
-    return parsed.kind === 'ok' ? parsed.record : undefined;
+    return parsed.kind === 'ok' && !parsed.record.ended ? parsed.record : undefined;
   };
 
   // Synchronous by contract, so only where the store, the probe and the schema answer at once (the file store and

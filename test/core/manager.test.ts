@@ -3,7 +3,7 @@ import { describe, test, type TestContext } from 'node:test';
 import * as v from 'valibot';
 import { createProcessManager, memoryStore, PidkeepError, type Backend, type ManagerEvent } from '../../src/index.js';
 import { nodeBackend } from '../../src/node/index.js';
-import { fixture, isAlive, onTeardown, readText, reaper, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
+import { fixture, isAlive, liveRecords, onTeardown, readText, reaper, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
 
 /** One namespace per test: scans and counts then see only this test's processes. */
 const namespaces = new WeakMap<TestContext, string>();
@@ -56,7 +56,7 @@ describe('process manager', () => {
     assert.deepEqual(events.map((e) => `${e.type}:${e.name}`), ['started:a', 'started:b', 'stopping:a', 'exited:a', 'stopped:a']);
   });
 
-  test('a process that ends on its own is reported, with its exit code, and its record removed', async (t) => {
+  test('a process that ends on its own is reported, with its exit code, and its record kept only as a trace', async (t) => {
     const store = memoryStore();
     const pm = await manager(t, { store });
     const events: ManagerEvent[] = [];
@@ -64,7 +64,8 @@ describe('process manager', () => {
     const h = await pm.start('quick', { command: 'sh', args: ['-c', 'sleep 0.2; exit 3'] });
     assert.deepEqual(await h.exited, { code: 3, signal: null });
     assert.ok(events.some((e) => e.type === 'exited' && e.name === 'quick'));
-    await waitFor('the record to be removed', async () => (await store.list(nsOf(t))).length === 0);
+    await waitFor('the record to be marked ended', async () => (await liveRecords(store, nsOf(t))).length === 0);
+    assert.deepEqual((await pm.lastExit('quick'))?.exit, { code: 3, signal: null });
     assert.equal(pm.get('quick'), undefined);
     const again = await pm.start('quick', { command: 'sleep', args: ['60'] });
     assert.notEqual(again.pid, h.pid);
@@ -200,7 +201,8 @@ describe('process manager', () => {
     process.kill(h.pid, 'SIGKILL');
     assert.deepEqual(await pm2.get('watched')!.exited, { code: null, signal: null });
     assert.ok(events.some((e) => e.type === 'exited' && e.name === 'watched'));
-    assert.deepEqual(await store.list(nsOf(t)), []);
+    assert.deepEqual(await liveRecords(store, nsOf(t)), []);
+    assert.deepEqual((await pm2.lastExit('watched'))?.exit, { code: null, signal: null });
   });
 
   test('a process that ignores SIGTERM is escalated to SIGKILL, one signal per step', async (t) => {

@@ -88,6 +88,12 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** The records of a namespace that still hold a process: an ended run's trace (`ended`) does not. */
+export async function liveRecords(store: { list(namespace: string): unknown }, namespace: string): Promise<string[]> {
+  const entries = (await store.list(namespace)) as Array<{ key: string; text?: string }>;
+  return entries.filter((e) => !/"ended":\{/.test(e.text ?? '')).map((e) => e.key);
+}
+
 /** Polls until `check` returns a truthy value; fails with `what` at the deadline. Never a bare sleep. */
 export async function waitFor<T>(what: string, check: () => T | Promise<T>, { timeout = 10_000, interval = 25 } = {}): Promise<NonNullable<Awaited<T>>> {
   const deadline = Date.now() + timeout;

@@ -107,7 +107,8 @@ export function storedRecords(dir: string, namespace: string): StoredRecordFacts
     .filter((file) => file.endsWith('.json'))
     .flatMap((file) => {
       try {
-        const record = JSON.parse(readFileSync(join(records, file), 'utf8')) as { name: string; id: string; pid: number };
+        const record = JSON.parse(readFileSync(join(records, file), 'utf8')) as { name: string; id: string; pid: number; ended?: unknown };
+        if (record.ended) return []; // the trace of a run that ended: holds no process
         return [{ name: record.name, id: record.id, pid: record.pid }];
       } catch {
         return []; // a planted corrupt record

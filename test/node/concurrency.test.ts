@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createProcessManager } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
-import { fixture, isAlive, onTeardown, reaper, startNode, tempDir, waitFor } from '../helpers/index.js';
+import { fixture, isAlive, liveRecords, onTeardown, reaper, startNode, tempDir, waitFor } from '../helpers/index.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -48,5 +48,5 @@ test('two controllers (two OS processes) start 200 processes at once: no record 
   assert.equal(results.length, 201);
   assert.ok(results.every((r) => r.outcome === 'stopped' && r.by === 'SIGTERM'));
   await waitFor('every process to be gone', () => [...pids].every((pid) => !isAlive(pid)));
-  assert.deepEqual(await store.list('busy'), []);
+  assert.deepEqual(await liveRecords(store, 'busy'), [], 'every record is now the trace of an ended run');
 });

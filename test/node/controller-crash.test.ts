@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { createProcessManager } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
-import { fixture, isAlive, readText, reaper, startNode, tempDir, waitFor } from '../helpers/index.js';
+import { fixture, isAlive, liveRecords, readText, reaper, startNode, tempDir, waitFor } from '../helpers/index.js';
 
 /**
  * Starts an FFmpeg-like recorder from a controller that is its own OS process, then kills that controller with
@@ -42,7 +42,7 @@ describe('a controller killed with SIGKILL', () => {
     assert.deepEqual(result.exit, { code: null, signal: null }, 'an adopted process has no knowable exit code');
     assert.match(readText(out), /trailer q\n$/, 'the file was finished, not cut off');
     assert.equal(isAlive(pid), false);
-    assert.deepEqual(await fileStore({ dir }).list('rec-app'), []);
+    assert.deepEqual(await liveRecords(fileStore({ dir }), 'rec-app'), []);
   });
 
   test("a second controller's `q` through the FIFO reaches the process after the first died", async (t) => {
@@ -87,14 +87,15 @@ describe('a controller killed with SIGKILL', () => {
     assert.equal(isAlive(pid), false);
   });
 
-  test('a process that ended while no controller watched is reported gone and its record removed', async (t) => {
+  test('a process that ended while no controller watched is reported gone, its record kept only as a trace', async (t) => {
     const { dir, pid } = await crashAfterStart(t);
     process.kill(pid, 'SIGKILL');
     await waitFor('the recorder to end', () => !isAlive(pid));
     const pm = await createProcessManager({ namespace: 'rec-app', backend: nodeBackend(), store: fileStore({ dir }) });
     t.after(() => pm.close());
     assert.deepEqual(pm.recovery.map((r) => [r.name, r.status]), [['recorder', 'gone']]);
-    assert.deepEqual(await fileStore({ dir }).list('rec-app'), []);
+    assert.deepEqual(await liveRecords(fileStore({ dir }), 'rec-app'), []);
+    assert.match((await pm.lastExit('recorder'))?.how ?? '', /no controller watched/);
   });
 
   test('a controller that is already running finds, by name, a process another controller started later', async (t) => {

@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { storeConformance } from '../conformance/store-suite.js';
 import { killProfile, launchChromium, launchProfile, storeInPage } from '../helpers/browser.js';
 import { ffmpegPath, wavSizes } from '../helpers/ffmpeg.js';
-import { isAlive, onTeardown, reaper, tempDir, waitFor } from '../helpers/index.js';
+import { isAlive, liveRecords, onTeardown, reaper, tempDir, waitFor } from '../helpers/index.js';
 import { capabilitiesWithout, listOf, openApp, recoveryOf, startExampleApp, startFailure, startWorker, withoutPowers } from '../helpers/tauri-app.js';
 
 test('a reload adopts the running process: same pid, still running, elapsed time from the record', async (t) => {
@@ -130,7 +130,8 @@ test('a reload in the middle of a stop: before the signal, the next page adopts 
       assert.deepEqual(listed, []);
     }
     await waitFor('the worker to be gone', () => !isAlive(started.pid));
-    await waitFor('no record left behind', async () => (await page.evaluate(() => window.pidkeepExample!.store.list('tauri-example'))).length === 0);
+    // What stays is the trace of the ended run, which holds no process.
+    await waitFor('no live record left behind', async () => (await liveRecords({ list: () => page.evaluate(() => window.pidkeepExample!.store.list('tauri-example')) }, 'tauri-example')).length === 0);
   }
 });
 
