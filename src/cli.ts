@@ -145,11 +145,15 @@ async function ls(args: string[], io: Out) {
   const { values } = parse(args, { json: { type: 'boolean' } }, 0);
   if (values.help) return io.out(USAGE), 0;
   const pm = await open(values);
+  // Records set aside as unreadable stay listed with the live process their marker points to (stop it by name).
+  const setAside = await pm.setAside();
   await pm.close();
   const now = Date.now();
+  const asideNames = new Set(setAside.map((entry) => entry.name));
   const rows = [
     ...pm.list().map((h) => ({ name: h.name, pid: h.pid as number | null, status: 'running', startedAt: h.startedAt as number | null, command: [h.command, ...h.args].join(' '), meta: h.meta })),
-    ...pm.recovery.filter((r: RecoveryEntry) => r.status !== 'adopted').map((r) => ({ name: r.name, pid: r.pid, status: r.status, startedAt: null, command: r.detail, meta: null })),
+    ...pm.recovery.filter((r: RecoveryEntry) => r.status !== 'adopted' && !(r.status === 'corrupt' && asideNames.has(r.name))).map((r) => ({ name: r.name, pid: r.pid, status: r.status, startedAt: null, command: r.detail, meta: null })),
+    ...setAside.map((entry) => ({ name: entry.name, pid: entry.pid, status: entry.pid === null ? 'set aside' : 'set aside, running', startedAt: null, command: `unreadable record (${entry.reason})`, meta: null })),
   ].sort((a, b) => a.name.localeCompare(b.name));
   if (values.json) {
     io.out(JSON.stringify(rows.map((r) => ({ ...r, uptimeMs: r.startedAt === null ? null : now - r.startedAt })), null, 2));

@@ -3,6 +3,7 @@ import { createContext, ensureOpen } from './context.js';
 import { describeError, PidkeepError } from './errors.js';
 import { markerPrefix } from './identity.js';
 import { parseRecord } from './record.js';
+import { findSetAside, stopSetAside } from './set-aside.js';
 import { start } from './start.js';
 import { sweepUnrecorded } from './sweep.js';
 import { stopTracked } from './tracked.js';
@@ -38,8 +39,10 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
       ensureOpen(ctx);
       assertName(name);
       const t = ctx.tracked.get(name);
-      if (!t) throw new PidkeepError('NOT_FOUND', `no running process is named "${name}" in namespace "${namespace}"; see pm.list()`, { record: name });
-      return stopTracked(ctx, t, plan);
+      if (t) return stopTracked(ctx, t, plan);
+      const setAside = await stopSetAside(ctx, name, plan);
+      if (setAside) return setAside;
+      throw new PidkeepError('NOT_FOUND', `no running process is named "${name}" in namespace "${namespace}"; see pm.list()`, { record: name });
     },
     async stopAll(plan) {
       ensureOpen(ctx);
@@ -51,6 +54,9 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
         throw new PidkeepError('STOP_FAILED', `${failed.length} of ${settled.length} processes could not be stopped: ${reasons}`, { cause: new AggregateError(failed.map((r) => r.reason)) });
       }
       return settled.map((r) => (r as PromiseFulfilledResult<StopResult>).value);
+    },
+    async setAside() {
+      return (await findSetAside(ctx)).map(({ found: _, ...entry }) => entry);
     },
     async lastExit(name) {
       assertName(name);

@@ -3,7 +3,7 @@ import { PidkeepError } from './errors.js';
 import { judge } from './identity.js';
 import { parseRecord } from './record.js';
 import { pollUntil, runStopPlan } from './stop.js';
-import type { Backend, MarkedProcess, PidLimits, Store, SweepEntry, SweepOptions } from './types.js';
+import type { Backend, MarkedProcess, PidLimits, Store, StopResult, StopStep, SweepEntry, SweepOptions } from './types.js';
 import { DEFAULT_STOP_PLAN, normalizeStopPlan, show, unsafePidReason } from './validate.js';
 
 export interface SweepContext {
@@ -46,21 +46,9 @@ export async function sweepUnrecorded(ctx: SweepContext, options: SweepOptions =
     return marked.filter((found) => !known.has(found.marker.slice(ctx.prefix.length)) && mayTouch(found, limits, options.allUsers === true));
   });
 
-  const probeOne = async (pid: number) => (await backend.probe([pid]))[0];
   const swept: SweepEntry[] = [];
   for (const found of orphans) {
-    const expected = { ...found.identity, marker: found.marker };
-    const result = await runStopPlan({
-      name: `(unrecorded ${found.identity.comm})`,
-      pid: found.pid,
-      steps,
-      verify: async () => judge(expected, await probeOne(found.pid)),
-      signal: async (signal, group) => backend.signal(found.pid, signal, { group }),
-      write: async () => undefined,
-      waitForEnd: (ms) => pollUntil(async () => judge(expected, await probeOne(found.pid)).kind !== 'same', ms),
-      exit: async () => ({ code: null, signal: null }),
-      ...(backend.groupMembers ? { groupLeft: async () => backend.groupMembers!(found.pid, found.marker) } : {}),
-    });
+    const result = await stopMarked(backend, found, steps, `(unrecorded ${found.identity.comm})`);
     // Only the record knew its FIFO's path, and there is none: the backend looks where its spawn puts FIFOs.
     await Promise.resolve(backend.release?.({ id: found.marker.slice(ctx.prefix.length), stdin: null, namespace, dir: store.location?.(namespace) })).catch(() => undefined);
     swept.push({ pid: found.pid, marker: found.marker, comm: found.identity.comm, result });
@@ -68,8 +56,28 @@ export async function sweepUnrecorded(ctx: SweepContext, options: SweepOptions =
   return swept;
 }
 
+/**
+ * Runs a stop plan on a process known only by its marker (no record): before every step the start time and the
+ * marker found by the scan are proven again, so a pid that changed hands is never signalled.
+ */
+export function stopMarked(backend: Backend, found: MarkedProcess, steps: StopStep[], name: string): Promise<StopResult> {
+  const expected = { ...found.identity, marker: found.marker };
+  const look = async () => judge(expected, (await backend.probe([found.pid]))[0]);
+  return runStopPlan({
+    name,
+    pid: found.pid,
+    steps,
+    verify: look,
+    signal: async (signal, group) => backend.signal(found.pid, signal, { group }),
+    write: async () => undefined,
+    waitForEnd: (ms) => pollUntil(async () => (await look()).kind !== 'same', ms),
+    exit: async () => ({ code: null, signal: null }),
+    ...(backend.groupMembers ? { groupLeft: async () => backend.groupMembers!(found.pid, found.marker) } : {}),
+  });
+}
+
 /** Another user's process, one in another pid namespace, or a pid no signal may reach: never swept. */
-function mayTouch(found: MarkedProcess, limits: PidLimits, allUsers: boolean): boolean {
+export function mayTouch(found: MarkedProcess, limits: PidLimits, allUsers: boolean): boolean {
   if (unsafePidReason(found.pid, limits)) return false;
   if (limits.pidNamespace !== undefined && found.pidNamespace !== limits.pidNamespace) return false;
   if (!allUsers && limits.uid !== undefined && found.uid !== limits.uid) return false;

@@ -326,6 +326,16 @@ export interface ProcessHandle<Meta = unknown> {
 
 export type Unsubscribe = () => void;
 
+/** A record set aside as unreadable (quarantined), with the live process its marker points to. */
+export interface SetAsideProcess {
+  name: string;
+  /** Why it could not be read. */
+  reason: string;
+  /** The live process carrying its marker, proven by a scan; null when none runs (or the backend cannot scan). */
+  pid: number | null;
+  marker: string | null;
+}
+
 /** How the last run of a name ended: its record stays in the store as this trace, without holding the name. */
 export interface LastExit {
   name: string;
@@ -353,8 +363,14 @@ export interface ProcessManager<Meta = unknown> {
    */
   get(name: string): ProcessHandle<Meta> | undefined;
   list(): ProcessHandle<Meta>[];
+  /** Runs the stop plan of `name`; a name whose record was set aside is stopped through its marker. */
   stop(name: string, plan?: StopPlan): Promise<StopResult>;
   stopAll(plan?: StopPlan): Promise<StopResult[]>;
+  /**
+   * Records set aside as unreadable, each with the live process its marker points to. Such a process is never
+   * stranded: `pm.stop(name)` (its default plan's signal steps) or `pm.sweep()` ends it.
+   */
+  setAside(): Promise<SetAsideProcess[]>;
   /** How the last run of `name` ended, when it has ended and its trace is in the store; undefined otherwise. */
   lastExit(name: string): Promise<LastExit | undefined>;
   /** Stops processes of this namespace that no record knows (spawned, then their record was lost). */

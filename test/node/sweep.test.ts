@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createProcessManager } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
-import { isAlive, readText, reaper, tempDir, waitFor } from '../helpers/index.js';
+import { isAlive, readText, reaper, runCli, tempDir, waitFor } from '../helpers/index.js';
 
 test("sweep stops a process whose record was lost and leaves recorded ones and another namespace's alone", async (t) => {
   const dir = tempDir(t);
@@ -70,4 +70,25 @@ test("a swept process's stdin FIFO goes with it, though only its lost record nam
   t.after(() => pm.close());
   assert.deepEqual((await pm.sweep()).map((s) => s.pid), [h.pid]);
   assert.deepEqual(readdirSync(join(dir, 'sweep-fifo', 'run')), []);
+});
+
+test('a set-aside record stays reachable: listed with its live process, stoppable by name, shown by `pidkeep ls`', async (t) => {
+  const dir = tempDir(t);
+  const open = () => createProcessManager({ namespace: 'aside', backend: nodeBackend(), store: fileStore({ dir }) });
+  const first = await open();
+  const h = await first.start('rec', { command: 'sleep', args: ['300'] });
+  reaper(t)(h.pid);
+  await first.close();
+  const file = join(dir, 'aside', 'records', 'rec.json');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('"command":"sleep"', '"command":7'));
+  const pm = await open();
+  t.after(() => pm.close());
+  assert.equal(pm.recovery[0]?.status, 'corrupt');
+  assert.deepEqual((await pm.setAside()).map((e) => [e.name, e.pid]), [['rec', h.pid]]);
+  const ls = await runCli(['ls', '--dir', dir, '--namespace', 'aside']);
+  assert.match(ls.stdout, new RegExp(`rec\\s+${h.pid}\\s+set aside, running`));
+  const result = await pm.stop('rec');
+  assert.equal(result.by, 'SIGTERM');
+  await waitFor('it to end', () => !isAlive(h.pid));
+  assert.deepEqual((await pm.setAside()).map((e) => [e.name, e.pid]), [['rec', null]], 'still listed, kept for inspection');
 });

@@ -1,0 +1,35 @@
+// Records set aside as unreadable never strand their process: it still carries its marker, so it is listed here
+// (found by a scan) and can be stopped by name, as a sweep would, once the marker is proven on the live process.
+import type { Context } from './context.js';
+import { PidkeepError } from './errors.js';
+import { legacyMarkerOf, markerOf } from './identity.js';
+import { idsIn, mayTouch, stopMarked } from './sweep.js';
+import type { MarkedProcess, SetAsideProcess, StopPlan, StopResult } from './types.js';
+import { normalizeStopPlan } from './validate.js';
+
+/** Every quarantined record of the namespace, with the live process its marker points to, if one runs. */
+export async function findSetAside<Meta>(ctx: Context<Meta>): Promise<Array<SetAsideProcess & { found: MarkedProcess | undefined }>> {
+  const { namespace, store, backend, limits } = ctx;
+  const entries = await store.listQuarantined(namespace);
+  if (entries.length === 0) return [];
+  // A prefix of the bare namespace covers this store's markers and those of pidkeep 0.1.0; each is then
+  // matched exactly against the ids the unreadable text holds.
+  const marked = backend.scan ? (await backend.scan(namespace)).filter((p) => mayTouch(p, limits, false)) : [];
+  return entries.map((entry) => {
+    const markers = new Set(idsIn(entry.text).flatMap((id) => [markerOf(namespace, ctx.storeId, id), legacyMarkerOf(namespace, id)]));
+    const found = marked.find((p) => markers.has(p.marker));
+    return { name: entry.key, reason: entry.reason, pid: found?.pid ?? null, marker: found?.marker ?? null, found };
+  });
+}
+
+/** Stops the live process of a set-aside record by name; write steps are left out (its FIFO is not known). */
+export async function stopSetAside<Meta>(ctx: Context<Meta>, name: string, plan: StopPlan | undefined): Promise<StopResult | undefined> {
+  const running = (await findSetAside(ctx)).filter((entry) => entry.name === name && entry.found);
+  if (running.length === 0) return undefined;
+  if (running.length > 1) {
+    throw new PidkeepError('STOP_FAILED', `${running.length} set-aside records of this name have a live process; stop them with pm.sweep()`, { record: name });
+  }
+  const steps = normalizeStopPlan(plan ?? ctx.defaultStop).filter((step) => step.signal !== undefined);
+  const { found } = running[0]!;
+  return stopMarked(ctx.backend, found!, steps, name);
+}
