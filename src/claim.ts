@@ -36,16 +36,16 @@ export async function withLock<T>(store: Store, namespace: string, body: () => P
  * one a newer pidkeep wrote, holds the name; an ended one is removed and an unreadable one set aside (its process,
  * if any, stays reachable through its marker: listed, stoppable, swept).
  */
-export async function freeName(ctx: NameContext, name: string): Promise<void> {
+export async function freeName(ctx: NameContext, name: string, key: string): Promise<void> {
   const { namespace, store } = ctx;
-  const text = await store.get(namespace, name);
+  const text = await store.get(namespace, key);
   if (text === undefined) return;
-  const parsed = parseRecord(text, name, namespace, ctx.limits);
+  const parsed = parseRecord(text, key, namespace, ctx.limits);
   if (parsed.kind === 'future') {
     throw new PidkeepError('RECORD_UNREADABLE', `a record from a newer pidkeep (version ${parsed.version}) holds this name; use that version or pick another name`, { record: name, pid: parsed.pid ?? undefined });
   }
   if (parsed.kind === 'corrupt') {
-    await store.quarantine(namespace, name, parsed.reason);
+    await store.quarantine(namespace, key, parsed.reason);
     return;
   }
   const other = parsed.record;
@@ -54,6 +54,6 @@ export async function freeName(ctx: NameContext, name: string): Promise<void> {
   if (verdict.kind === 'same' || verdict.kind === 'unverifiable') {
     throw new PidkeepError('ALREADY_RUNNING', `already running under another controller; stop it first (pidkeep stop ${name}) or pick another name`, { record: name, pid: other.pid });
   }
-  await store.remove(namespace, name);
+  await store.remove(namespace, key);
   await Promise.resolve(ctx.backend.release?.({ id: other.id, stdin: other.stdin, namespace, dir: store.location?.(namespace) })).catch(() => undefined);
 }

@@ -1,7 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { describeError, PidkeepError } from './errors.js';
 import { memoryStore } from './memory-store.js';
-import type { StoredRecord } from './record.js';
+import { keyOf, type StoredRecord } from './record.js';
 import type { Backend, ExitInfo, ManagerEvent, ManagerOptions, OrphanPolicy, PidLimits, ProbeResult, ProcessHandle, RecordInfo, Store, StopResult, StopStep } from './types.js';
 import { assertName, DEFAULT_STOP_PLAN, normalizeStopPlan, show } from './validate.js';
 
@@ -19,6 +19,11 @@ export interface Tracked {
   unref: (() => void) | undefined;
 }
 
+/** The store key of a name started by this controller (its pid namespace decides). */
+export function ownKey<Meta>(ctx: Context<Meta>, name: string): string {
+  return keyOf(name, ctx.limits.pidNamespace);
+}
+
 /** What every part of a manager shares: its options, its view of the processes, and how it tells listeners. */
 export interface Context<Meta = unknown> {
   readonly namespace: string;
@@ -31,6 +36,7 @@ export interface Context<Meta = unknown> {
   readonly onOrphan: OrphanPolicy | ((record: RecordInfo<Meta>) => OrphanPolicy | Promise<OrphanPolicy>);
   readonly defaultStop: StopStep[];
   readonly pollInterval: number;
+  readonly otherPidNamespaces: 'keep' | 'forget';
   /** One entry per name this controller watches. */
   readonly tracked: Map<string, Tracked>;
   /** Names this controller is starting right now: a second start of one name fails before spawning. */
@@ -56,6 +62,8 @@ export function createContext<Meta>(options: ManagerOptions<Meta>): Context<Meta
   const pollInterval = options.pollInterval ?? 500;
   if (!Number.isInteger(pollInterval) || pollInterval < 10) throw new TypeError(`[pidkeep] Expected \`pollInterval\` to be an integer of at least 10 ms, got ${show(pollInterval)}`);
   const defaultStop = normalizeStopPlan(options.stop ?? DEFAULT_STOP_PLAN, '`stop` option');
+  const otherPidNamespaces = options.otherPidNamespaces ?? 'keep';
+  if (otherPidNamespaces !== 'keep' && otherPidNamespaces !== 'forget') throw new TypeError(`[pidkeep] Expected \`otherPidNamespaces\` to be 'keep' or 'forget', got ${show(otherPidNamespaces)}`);
   let storeId: string;
   try {
     storeId = store.id(namespace);
@@ -72,6 +80,7 @@ export function createContext<Meta>(options: ManagerOptions<Meta>): Context<Meta
     onOrphan,
     defaultStop,
     pollInterval,
+    otherPidNamespaces,
     tracked: new Map(),
     starting: new Set(),
     listeners: new Set(),

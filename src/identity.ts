@@ -22,6 +22,17 @@ export function legacyMarkerOf(namespace: string, id: string): string {
   return `${namespace}/${id}`;
 }
 
+/**
+ * Why a record cannot be judged here at all: it was started in another pid namespace of this boot, where its pid
+ * names another process than here. Undefined when it can be judged (same namespace, or a platform without them,
+ * or another boot: then every namespace has ended and the usual verdict, gone, applies).
+ */
+export function elsewhere(record: { pidns?: string | undefined; bootId: string }, limits: { pidNamespace?: string | undefined; bootId?: string | undefined }): string | undefined {
+  if (record.pidns === undefined || limits.pidNamespace === undefined || record.pidns === limits.pidNamespace) return undefined;
+  if (limits.bootId !== undefined && record.bootId !== limits.bootId) return undefined;
+  return `it was started in another pid namespace (${record.pidns}; this controller runs in ${limits.pidNamespace}), where its pid names another process than here`;
+}
+
 export interface Expected {
   bootId: string;
   pid: number;

@@ -6,7 +6,7 @@
 //   <root>/<namespace>/quarantine/<key>.<stamp>.json + .reason.txt   a record that could not be read
 //   <root>/<namespace>/logs/, run/              the backend's log files and stdin FIFOs
 // No dot files: Tauri's fs scope globs skip them unless the app configures otherwise.
-import { isValidName } from './validate.js';
+import { isValidKey } from './validate.js';
 
 export const layout = {
   namespaceDir: (root: string, namespace: string) => `${root}/${namespace}`,
@@ -24,7 +24,7 @@ export function classify(fileName: string): { kind: 'record'; key: string; valid
   if (fileName.endsWith('.tmp')) return { kind: 'temp' };
   if (!fileName.endsWith('.json')) return { kind: 'other' };
   const key = fileName.slice(0, -'.json'.length);
-  return { kind: 'record', key, valid: isValidName(key) };
+  return { kind: 'record', key, valid: isValidKey(key) };
 }
 
 /** The key a quarantined file was stored under, from its name `<key>.<ms>.<hex>.json`. */

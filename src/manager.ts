@@ -1,5 +1,5 @@
 import { recover } from './adopt.js';
-import { createContext, ensureOpen } from './context.js';
+import { createContext, ensureOpen, ownKey } from './context.js';
 import { describeError, PidkeepError } from './errors.js';
 import { markerPrefix } from './identity.js';
 import { parseRecord } from './record.js';
@@ -60,8 +60,9 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     },
     async lastExit(name) {
       assertName(name);
-      const text = await ctx.store.get(namespace, name);
-      const parsed = text === undefined ? undefined : parseRecord(text, name, namespace, ctx.limits);
+      const key = ownKey(ctx, name);
+      const text = await ctx.store.get(namespace, key);
+      const parsed = text === undefined ? undefined : parseRecord(text, key, namespace, ctx.limits);
       if (parsed?.kind !== 'ok' || !parsed.record.ended) return undefined;
       const { record } = parsed;
       const { at, code, signal, how } = record.ended!;

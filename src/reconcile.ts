@@ -1,9 +1,9 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { withLock } from './claim.js';
 import { describeError, PidkeepError } from './errors.js';
-import { judge, type Verdict } from './identity.js';
+import { elsewhere, judge, type Verdict } from './identity.js';
 import { validateWith } from './meta.js';
-import { endRecord, parseRecord, type StoredRecord } from './record.js';
+import { endRecord, keyOf, parseRecord, type StoredRecord } from './record.js';
 import type { Backend, PidLimits, RecoveryEntry, Store } from './types.js';
 
 export interface ReconcileContext {
@@ -12,6 +12,8 @@ export interface ReconcileContext {
   backend: Backend;
   limits: PidLimits;
   metaSchema: StandardSchemaV1<unknown, unknown> | undefined;
+  /** What to do with records of another pid namespace (ManagerOptions.otherPidNamespaces). @default 'keep' */
+  otherPidNamespaces?: 'keep' | 'forget';
 }
 
 /** A live process proven to be the recorded one, ready to adopt. */
@@ -71,13 +73,26 @@ async function reconcileLocked(ctx: ReconcileContext, report: RecoveryEntry[]): 
   const found: Found[] = [];
   // The record stays as the trace of how the run ended (it no longer holds the name).
   const forget = async (item: Found, how: string) => {
-    await Promise.resolve(store.put(namespace, item.record.name, endRecord(item.text, { at: Date.now(), code: null, signal: null, how }))).catch(() => undefined);
+    await Promise.resolve(store.put(namespace, keyOf(item.record.name, item.record.pidns), endRecord(item.text, { at: Date.now(), code: null, signal: null, how }))).catch(() => undefined);
     await Promise.resolve(backend.release?.({ id: item.record.id, stdin: item.record.stdin, namespace, dir: store.location?.(namespace) })).catch(() => undefined);
   };
 
-  if (running.length === 0) return found;
-  const verdicts = await checkIdentities(backend, running.map((item) => item.record));
-  for (const [index, item] of running.entries()) {
+  // A record of another pid namespace cannot be judged here: its pid names another process. It is never called
+  // gone or reused, never signalled, and its key (name@<inode>) never blocks a name of this namespace.
+  const here: Found[] = [];
+  for (const item of running) {
+    const reason = elsewhere(item.record, limits);
+    if (reason === undefined) here.push(item);
+    else if (ctx.otherPidNamespaces === 'forget') {
+      await forget(item, `taken as ended: ${reason} (otherPidNamespaces: 'forget')`);
+      report.push({ name: item.record.name, pid: item.record.pid, status: 'gone', detail: `${reason}; taken as ended (otherPidNamespaces: 'forget'), never signalled; its record is kept as a trace` });
+    } else {
+      report.push({ name: item.record.name, pid: item.record.pid, status: 'skipped', detail: `${reason}; left to a controller of that namespace (it is taken as ended after a reboot; pass otherPidNamespaces: 'forget' where every launch gets a new pid namespace, as in Flatpak)` });
+    }
+  }
+  if (here.length === 0) return found;
+  const verdicts = await checkIdentities(backend, here.map((item) => item.record));
+  for (const [index, item] of here.entries()) {
     const { record } = item;
     const verdict = verdicts[index]!;
     if (verdict.kind === 'same') {

@@ -29,6 +29,11 @@ export interface StoredRecord {
   startTime: string;
   comm: string;
   /**
+   * The pid namespace its pid is meaningful in (Linux `pid:[inode]`); absent where the platform has none, and in
+   * records of pidkeep 0.1.0, which are taken to be of the reader's namespace.
+   */
+  pidns?: string;
+  /**
    * Present once the process has ended: the record stays as its last run's trace, and no longer holds the name
    * (a start replaces it; reconcile and sweeps pass it by).
    */
@@ -52,6 +57,20 @@ export type ParsedRecord =
   | { kind: 'future'; version: number; pid: number | null };
 
 const ID = /^[0-9a-f]{16,64}$/;
+const PIDNS = /^pid:\[(\d{1,20})\]$/;
+
+/** The machine's first pid namespace: its inode number is fixed in the Linux kernel (PROC_PID_INIT_INO). */
+export const INITIAL_PID_NAMESPACE = 'pid:[4026531836]';
+
+/**
+ * The store key of a name started in pid namespace `pidns`: the name itself in the machine's first namespace (or
+ * where there is none), `<name>@<inode>` elsewhere, so a container and its host never block each other's names.
+ */
+export function keyOf(name: string, pidns: string | undefined): string {
+  if (pidns === undefined || pidns === INITIAL_PID_NAMESPACE) return name;
+  const inode = PIDNS.exec(pidns)?.[1];
+  return inode === undefined ? name : `${name}@${inode}`;
+}
 /** `<namespace>@<16 hex>/<id>` (version 2) or `<namespace>/<id>` (version 1). */
 const MARKER = /^[A-Za-z0-9._-]{1,128}(@[0-9a-f]{16})?\/[0-9a-f]{16,64}$/;
 
@@ -78,7 +97,8 @@ export function parseRecord(text: string, key: string, namespace: string, limits
     return bad(`field \`marker\` is not "${namespace}@<store id>/${r.id}"`);
   }
   if (r.namespace !== namespace) return bad(`field \`namespace\` is not "${namespace}"`);
-  if (!isValidName(r.name) || r.name !== key) return bad(`field \`name\` does not match the key "${key}"`);
+  if (r.pidns !== undefined && !(typeof r.pidns === 'string' && PIDNS.test(r.pidns))) return bad('field `pidns` is not a pid namespace ("pid:[<inode>]")');
+  if (!isValidName(r.name) || keyOf(r.name, r.pidns as string | undefined) !== key) return bad(`field \`name\` does not match the key "${key}"`);
   if (!isText(r.backend, 64)) return bad('field `backend` is not a short string');
   if (!isText(r.command, 4096) || r.command.length === 0) return bad('field `command` is not a string of 1-4096 characters');
   if (!Array.isArray(r.args) || r.args.length > 10_000 || !r.args.every((a) => isText(a, 65_536))) return bad('field `args` is not a list of strings');
@@ -130,6 +150,7 @@ export function parseRecord(text: string, key: string, namespace: string, limits
       bootId: r.bootId,
       startTime: r.startTime,
       comm: r.comm,
+      ...(r.pidns !== undefined ? { pidns: r.pidns as string } : {}),
       ...(ended ? { ended } : {}),
     },
   };

@@ -1,6 +1,6 @@
 // pm.start(): one name, one process, recorded before anyone can see it unrecorded.
 import { freeName, withLock } from './claim.js';
-import { emit, ensureOpen, probeOne, type Context } from './context.js';
+import { emit, ensureOpen, ownKey, probeOne, type Context } from './context.js';
 import { describeError, PidkeepError, withRecord } from './errors.js';
 import { judge, MARKER_ENV, markerOf } from './identity.js';
 import { checkMeta } from './meta.js';
@@ -57,11 +57,13 @@ async function startNamed<Meta>(ctx: Context<Meta>, name: string, spec: ReturnTy
     bootId: '',
     startTime: '',
     comm: '',
+    ...(limits.pidNamespace !== undefined ? { pidns: limits.pidNamespace } : {}),
   };
+  const key = ownKey(ctx, name);
   // Whatever the reader would reject is refused before anything runs: a record that cannot be read back would
   // set its process aside. The spawn adds only short fields: three paths and the identity (SPAWN_ROOM).
   const draftText = serializeRecord(draft);
-  const check = parseRecord(draftText, name, namespace, limits);
+  const check = parseRecord(draftText, key, namespace, limits);
   const reason = check.kind === 'corrupt' ? check.reason : draftText.length > MAX_RECORD_BYTES / 3 && new TextEncoder().encode(draftText).length + SPAWN_ROOM > MAX_RECORD_BYTES ? `it would be over ${MAX_RECORD_BYTES} bytes` : undefined;
   if (reason) throw new TypeError(`[pidkeep] The record for "${name}" would not be readable (${reason}): keep command, args, cwd and meta smaller`);
 
@@ -69,7 +71,7 @@ async function startNamed<Meta>(ctx: Context<Meta>, name: string, spec: ReturnTy
   // The lock is held from before the spawn until the record is written: a sweep (which takes the same lock) never
   // sees this child unrecorded, and no other controller starts this name meanwhile.
   const { record, text, spawned } = await withLock(store, namespace, async () => {
-    await freeName({ namespace, store, backend, limits, probeOne: (pid) => probeOne(ctx, pid) }, name);
+    await freeName({ namespace, store, backend, limits, probeOne: (pid) => probeOne(ctx, pid) }, name, key);
     let spawned: Spawned;
     try {
       spawned = await backend.spawn({ namespace, name, id, command: spec.command, args: spec.args, cwd: spec.cwd, env, stdin: spec.stdin, dir: store.location?.(namespace) });
@@ -81,7 +83,7 @@ async function startNamed<Meta>(ctx: Context<Meta>, name: string, spec: ReturnTy
     const record: StoredRecord = { ...draft, startedAt: Date.now(), stdin: spawned.stdin, logs: spawned.logs, pid: identity.pid, bootId: identity.bootId, startTime: identity.startTime, comm: identity.comm };
     const text = serializeRecord(record);
     try {
-      await store.put(namespace, name, text);
+      await store.put(namespace, key, text);
     } catch (error) {
       // Unrecorded, nobody could find this process again: end it now, still under the lock, after proving once
       // more that the pid is still the child we just spawned, and say what really happened.

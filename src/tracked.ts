@@ -3,7 +3,7 @@ import { withLock } from './claim.js';
 import { emit, probeOne, type Context, type Tracked } from './context.js';
 import { PidkeepError, withRecord } from './errors.js';
 import { judge } from './identity.js';
-import { endRecord, type StoredRecord } from './record.js';
+import { endRecord, keyOf, type StoredRecord } from './record.js';
 import { delay, pollUntil, runStopPlan } from './stop.js';
 import type { ExitInfo, ProcessHandle, StopPlan, StopResult, StopStep } from './types.js';
 import { normalizeStopPlan, unsafePidReason } from './validate.js';
@@ -56,7 +56,8 @@ export function markExited<Meta>(ctx: Context<Meta>, t: Tracked, info: ExitInfo)
     : withLock(store, namespace, async () => {
         // The record stays as the trace of this run; it no longer holds the name.
         const how = t.stopping ? 'stopped by pidkeep' : info.code !== null || info.signal !== null ? 'exited' : 'ended';
-        if ((await store.get(namespace, t.record.name)) === t.text) await store.put(namespace, t.record.name, endRecord(t.text, { at: Date.now(), code: info.code, signal: info.signal, how }));
+        const key = keyOf(t.record.name, t.record.pidns);
+        if ((await store.get(namespace, key)) === t.text) await store.put(namespace, key, endRecord(t.text, { at: Date.now(), code: info.code, signal: info.signal, how }));
       })
         .catch(() => undefined)
         .then(() => backend.release?.({ id: t.record.id, stdin: t.record.stdin, namespace, dir: store.location?.(namespace) }))

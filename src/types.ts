@@ -122,6 +122,8 @@ export interface PidLimits {
   uid?: number;
   /** The pid namespace pids are meaningful in (Linux: `pid:[inode]`); undefined where the platform has none. */
   pidNamespace?: string;
+  /** The current boot id, where cheap to know: a record of an earlier boot is ended, whatever its pid namespace. */
+  bootId?: string;
 }
 
 /**
@@ -274,6 +276,14 @@ export interface ManagerOptions<Meta = unknown> {
   metaSchema?: StandardSchemaV1<unknown, Meta>;
   /** Default stop plan. @default [{ signal: 'SIGTERM', wait: 5000 }, { signal: 'SIGKILL', wait: 2000 }] */
   stop?: StopPlan;
+  /**
+   * Records started in another pid namespace (a container sharing the store, an earlier launch of a Flatpak app)
+   * cannot be checked from here: their pids mean something else. `'keep'` reports them `skipped` and leaves them to
+   * a controller of that namespace (and to the next reboot); `'forget'` takes them as ended, for apps whose every
+   * launch gets a new pid namespace that ends with it (Flatpak). They never block a name here either way.
+   * @default 'keep'
+   */
+  otherPidNamespaces?: 'keep' | 'forget';
   /** How often adopted processes are checked for their end, in ms. @default 500 */
   pollInterval?: number;
 }

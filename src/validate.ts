@@ -7,6 +7,21 @@ export function isValidName(value: unknown): value is string {
   return typeof value === 'string' && NAME.test(value) && value !== '.' && value !== '..';
 }
 
+/**
+ * A store key: a record's name, or `<name>@<pid namespace inode>` for a record started in a pid namespace other
+ * than the machine's first one (a container, a Flatpak sandbox), so that namespaces never block each other's names.
+ */
+export function isValidKey(value: unknown): value is string {
+  if (isValidName(value)) return true;
+  if (typeof value !== 'string') return false;
+  const at = value.lastIndexOf('@');
+  return at > 0 && isValidName(value.slice(0, at)) && /^\d{1,20}$/.test(value.slice(at + 1));
+}
+
+export function assertKey(value: unknown): asserts value is string {
+  if (!isValidKey(value)) throw new TypeError(`[pidkeep] Expected a record key (a name, or name@<pid namespace>), got ${show(value)}`);
+}
+
 export function assertName(value: unknown, what: 'name' | 'namespace' = 'name'): asserts value is string {
   if (!isValidName(value)) {
     throw new TypeError(

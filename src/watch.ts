@@ -1,6 +1,6 @@
 // Keeping the view current: adopted processes are polled for their end, and records other controllers write
 // are picked up (at once through pm.get where the store answers synchronously, or when the store reports them).
-import { emit, probeOne, type Context } from './context.js';
+import { emit, ownKey, probeOne, type Context } from './context.js';
 import { judge } from './identity.js';
 import { validateWith } from './meta.js';
 import { checkIdentities } from './reconcile.js';
@@ -58,7 +58,7 @@ export function watch<Meta>(ctx: Context<Meta>): Watcher {
   };
   const parseStored = (name: string, text: unknown): StoredRecord | undefined => {
     if (typeof text !== 'string') return undefined;
-    const parsed = parseRecord(text, name, ctx.namespace, ctx.limits);
+    const parsed = parseRecord(text, ownKey(ctx, name), ctx.namespace, ctx.limits);
     return parsed.kind === 'ok' && !parsed.record.ended ? parsed.record : undefined;
   };
 
@@ -68,7 +68,7 @@ export function watch<Meta>(ctx: Context<Meta>): Watcher {
     if (ctx.closed) return undefined;
     let text: unknown;
     try {
-      text = ctx.store.get(ctx.namespace, name);
+      text = ctx.store.get(ctx.namespace, ownKey(ctx, name));
     } catch {
       return undefined;
     }
@@ -88,7 +88,7 @@ export function watch<Meta>(ctx: Context<Meta>): Watcher {
 
   /** The same for any store and backend, when a store reports a change (another window started something). */
   const lookUpLater = async (name: string) => {
-    const text = await ctx.store.get(ctx.namespace, name);
+    const text = await ctx.store.get(ctx.namespace, ownKey(ctx, name));
     const record = parseStored(name, text);
     if (!record || ctx.closed || ctx.tracked.has(name)) return;
     const metaError = ctx.metaSchema ? await validateWith(ctx.metaSchema, record.meta, (output) => (record.meta = output)) : undefined;
@@ -99,9 +99,11 @@ export function watch<Meta>(ctx: Context<Meta>): Watcher {
   // Another writer changed a record: a new one may be a process to watch; a changed or removed one may
   // mean its process ended, which the next poll tells (a record alone proves nothing).
   const unwatch = ctx.store.watch?.(ctx.namespace, (key) => {
-    if (ctx.closed || !isValidName(key)) return;
-    if (ctx.tracked.has(key)) void poll();
-    else void lookUpLater(key).catch(() => undefined);
+    // Only keys of this pid namespace name processes this controller can watch.
+    const name = key.split('@')[0];
+    if (ctx.closed || !isValidName(name) || ownKey(ctx, name) !== key) return;
+    if (ctx.tracked.has(name)) void poll();
+    else void lookUpLater(name).catch(() => undefined);
   });
 
   return {

@@ -28,7 +28,8 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
   const maxPid = platform.maxPid();
   const uid = process.getuid?.();
   const pidNamespace = platform.pidNamespace?.();
-  const limits = () => ({ selfPid: process.pid, parentPid: process.ppid, maxPid, ...(uid === undefined ? {} : { uid }), ...(pidNamespace === undefined ? {} : { pidNamespace }) });
+  const bootId = platform.bootId?.();
+  const limits = () => ({ selfPid: process.pid, parentPid: process.ppid, maxPid, ...(uid === undefined ? {} : { uid }), ...(pidNamespace === undefined ? {} : { pidNamespace }), ...(bootId === undefined ? {} : { bootId }) });
   const made = new Set<string>();
   const ensureDir = (dir: string) => {
     if (made.has(dir)) return;

@@ -7,7 +7,7 @@ import { classify, layout, quarantinedKey } from '../layout.js';
 import { createMutex, stableId } from '../mutex.js';
 import { MAX_RECORD_BYTES, randomHex } from '../record.js';
 import type { QuarantinedEntry, StoreEntry, SyncStore } from '../types.js';
-import { assertName } from '../validate.js';
+import { assertKey, assertName } from '../validate.js';
 import { currentPlatform } from './platform/index.js';
 
 export interface FileStoreOptions {
@@ -51,7 +51,7 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
   const ready = new Set<string>();
   const recordsDir = (namespace: string) => layout.recordsDir(root, namespace);
   const fileOf = (namespace: string, key: string) => {
-    assertName(key);
+    assertKey(key);
     return join(ensure(namespace), layout.recordFile(key));
   };
 
@@ -199,7 +199,7 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
 
     get(namespace, key) {
       assertName(namespace, 'namespace');
-      assertName(key);
+      assertKey(key);
       // No ensure(): a read makes no folders, and a missing record is the usual case at start.
       return readRecord(join(recordsDir(namespace), layout.recordFile(key)))?.text;
     },

@@ -4,7 +4,7 @@ import { layout, quarantinedKey } from '../layout.js';
 import { stableId } from '../mutex.js';
 import { randomHex } from '../record.js';
 import type { QuarantinedEntry, Store, StoreEntry } from '../types.js';
-import { assertName, isValidName } from '../validate.js';
+import { assertKey, assertName, isValidKey } from '../validate.js';
 import { webLock } from '../web/lock.js';
 
 /** The plugin functions the store calls; tests may replace any of them. */
@@ -82,7 +82,7 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): TauriFsStore {
   };
   const fileOf = (namespace: string, key: string) => {
     assertName(namespace, 'namespace');
-    assertName(key);
+    assertKey(key);
     return `${recordsDir(namespace)}/${layout.recordFile(key)}`;
   };
   const there = (path: string) => fs.exists(path, at).catch(() => true);
@@ -204,7 +204,7 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): TauriFsStore {
           }
           if (!name.endsWith('.json')) return undefined;
           const key = name.slice(0, -'.json'.length);
-          if (!isValidName(key)) return { key, error: 'the file name is not a valid record name' };
+          if (!isValidKey(key)) return { key, error: 'the file name is not a valid record name' };
           if (dirent.isSymlink) return { key, error: 'the record is a symbolic link' };
           if (!dirent.isFile) return { key, error: 'the record is not a regular file' };
           const found = await read(`${dir}/${name}`);

@@ -1,7 +1,7 @@
 import { describeError, PidkeepError } from '../errors.js';
 import { stableId } from '../mutex.js';
 import type { QuarantinedEntry, StoreEntry, SyncStore } from '../types.js';
-import { assertName, isValidName } from '../validate.js';
+import { assertKey, assertName, isValidKey } from '../validate.js';
 import { webLock } from './lock.js';
 
 export interface WebStoreOptions {
@@ -88,7 +88,7 @@ export function webStore(options: WebStoreOptions = {}): WebStore {
     return `${prefix}:${namespace}:r:`;
   };
   const recordKey = (namespace: string, key: string) => {
-    assertName(key);
+    assertKey(key);
     return records(namespace) + key;
   };
   const keysStartingWith = (start: string) => {
@@ -147,7 +147,7 @@ export function webStore(options: WebStoreOptions = {}): WebStore {
         if (text === null) return [];
         const key = storageKey.slice(start.length);
         // Written by someone else under our prefix: reported, so the core quarantines it (out of the way, kept).
-        return [isValidName(key) ? { key, text } : { key, error: 'the storage key is not a valid record name' }];
+        return [isValidKey(key) ? { key, text } : { key, error: 'the storage key is not a valid record name' }];
       });
     },
 

@@ -161,6 +161,7 @@ export const linux: Platform = {
     return found;
   },
   pidNamespace: () => pidNamespaceOf('self'),
+  bootId: () => bootId(),
   groupMembers(pgid, marker) {
     // Signal 0 only asks (pgid >= 2, from a proven record): ESRCH means no process is left in the group, the
     // usual case, answered without reading /proc.

@@ -12,6 +12,8 @@ export interface Platform {
   identity(pid: number): Identity | undefined | Promise<Identity | undefined>;
   /** Finds live processes whose pidkeep marker starts with `prefix`; absent where environments cannot be read. */
   scan?(prefix: string): MarkedProcess[];
+  /** The current boot id, where cheap to read (Linux). */
+  bootId?(): string;
   /** The pid namespace the controller's pids are meaningful in (Linux: `pid:[inode]`); absent elsewhere. */
   pidNamespace?(): string | undefined;
   /** Live members of a process group, and how many carry `marker` (see Backend.groupMembers). */
