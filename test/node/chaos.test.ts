@@ -59,7 +59,7 @@ async function checkAfterKill(store: StoreDir, written: readonly StoredRecordFac
   const pm = await createProcessManager({ namespace: store.namespace, backend: nodeBackend(), store: fileStore({ dir: store.dir }), pollInterval: 60_000 });
   try {
     const odd = pm.recovery.filter((r) => !(r.status === 'adopted' || r.status === 'gone' || (r.status === 'corrupt' && corrupt.includes(r.name))));
-    assert.deepEqual(odd, [], 'every record names a running process (adopted) or an ended one (removed)');
+    assert.deepEqual(odd, [], 'every record names a running process (adopted) or an ended one (marked ended)');
     const swept = await pm.sweep();
     const writtenIds = new Set(written.map((r) => r.id));
     const lost = swept.filter((s) => writtenIds.has(s.marker.slice(store.prefix.length)));
@@ -162,14 +162,14 @@ describe('a controller SIGKILLed', { skip: linuxOnly }, () => {
     {
       op: 'stop',
       arg: 'web',
-      what: 'a stop of a process an earlier controller started (signal, lock, remove, unlock)',
+      what: 'a stop of a process an earlier controller started (signal, lock, mark its record ended, unlock)',
       async setup(store, t) {
         await startAndForget(store, t, 'web');
       },
     },
     {
       op: 'reconcile',
-      what: 'a reconcile of a running, an ended and a corrupt record (lock, quarantine, remove, unlock)',
+      what: 'a reconcile of a running, an ended and a corrupt record (lock, quarantine, mark ended, unlock)',
       corrupt: ['c'],
       async setup(store, t) {
         await startAndForget(store, t, 'a');
