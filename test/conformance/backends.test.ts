@@ -1,4 +1,5 @@
 import { nodeBackend } from '../../src/node/backend.js';
+import { currentPlatform } from '../../src/node/platform/index.js';
 import { backendConformance } from './backend-suite.js';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -8,7 +9,15 @@ import { test } from 'node:test';
 import { PidkeepError } from '../../src/errors.js';
 import { readText, reaper, tempDir } from '../helpers/index.js';
 
-backendConformance('nodeBackend', () => nodeBackend(), { groups: true, output: (_backend, spawned) => readText(spawned.logs.stdout!) });
+backendConformance('nodeBackend', () => nodeBackend(), {
+  groups: true,
+  output: (_backend, spawned) => readText(spawned.logs.stdout!),
+  defused() {
+    const delivered: unknown[] = [];
+    const platform = currentPlatform();
+    return { backend: nodeBackend({ platform: { ...platform, signal: (...call) => void delivered.push(call) } }), delivered: () => delivered };
+  },
+});
 
 // Beyond the shared suite: the Node backend's stdin is a FIFO path, and a record naming any other file gets nothing.
 

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { createTauriHost, installTauriInternals, type Capability, type TauriHost } from '../../src/tauri-host/index.js';
-import { tauriBackend, type TauriBackend } from '../../src/tauri/index.js';
+import { Child, Command } from '@tauri-apps/plugin-shell';
+import { tauriBackend, type ShellCommand, type ShellPlugin, type TauriBackend } from '../../src/tauri/index.js';
 import type { Spawned } from '../../src/types.js';
 import { backendConformance } from '../conformance/backend-suite.js';
 import { root } from '../helpers/index.js';
@@ -43,5 +44,20 @@ backendConformance(
     outputs.set(backend, seen);
     return backend;
   },
-  { groups: false, output: (backend, spawned: Spawned) => outputs.get(backend as TauriBackend)?.get(spawned.identity.pid) ?? '' },
+  {
+    groups: false,
+    output: (backend, spawned: Spawned) => outputs.get(backend as TauriBackend)?.get(spawned.identity.pid) ?? '',
+    // The real plugin, but the kill power's command is recorded instead of run.
+    defused() {
+      const delivered: unknown[] = [];
+      const shell: ShellPlugin = {
+        Child,
+        Command: {
+          create: (program, args, options) => (program.startsWith('pidkeep-kill') ? ({ execute: async () => (delivered.push([program, args]), { code: 0, signal: null, stdout: '', stderr: '' }) } as unknown as ShellCommand) : (Command.create(program, args, options) as unknown as ShellCommand)),
+          sidecar: (program, args, options) => Command.sidecar(program, args, options) as unknown as ShellCommand,
+        },
+      };
+      return { backend: tauriBackend({ session: null, platform: 'linux', shell }), delivered: () => delivered };
+    },
+  },
 );
