@@ -1,6 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { describeError, PidkeepError } from './errors.js';
 import { memoryStore } from './memory-store.js';
+import { probe } from './reconcile.js';
 import { keyOf, type StoredRecord } from './record.js';
 import type { Backend, ExitInfo, ManagerEvent, ManagerOptions, OrphanPolicy, PidLimits, ProbeResult, ProcessHandle, RecordInfo, Store, StopResult, StopStep } from './types.js';
 import { assertName, DEFAULT_STOP_PLAN, normalizeStopPlan, show } from './validate.js';
@@ -103,6 +104,7 @@ export function ensureOpen<Meta>(ctx: Context<Meta>): void {
   if (ctx.closed) throw new PidkeepError('CLOSED', 'this manager was closed; create a new one with createProcessManager()');
 }
 
+/** One pid through the backend's probe, marker included; a failure is PROBE_FAILED. */
 export async function probeOne<Meta>(ctx: Context<Meta>, pid: number): Promise<ProbeResult | undefined> {
-  return (await ctx.backend.probe([pid]))[0];
+  return (await probe(ctx.backend, [pid], true))[0];
 }

@@ -1,6 +1,7 @@
 import { withLock } from './claim.js';
 import { PidkeepError } from './errors.js';
 import { judge } from './identity.js';
+import { probe } from './reconcile.js';
 import { parseRecord } from './record.js';
 import { pollUntil, runStopPlan } from './stop.js';
 import type { Backend, MarkedProcess, PidLimits, Store, StopResult, StopStep, SweepEntry, SweepOptions } from './types.js';
@@ -62,7 +63,7 @@ export async function sweepUnrecorded(ctx: SweepContext, options: SweepOptions =
  */
 export function stopMarked(backend: Backend, found: MarkedProcess, steps: StopStep[], name: string): Promise<StopResult> {
   const expected = { ...found.identity, marker: found.marker };
-  const look = async () => judge(expected, (await backend.probe([found.pid]))[0]);
+  const look = async () => judge(expected, (await probe(backend, [found.pid], true))[0]);
   return runStopPlan({
     name,
     pid: found.pid,
