@@ -76,7 +76,7 @@ export async function main(argv: string[], io: Out = { out: (l) => console.log(l
       return 2;
     }
     if (error instanceof PidkeepError) {
-      io.err(`pidkeep: ${error.message.replace('[pidkeep] ', '')} (${error.code})`);
+      io.err(`pidkeep: ${error.subject ? `${error.subject}: ` : ''}${error.reason} (${error.code})`);
       return error.code === 'NOT_FOUND' ? 3 : 1;
     }
     io.err(`pidkeep: ${(error as Error)?.stack ?? String(error)}`);
