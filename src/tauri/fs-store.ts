@@ -38,8 +38,6 @@ export interface TauriFsStoreOptions {
 export interface TauriFsStore extends Store {
   /** Writes only when the key is absent (an exclusive create); returns false when it exists. */
   create(namespace: string, key: string, text: string): Promise<boolean>;
-  /** Removes the key; with `expected`, only while the value is still exactly that text. */
-  remove(namespace: string, key: string, expected?: string): Promise<void>;
 }
 
 /** A record file younger than this that does not end in a newline is being written by `create`, not corrupt. */
@@ -55,8 +53,8 @@ const STALE_TEMP_MS = 60_000;
  * one (never half a record). `create` is exclusive: `createNew` opens with O_CREAT|O_EXCL (Rust's
  * `OpenOptions::create_new`), so of two windows or two app instances creating one name exactly one wins; the bytes
  * follow in one write, and a reader takes a young file without its final newline as still being written.
- * `remove` with an expected value moves the file aside first (atomic), compares, and puts it back when it was not
- * the expected one. Unreadable files are moved to `quarantine/` with a `.reason.txt`, never deleted.
+ * Every change is made by the core holding the namespace's lock (a Web Lock: see `lock`); `remove` is a plain
+ * delete, nothing is ever moved aside. Unreadable files are moved to `quarantine/` with a `.reason.txt`, never deleted.
  * @example tauriFsStore({ dir: 'pidkeep' })  // $APPDATA/pidkeep/<namespace>/records/<name>.json
  */
 export function tauriFsStore(options: TauriFsStoreOptions = {}): TauriFsStore {
@@ -197,9 +195,8 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): TauriFsStore {
         dirents.map(async (dirent): Promise<StoreEntry | undefined> => {
           const { name } = dirent;
           if (name.endsWith('.tmp')) {
-            // A put's temp file left by a crashed writer goes after a while. A record moved aside by a
-            // compare-and-remove keeps its old mtime (rename), so its age says nothing: it is never deleted here.
-            if (!name.endsWith('.removing.tmp')) await removeIfStale(`${dir}/${name}`);
+            // A put's temp file left by a crashed writer goes after a while.
+            await removeIfStale(`${dir}/${name}`);
             return undefined;
           }
           if (!name.endsWith('.json')) return undefined;
@@ -249,42 +246,15 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): TauriFsStore {
       changed(namespace, key);
     },
 
-    async remove(namespace, key, expected) {
+    async remove(namespace, key) {
+      // Called with the namespace's lock held: no compare needed, and no file is ever moved aside.
       const file = fileOf(namespace, key);
-      if (expected === undefined) {
-        try {
-          await fs.remove(file, at);
-        } catch (error) {
-          if (await there(file)) throw failed(`remove ${file}`, error);
-        }
-        changed(namespace, key);
-        return;
-      }
-      // Compare first: a record that is not the expected one (a live process's) is never touched, so no other
-      // window ever finds it missing. Then, with no window in which another controller's new record could be
-      // deleted: move the file aside (atomic), compare what was moved, and put it back when it changed meanwhile.
-      const current = await fs.readTextFile(file, at).catch(() => undefined);
-      if (current !== expected) return;
-      const aside = `${recordsDir(namespace)}/${key}.${randomHex(6)}.removing.tmp`;
       try {
-        await fs.rename(file, aside, both);
+        await fs.remove(file, at);
       } catch (error) {
-        if (!(await there(file))) return;
-        throw failed(`remove ${file}`, error);
+        if (await there(file)) throw failed(`remove ${file}`, error);
       }
-      const moved = await call(`read ${aside}`, () => fs.readTextFile(aside, at));
-      if (moved !== expected) {
-        // The plugin has no link(): put it back by an exclusive create, which fails when a third writer took
-        // the name meanwhile; then ours is kept in quarantine (so sweeps spare its process), not lost.
-        try {
-          await fs.writeTextFile(file, moved, { ...at, createNew: true });
-        } catch {
-          await moveToQuarantine(namespace, key, aside, 'displaced by a concurrent write of the same name');
-          return;
-        }
-      }
-      await removeQuietly(aside);
-      if (moved === expected) changed(namespace, key);
+      changed(namespace, key);
     },
 
     async quarantine(namespace, key, reason) {
