@@ -1,6 +1,6 @@
 import { describeError, PidkeepError } from './errors.js';
 import { judge } from './identity.js';
-import { parseRecord } from './record.js';
+import { endedLine, parseRecord, type EndedInfo } from './record.js';
 import type { Backend, PidLimits, ProbeResult, Store } from './types.js';
 
 /** What claiming a name needs: the store, and a way to look at one pid. */
@@ -29,6 +29,13 @@ export async function withLock<T>(store: Store, namespace: string, body: () => P
   } finally {
     release();
   }
+}
+
+/** With the lock held: marks the record `text` stored under `key` ended, appending where the store can. */
+export async function markEnded(store: Store, namespace: string, key: string, text: string, ended: EndedInfo): Promise<void> {
+  const line = endedLine(ended);
+  if (store.append) await store.append(namespace, key, line);
+  else await store.put(namespace, key, text + line);
 }
 
 /**

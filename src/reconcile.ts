@@ -1,9 +1,9 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { withLock } from './claim.js';
+import { markEnded, withLock } from './claim.js';
 import { describeError, PidkeepError } from './errors.js';
 import { elsewhere, judge, type Verdict } from './identity.js';
 import { validateWith } from './meta.js';
-import { endRecord, keyOf, parseRecord, type StoredRecord } from './record.js';
+import { keyOf, parseRecord, type StoredRecord } from './record.js';
 import type { Backend, PidLimits, RecoveryEntry, Store } from './types.js';
 
 export interface ReconcileContext {
@@ -73,8 +73,8 @@ async function reconcileLocked(ctx: ReconcileContext, report: RecoveryEntry[]): 
   const found: Found[] = [];
   // The record stays as the trace of how the run ended (it no longer holds the name).
   const forget = async (item: Found, how: string) => {
-    await Promise.resolve(store.put(namespace, keyOf(item.record.name, item.record.pidns), endRecord(item.text, { at: Date.now(), code: null, signal: null, how }))).catch(() => undefined);
-    await Promise.resolve(backend.release?.({ id: item.record.id, stdin: item.record.stdin, namespace, dir: store.location?.(namespace) })).catch(() => undefined);
+    await markEnded(store, namespace, keyOf(item.record.name, item.record.pidns), item.text, { at: Date.now(), code: null, signal: null, how }).catch(() => undefined);
+    if (item.record.stdin) await Promise.resolve(backend.release?.({ id: item.record.id, stdin: item.record.stdin, namespace, dir: store.location?.(namespace) })).catch(() => undefined);
   };
 
   // A record of another pid namespace cannot be judged here: its pid names another process. It is never called

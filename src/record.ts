@@ -77,9 +77,14 @@ const MARKER = /^[A-Za-z0-9._-]{1,128}(@[0-9a-f]{16})?\/[0-9a-f]{16,64}$/;
 /** Reads one record with no trust in it: every field is checked and a fresh object is built. */
 export function parseRecord(text: string, key: string, namespace: string, limits: PidLimits): ParsedRecord {
   if (text.length > MAX_RECORD_BYTES) return { kind: 'corrupt', reason: `record is ${text.length} bytes, over the ${MAX_RECORD_BYTES} limit`, pid: null };
+  // Line 1 is the record; an ended run has a second line, `{"ended":{...}}`, appended when its end was seen.
+  const newline = text.indexOf('\n');
+  const tail = newline < 0 ? '' : text.slice(newline + 1);
   let raw: unknown;
+  let endedLine: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(tail.trim() === '' ? text : text.slice(0, newline));
+    if (tail.trim() !== '') endedLine = JSON.parse(tail);
   } catch (error) {
     return { kind: 'corrupt', reason: `record is not JSON (${(error as Error).message})`, pid: null };
   }
@@ -120,8 +125,9 @@ export function parseRecord(text: string, key: string, namespace: string, limits
   if (typeof r.pid !== 'number' || !Number.isSafeInteger(r.pid) || r.pid < 2 || r.pid > limits.maxPid) return bad(`pid ${String(r.pid)} is outside 2..${limits.maxPid}`);
   if (!isText(r.bootId, 256) || !isText(r.startTime, 128) || !isText(r.comm, 256)) return bad('fields `bootId`, `startTime`, `comm` are not short strings');
   let ended: EndedInfo | undefined;
-  if (r.ended !== undefined) {
-    const e = r.ended as Record<string, unknown> | null;
+  if (endedLine !== undefined) {
+    if (typeof endedLine !== 'object' || endedLine === null || Array.isArray(endedLine)) return bad('the line after the record is not {"ended": ...}');
+    const e = (endedLine as Record<string, unknown>).ended as Record<string, unknown> | null;
     const code = e?.code;
     const signal = e?.signal;
     if (typeof e !== 'object' || e === null || typeof e.at !== 'number' || !Number.isFinite(e.at) || !isText(e.how, 1024) || !(code === null || (typeof code === 'number' && Number.isInteger(code))) || !(signal === null || isText(signal, 32))) {
@@ -175,11 +181,11 @@ export function randomHex(bytes: number): string {
 }
 
 /**
- * The record `text` (as stored) marked ended: the stored fields stay exactly as written (meta as given, not a
- * schema's output), so the trace reads back as it was.
+ * The line that marks a record ended, appended to it as stored: the record's own line stays exactly as written
+ * (meta as given, not a schema's output), and a store can append it without rewriting the file.
  */
-export function endRecord(text: string, ended: EndedInfo): string {
-  return `${JSON.stringify({ ...(JSON.parse(text) as Record<string, unknown>), ended })}\n`;
+export function endedLine(ended: EndedInfo): string {
+  return `${JSON.stringify({ ended })}\n`;
 }
 
 /** One line ending in a newline: stores may rely on the newline to tell a complete record from one being written. */

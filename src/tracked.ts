@@ -1,9 +1,9 @@
 // A process this controller watches, started here or adopted: its handle, its end, its stop and its stdin.
-import { withLock } from './claim.js';
+import { markEnded, withLock } from './claim.js';
 import { emit, probeOne, type Context, type Tracked } from './context.js';
 import { PidkeepError, withRecord } from './errors.js';
 import { judge } from './identity.js';
-import { endRecord, keyOf, type StoredRecord } from './record.js';
+import { keyOf, type StoredRecord } from './record.js';
 import { delay, pollUntil, runStopPlan } from './stop.js';
 import type { ExitInfo, ProcessHandle, StopPlan, StopResult, StopStep } from './types.js';
 import { normalizeStopPlan, unsafePidReason } from './validate.js';
@@ -57,10 +57,11 @@ export function markExited<Meta>(ctx: Context<Meta>, t: Tracked, info: ExitInfo)
         // The record stays as the trace of this run; it no longer holds the name.
         const how = t.stopping ? 'stopped by pidkeep' : info.code !== null || info.signal !== null ? 'exited' : 'ended';
         const key = keyOf(t.record.name, t.record.pidns);
-        if ((await store.get(namespace, key)) === t.text) await store.put(namespace, key, endRecord(t.text, { at: Date.now(), code: info.code, signal: info.signal, how }));
+        if ((await store.get(namespace, key)) === t.text) await markEnded(store, namespace, key, t.text, { at: Date.now(), code: info.code, signal: info.signal, how });
       })
         .catch(() => undefined)
-        .then(() => backend.release?.({ id: t.record.id, stdin: t.record.stdin, namespace, dir: store.location?.(namespace) }))
+        // Only a FIFO needs releasing: a record without one has nothing to look for.
+        .then(() => (t.record.stdin ? backend.release?.({ id: t.record.id, stdin: t.record.stdin, namespace, dir: store.location?.(namespace) }) : undefined))
         .catch(() => undefined);
   void cleanup.then(() => {
     t.settle(info);

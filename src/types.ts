@@ -205,6 +205,11 @@ export interface Store {
   put(namespace: string, key: string, text: string): MaybePromise<void>;
   /** Removes the key; absent is fine. Lock held. */
   remove(namespace: string, key: string): MaybePromise<void>;
+  /**
+   * Adds a line to the end of an existing value (how a record is marked ended), lock held. Optional: without it the
+   * core puts the whole new value. A file store appends, which costs far less than replacing the file.
+   */
+  append?(namespace: string, key: string, line: string): MaybePromise<void>;
   /** Moves an unreadable value aside (never deletes it), with the reason. Lock held. */
   quarantine(namespace: string, key: string, reason: string): MaybePromise<void>;
   /** The values moved aside: their processes stay reachable (listed, stoppable once their marker is proven). */

@@ -27,6 +27,9 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
   const platform = options.platform ?? currentPlatform();
   const maxPid = platform.maxPid();
   const uid = process.getuid?.();
+  // The controller's own process group does not change under it (only a fork sets it): read it once.
+  let knownGroup: number | undefined | null = null;
+  const ownGroup = () => (knownGroup === null ? (knownGroup = platform.ownGroup?.()) : knownGroup);
   const pidNamespace = platform.pidNamespace?.();
   const bootId = platform.bootId?.();
   const limits = () => ({ selfPid: process.pid, parentPid: process.ppid, maxPid, ...(uid === undefined ? {} : { uid }), ...(pidNamespace === undefined ? {} : { pidNamespace }), ...(bootId === undefined ? {} : { bootId }) });
@@ -110,7 +113,7 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
       const unsafe = unsafePidReason(pid, limits());
       if (unsafe) throw new PidkeepError('UNSAFE_PID', `refusing to signal: ${unsafe}`, { pid });
       // A controller started from inside the managed process's group would hit itself: signal the process alone.
-      if (group && platform.ownGroup?.() === pid) group = false;
+      if (group && ownGroup() === pid) group = false;
       try {
         platform.signal(pid, signal, group);
       } catch (error) {

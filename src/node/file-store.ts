@@ -1,4 +1,4 @@
-import { closeSync, constants, type Dirent, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, type Dirent, existsSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tryLock, unlock } from 'fs-native-extensions';
@@ -68,6 +68,8 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
 
   const ids = new Map<string, string>();
   const tidied = new Set<string>();
+  /** Namespaces whose lock this store holds right now. */
+  const holding = new Set<string>();
   // One open lock file per namespace; the mutex lines up this controller's own operations, the kernel lock the
   // other controllers'.
   const locks = new Map<string, { fd: number | undefined; take: () => Promise<() => void> }>();
@@ -119,7 +121,8 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
     spares.delete(namespace);
     if (spare !== undefined) {
       try {
-        writeWhole(spare, text, constants.O_WRONLY | constants.O_TRUNC | NOFOLLOW);
+        // No O_TRUNC: a spare is always empty, and truncating makes ext4 flush the file's data at close.
+        writeWhole(spare, text, constants.O_WRONLY | NOFOLLOW);
         return spare;
       } catch (error) {
         // Removed meanwhile (a locked tidy-up of temp files, or the folder was wiped): write a new temp file.
@@ -156,12 +159,15 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
       try {
         const releaseFile = await lockFile(namespace, slot);
         // While we hold the lock no writer is between writing a temp file and renaming it: a temp file left is a
-        // dead writer's. Once per controller (and after a heal) is enough: a listing costs with many records.
-        if (!tidied.has(namespace)) {
-          tidy(recordsDir(namespace));
-          tidied.add(namespace);
-        }
+        // dead writer's. Once per controller (and after a heal) is enough. A listing under this lock does it on
+        // the way (a reconcile lists anyway); otherwise it is done at the release.
+        holding.add(namespace);
         return () => {
+          holding.delete(namespace);
+          if (!tidied.has(namespace)) {
+            tidy(recordsDir(namespace));
+            tidied.add(namespace);
+          }
           releaseFile();
           releaseTurn();
         };
@@ -183,25 +189,30 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
         throw error;
       }
       const entries: StoreEntry[] = [];
+      const tidying = holding.has(namespace) && !tidied.has(namespace);
       for (const dirent of names) {
         const kind = classify(dirent.name);
+        if (tidying && kind.kind === 'temp' && deadTemp(dirent.name)) unlinkIfThere(join(dir, dirent.name), true);
         if (kind.kind !== 'record') continue;
         const { key } = kind;
         if (!kind.valid) entries.push({ key, error: 'the file name is not a valid record name' });
         else if (!dirent.isFile()) entries.push({ key, error: dirent.isSymbolicLink() ? 'the record is a symbolic link' : 'the record is not a regular file' });
         else {
-          const read = readRecord(join(dir, dirent.name));
+          const read = readRecord(join(dir, dirent.name), true);
           if (read !== undefined) entries.push({ key, ...read });
         }
       }
+      if (tidying) tidied.add(namespace);
       return entries;
     },
 
     get(namespace, key) {
       assertName(namespace, 'namespace');
       assertKey(key);
-      // No ensure(): a read makes no folders, and a missing record is the usual case at start.
-      return readRecord(join(recordsDir(namespace), layout.recordFile(key)))?.text;
+      // No ensure(): a read makes no folders. A missing record is the usual case at start, and a failed open costs
+      // more (Node builds an error) than asking first.
+      const file = join(recordsDir(namespace), layout.recordFile(key));
+      return existsSync(file) ? readRecord(file)?.text : undefined;
     },
 
     put(namespace, key, text) {
@@ -213,7 +224,19 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
         unlinkIfThere(temp);
         throw error;
       }
-      refill(namespace);
+      // The next spare is made after this turn: its thread would otherwise compete with what follows a put.
+      setImmediate(() => refill(namespace));
+    },
+
+    append(namespace, key, line) {
+      // Appending a line leaves the record's own bytes in place: no new inode, and none of the data flush ext4
+      // performs when a file is renamed over an existing one. A reader sees the record with or without the line.
+      const fd = openSync(fileOf(namespace, key), constants.O_WRONLY | constants.O_APPEND | NOFOLLOW);
+      try {
+        writeSync(fd, line);
+      } finally {
+        closeSync(fd);
+      }
     },
 
     remove(namespace, key) {
@@ -312,12 +335,13 @@ function tidy(dir: string) {
   } catch {
     return;
   }
-  for (const name of names) {
-    if (classify(name).kind !== 'temp') continue;
-    const spareOf = name.startsWith(`${SPARE}.`) ? Number(name.split('.')[1]) : undefined;
-    if (spareOf !== undefined && (spareOf === process.pid || alive(spareOf))) continue;
-    unlinkIfThere(join(dir, name), true);
-  }
+  for (const name of names) if (classify(name).kind === 'temp' && deadTemp(name)) unlinkIfThere(join(dir, name), true);
+}
+
+/** A temp file no live writer will rename: any but a spare of a controller that still runs. */
+function deadTemp(name: string): boolean {
+  const spareOf = name.startsWith(`${SPARE}.`) ? Number(name.split('.')[1]) : undefined;
+  return spareOf === undefined || (spareOf !== process.pid && !alive(spareOf));
 }
 
 function alive(pid: number): boolean {
@@ -337,7 +361,7 @@ const readBuffer = Buffer.allocUnsafe(MAX_RECORD_BYTES + 1);
  * Reads a record file without trusting it: no symlinks (O_NOFOLLOW), no blocking on a FIFO planted in its place
  * (O_NONBLOCK), nothing over the size limit. Undefined when absent.
  */
-function readRecord(file: string): { text?: string; error?: string } | undefined {
+function readRecord(file: string, listedAsFile = false): { text?: string; error?: string } | undefined {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | NOFOLLOW | constants.O_NONBLOCK);
@@ -347,7 +371,8 @@ function readRecord(file: string): { text?: string; error?: string } | undefined
     return { error: code === 'ELOOP' ? 'the record is a symbolic link' : `cannot open the record (${code})` };
   }
   try {
-    if (!fstatSync(fd).isFile()) return { error: 'the record is not a regular file' };
+    // A listing already said "regular file"; a FIFO swapped in since reads empty (O_NONBLOCK) and is refused.
+    if (!listedAsFile && !fstatSync(fd).isFile()) return { error: 'the record is not a regular file' };
     let length = 0;
     for (;;) {
       const want = readBuffer.length - length;

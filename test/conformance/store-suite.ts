@@ -6,7 +6,7 @@ import type { Store } from '../../src/types.js';
 const v = (text: string) => `${text}\n`;
 
 /** The behaviour every record store must have. Each driver's test calls this once. */
-export function storeConformance(label: string, make: (t: TestContext) => Store) {
+export function storeConformance(label: string, make: (t: TestContext) => Store, features: { append?: boolean } = {}) {
   describe(`store conformance: ${label}`, () => {
     test('starts empty, puts, reads back, replaces, removes', async (t) => {
       const store = make(t);
@@ -20,6 +20,15 @@ export function storeConformance(label: string, make: (t: TestContext) => Store)
       await store.remove('app', 'rec');
       assert.equal(await store.get('app', 'rec'), undefined);
       await store.remove('app', 'rec'); // absent is fine
+    });
+
+    // Optional in the contract (the core then puts the whole value): proven for the stores that have it.
+    if (features.append) test('append adds a line to the end of a value', async (t) => {
+      const store = make(t);
+      assert.ok(store.append, 'this store was said to append');
+      await store.put('app', 'rec', v('one'));
+      await store.append('app', 'rec', v('two'));
+      assert.equal(await store.get('app', 'rec'), `${v('one')}${v('two')}`);
     });
 
     test('the lock: one holder at a time, in order; a release lets the next in', async (t) => {

@@ -8,6 +8,6 @@ import { memoryStorage } from '../helpers/web-storage.js';
 import { storeConformance } from './store-suite.js';
 
 storeConformance('memoryStore', () => memoryStore());
-storeConformance('fileStore', (t) => fileStore({ dir: tempDir(t) }));
+storeConformance('fileStore', (t) => fileStore({ dir: tempDir(t) }), { append: true });
 storeConformance('webStore (in-memory Storage)', () => webStore({ storage: memoryStorage() }));
 storeConformance('tauriFsStore (plugin functions over node:fs)', (t) => tauriFsStore({ fs: nodeTauriFs(tempDir(t)) }));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MAX_RECORD_BYTES, parseRecord, serializeRecord, type StoredRecord } from '../../src/record.js';
+import { endedLine, MAX_RECORD_BYTES, parseRecord, serializeRecord, type StoredRecord } from '../../src/record.js';
 
 const limits = { selfPid: 4242, parentPid: 4241, maxPid: 32768 };
 const good: StoredRecord = {
@@ -113,4 +113,14 @@ test('__proto__ in a record pollutes nothing and is not carried over', () => {
 test('a record named __proto__ is an ordinary record', () => {
   const parsed = parse({ ...good, name: '__proto__' }, '__proto__');
   assert.equal(parsed.kind, 'ok');
+});
+
+test('an ended run is the record line plus an appended {"ended": ...} line; a bad second line is corrupt', () => {
+  const ended = { at: 1_700_000_100_000, code: 3, signal: null, how: 'exited' };
+  const parsed = parse(serializeRecord(good) + endedLine(ended));
+  assert.equal(parsed.kind, 'ok');
+  assert.deepEqual(parsed.kind === 'ok' && parsed.record.ended, ended);
+  for (const tail of ['{"ended":{"at":"soon"}}\n', 'garbage\n', '[]\n', '{"ended":{"at":1,"code":1.5,"signal":null,"how":"x"}}\n']) {
+    assert.equal(parse(serializeRecord(good) + tail).kind, 'corrupt', tail);
+  }
 });

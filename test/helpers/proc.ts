@@ -107,8 +107,9 @@ export function storedRecords(dir: string, namespace: string): StoredRecordFacts
     .filter((file) => file.endsWith('.json'))
     .flatMap((file) => {
       try {
-        const record = JSON.parse(readFileSync(join(records, file), 'utf8')) as { name: string; id: string; pid: number; ended?: unknown };
-        if (record.ended) return []; // the trace of a run that ended: holds no process
+        const [line, endedLine] = readFileSync(join(records, file), 'utf8').split('\n');
+        if (endedLine) return []; // the trace of a run that ended (a second line, {"ended":...}): holds no process
+        const record = JSON.parse(line!) as { name: string; id: string; pid: number };
         return [{ name: record.name, id: record.id, pid: record.pid }];
       } catch {
         return []; // a planted corrupt record

@@ -55,12 +55,20 @@ export function parseStat(text: string): StatFields | undefined {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return undefined;
-  const fields = text.slice(close + 2).split(' ');
-  // fields[0] is field 3 (state); field 5 is pgrp, field 22 is starttime.
-  const state = fields[0];
-  const pgrp = Number(fields[2]);
-  const flags = Number(fields[6]);
-  const startTime = fields[19];
+  // Only fields 3 (state), 5 (pgrp), 9 (flags) and 22 (starttime) are wanted: walk the spaces up to field 22
+  // instead of splitting all ~50 (reconcile and group scans parse one line per process).
+  const wanted: Record<number, string> = {};
+  let at = close + 2;
+  for (let field = 3; field <= 22 && at <= text.length; field++) {
+    let end = text.indexOf(' ', at);
+    if (end < 0) end = text.length;
+    if (field === 3 || field === 5 || field === 9 || field === 22) wanted[field] = text.slice(at, end);
+    at = end + 1;
+  }
+  const state = wanted[3];
+  const pgrp = Number(wanted[5]);
+  const flags = Number(wanted[9]);
+  const startTime = wanted[22];
   if (!state || !Number.isInteger(pgrp) || !startTime || !/^\d+$/.test(startTime)) return undefined;
   return { comm: text.slice(open + 1, close), state, pgrp, startTime, flags: Number.isInteger(flags) ? flags : 0 };
 }
