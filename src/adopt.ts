@@ -1,5 +1,5 @@
 // What a new controller does with the live processes earlier ones left: adopt them, or stop them (onOrphan).
-import { emit, type Context } from './context.js';
+import { emit, type Context, type Tracked } from './context.js';
 import { describeError, PidkeepError } from './errors.js';
 import { reconcile, type Found } from './reconcile.js';
 import { describeStop } from './stop.js';
@@ -18,8 +18,10 @@ export async function recover<Meta>(ctx: Context<Meta>): Promise<RecoveryEntry[]
     if (error instanceof PidkeepError) throw error;
     throw new PidkeepError('STORE_FAILED', `could not reconcile the records of namespace "${namespace}" in the ${store.name} store (${describeError(error)}); check that it is readable`, { cause: error });
   }
-  // Policies run side by side: several orphans to stop take as long as the slowest, not the sum.
-  await Promise.all(found.map((item) => apply(ctx, item, recovery)));
+  // Policies run side by side: several orphans to stop take as long as the slowest, not the sum. Plain adoption
+  // (the default) needs no turn of the event loop per process.
+  if (ctx.onOrphan === 'adopt') for (const item of found) adopt(ctx, item, recovery, '');
+  else await Promise.all(found.map((item) => apply(ctx, item, recovery)));
   return recovery;
 }
 
@@ -50,7 +52,15 @@ async function apply<Meta>(ctx: Context<Meta>, item: Found, recovery: RecoveryEn
       note = ` (could not stop it: ${describeError(error)}; adopted instead)`;
     }
   }
+  adopt(ctx, item, recovery, note, t);
+}
+
+function adopt<Meta>(ctx: Context<Meta>, item: Found, recovery: RecoveryEntry[], note: string, tracked?: Tracked): void {
+  const { name, pid } = item.record;
+  if (!tracked) track(ctx, item.record, item.text, false, { metaError: item.metaError });
   const metaNote = item.metaError ? ` (its meta does not match the schema: ${item.metaError}; handle.meta is undefined)` : '';
-  recovery.push({ name, pid, status: 'adopted', detail: `alive and the same process (boot id, pid, start time, command; its marker is confirmed before any signal); adopted${note}${metaNote}` });
+  recovery.push({ name, pid, status: 'adopted', detail: `${ADOPTED}${note}${metaNote}` });
   emit(ctx, { type: 'adopted', name, pid });
 }
+
+const ADOPTED = 'alive and the same process (boot id, pid, start time, command; its marker is confirmed before any signal); adopted';

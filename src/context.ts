@@ -13,10 +13,12 @@ export interface Tracked {
   own: boolean;
   metaError: string | undefined;
   status: 'running' | 'exited';
-  exit: Promise<ExitInfo>;
+  /** Settles (after the store is updated) when the process ends; made when first asked for. */
+  readonly exit: Promise<ExitInfo>;
   settle(info: ExitInfo): void;
   stopping: Promise<StopResult> | undefined;
-  handle: ProcessHandle<never>;
+  /** Made when first asked for. */
+  readonly handle: ProcessHandle<never>;
   unref: (() => void) | undefined;
 }
 

@@ -15,12 +15,56 @@ export interface TrackOptions {
   metaError?: string | undefined;
 }
 
-/** Starts watching a record's process and builds its handle. */
+/**
+ * Starts watching a record's process. Its handle and its `exited` promise are made when first asked for: a
+ * reconcile adopts a thousand processes, most of which nobody looks at before the next controller does.
+ */
 export function track<Meta>(ctx: Context<Meta>, record: StoredRecord, text: string, own: boolean, options: TrackOptions = {}): Tracked {
-  let settle!: (info: ExitInfo) => void;
-  const done = new Promise<ExitInfo>((resolve) => (settle = resolve));
-  const t: Tracked = { record, text, own, metaError: options.metaError, status: 'running', exit: done, settle, stopping: undefined, handle: undefined as never, unref: options.unref };
-  t.handle = {
+  const t = new TrackedProcess(ctx as Context<unknown>, record, text, own, options);
+  options.exit?.then((info) => markExited(ctx, t, info));
+  ctx.tracked.set(record.name, t);
+  return t;
+}
+
+/** A class, not an object literal with getters: a reconcile makes a thousand of these at once. */
+class TrackedProcess implements Tracked {
+  status: 'running' | 'exited' = 'running';
+  stopping: Promise<StopResult> | undefined = undefined;
+  readonly metaError: string | undefined;
+  readonly unref: (() => void) | undefined;
+  #exitInfo: ExitInfo | undefined;
+  #resolveExit: ((info: ExitInfo) => void) | undefined;
+  #exit: Promise<ExitInfo> | undefined;
+  #handle: ProcessHandle<never> | undefined;
+
+  constructor(
+    private readonly ctx: Context<unknown>,
+    readonly record: StoredRecord,
+    readonly text: string,
+    readonly own: boolean,
+    options: TrackOptions,
+  ) {
+    this.metaError = options.metaError;
+    this.unref = options.unref;
+  }
+
+  get exit(): Promise<ExitInfo> {
+    return (this.#exit ??= new Promise<ExitInfo>((resolve) => (this.#exitInfo ? resolve(this.#exitInfo) : (this.#resolveExit = resolve))));
+  }
+
+  settle(info: ExitInfo): void {
+    this.#exitInfo = info;
+    this.#resolveExit?.(info);
+  }
+
+  get handle(): ProcessHandle<never> {
+    return (this.#handle ??= makeHandle(this.ctx, this));
+  }
+}
+
+function makeHandle<Meta>(ctx: Context<Meta>, t: Tracked): ProcessHandle<never> {
+  const { record } = t;
+  return {
     name: record.name,
     pid: record.pid,
     startedAt: record.startedAt,
@@ -31,16 +75,13 @@ export function track<Meta>(ctx: Context<Meta>, record: StoredRecord, text: stri
     get status() {
       return t.status;
     },
-    adopted: !own,
+    adopted: !t.own,
     logs: record.logs,
     stdin: record.stdin,
     exited: t.exit,
     write: (data) => writeTo(ctx, t, data),
     stop: (plan) => stopTracked(ctx, t, plan),
   } satisfies ProcessHandle<unknown> as ProcessHandle<never>;
-  options.exit?.then((info) => markExited(ctx, t, info));
-  ctx.tracked.set(record.name, t);
-  return t;
 }
 
 /** The process ended: its record is marked ended (under the lock, only while it is still this process's), then `exited` settles. */
