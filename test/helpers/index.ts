@@ -16,14 +16,15 @@ export const cli = join(root, 'dist', 'bin.js');
  */
 interface Teardown {
   hooks: Array<() => void | Promise<void>>;
-  pids: Set<number>;
+  /** Each pid with its start ticks when registered (undefined if it had already ended). */
+  pids: Map<number, string | undefined>;
   dirs: string[];
 }
 const teardowns = new WeakMap<TestContext, Teardown>();
 function teardown(t: TestContext): Teardown {
   let state = teardowns.get(t);
   if (state) return state;
-  const fresh: Teardown = { hooks: [], pids: new Set(), dirs: [] };
+  const fresh: Teardown = { hooks: [], pids: new Map(), dirs: [] };
   teardowns.set(t, fresh);
   t.after(async () => {
     for (const hook of fresh.hooks) {
@@ -33,8 +34,12 @@ function teardown(t: TestContext): Teardown {
         // teardown goes on
       }
     }
-    for (const pid of fresh.pids) {
+    for (const [pid, started] of fresh.pids) {
       if (pid <= 1 || pid === process.pid || pid === process.ppid) continue;
+      // The pid may have ended and been reused meanwhile (by another test run's process, as when suites run side
+      // by side): a process with another start time at that pid, and its group, are none of ours.
+      const now = startTicks(pid);
+      if (now !== undefined && started !== undefined && now !== started) continue;
       for (const target of [-pid, pid]) {
         try {
           process.kill(target, 'SIGKILL');
@@ -70,6 +75,16 @@ let namespaces = 0;
 /** A namespace no other test (or run) shares, so scans and sweeps see only this test's processes. */
 export function uniqueNamespace(prefix = 't'): string {
   return `${prefix}-${process.pid}-${++namespaces}`;
+}
+
+/** Start ticks of a pid from /proc/<pid>/stat (field 22), or undefined when no process has it. */
+function startTicks(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
 }
 
 export function isAlive(pid: number): boolean {
@@ -114,7 +129,7 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, { ti
 export function reaper(t: TestContext) {
   const { pids } = teardown(t);
   return (pid: number | undefined) => {
-    if (pid !== undefined) pids.add(pid);
+    if (pid !== undefined && !pids.has(pid)) pids.set(pid, startTicks(pid));
     return pid;
   };
 }
@@ -141,7 +156,7 @@ export function startNode(t: TestContext, script: string, args: string[], env: R
   });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  if (child.pid !== undefined) teardown(t).pids.add(child.pid);
+  if (child.pid !== undefined) reaper(t)(child.pid);
   return {
     child,
     lines,
