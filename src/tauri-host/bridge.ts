@@ -31,9 +31,15 @@ export function bridgeScript(): string {
 
 export const BRIDGE_PATH = '/__pidkeep_tauri/bridge.js';
 
+/**
+ * The bridge <script>, with this host run's token as an attribute: the token lives in the served HTML, which only
+ * the page's own origin can read, not in bridge.js, which any site can run with <script src>.
+ */
+export const bridgeAttributes = (token: string) => ({ src: BRIDGE_PATH, 'data-pidkeep-token': token });
+
 /** Puts the bridge <script> first in <head>, so __TAURI_INTERNALS__ exists before anything else runs. */
-export function injectBridge(html: string): string {
-  const tag = `<script src="${BRIDGE_PATH}"></script>`;
+export function injectBridge(html: string, token: string): string {
+  const tag = `<script ${Object.entries(bridgeAttributes(token)).map(([name, value]) => `${name}="${value}"`).join(' ')}></script>`;
   const head = /<head[^>]*>/i.exec(html);
   return head ? html.replace(head[0], `${head[0]}\n    ${tag}`) : `${tag}\n${html}`;
 }

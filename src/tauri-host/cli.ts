@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // pidkeep-tauri-host: the host as a process of its own, so a test can SIGKILL it for a real app crash.
 import { parseArgs } from 'node:util';
+import { isLoopback } from './guard.js';
 import { startTauriHostServer } from './server.js';
 
-const usage = 'usage: pidkeep-tauri-host --port N --capabilities file.json [--capabilities more.json] [--root dir] [--data-dir dir] [--identifier id] [--host addr] [--sidecar name=path]';
+const usage = 'usage: pidkeep-tauri-host --port N --capabilities file.json [--capabilities more.json] [--root dir] [--data-dir dir] [--identifier id] [--host addr] [--sidecar name=path]\n' +
+  'Only the pages it serves (--root) can use the bridge: they carry a token made for this run. It listens on 127.0.0.1;\n' +
+  '--host another address lets everyone who can reach it load a page, and so run whatever the capabilities allow.';
 
 async function main() {
   const { values } = parseArgs({
@@ -32,6 +35,9 @@ async function main() {
     identifier: values.identifier,
     sidecars,
   });
+  if (values.host !== undefined && !isLoopback(values.host)) {
+    console.error(`pidkeep-tauri-host: warning: listening on ${values.host}: whoever can reach it can run what the capabilities allow`);
+  }
   console.log(`listening ${server.url}`);
   // a polite stop is a clean app exit (RunEvent::Exit): children are killed; SIGKILL of this process is a crash
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

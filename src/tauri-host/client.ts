@@ -5,15 +5,18 @@ import type { createInternals as CreateInternals } from './internals.js';
 declare const createInternals: typeof CreateInternals;
 
 {
-  const script = document.currentScript as HTMLScriptElement | null;
+  // The host put this run's token on the <script> tag of the page it served (never into this script, which any site
+  // can load); every bridge request sends it back in a header (guard.ts says why).
+  const script = (document.currentScript ?? document.querySelector('script[data-pidkeep-token]')) as HTMLScriptElement | null;
   const base = new URL('.', script?.src ?? new URL('/__pidkeep_tauri/', location.href)).href;
+  const auth = { 'Pidkeep-Tauri-Token': script?.dataset.pidkeepToken ?? '' };
   const label = new URLSearchParams(location.search).get('tauri-window') ?? 'main';
+  const refused = (status: number, reason: string) => `[pidkeep] the Tauri host refused this page (${status}): ${reason}`;
 
-  // Channel events arrive as Server-Sent Events; EventSource reconnects by itself when a new host comes up.
-  // Invokes wait (briefly) for the stream, so the first output of a spawned command is not sent to nobody.
-  const events = new EventSource(`${base}events?window=${encodeURIComponent(label)}`);
+  // Invokes wait (briefly) for the event stream, so the first output of a spawned command is not sent to nobody.
+  let opened = () => {};
   const ready = new Promise<void>((resolve) => {
-    events.addEventListener('open', () => resolve(), { once: true });
+    opened = resolve;
     setTimeout(resolve, 5000);
   });
 
@@ -22,9 +25,11 @@ declare const createInternals: typeof CreateInternals;
     const raw = payload instanceof Uint8Array;
     const response = await fetch(`${base}invoke/${encodeURIComponent(cmd)}`, {
       method: 'POST',
-      headers: { ...headers, 'Content-Type': raw ? 'application/octet-stream' : 'application/json', 'Tauri-Window': label },
+      headers: { ...headers, 'Content-Type': raw ? 'application/octet-stream' : 'application/json', 'Tauri-Window': label, ...auth },
       body: raw ? (payload as Uint8Array<ArrayBuffer>) : JSON.stringify(payload),
     });
+    // no Tauri-Response header: the door refused the request before the app saw it
+    if (!response.headers.has('Tauri-Response')) throw refused(response.status, await response.text());
     const bytes = response.headers.get('Content-Type')?.startsWith('application/octet-stream');
     const value: unknown = bytes ? await response.arrayBuffer() : await response.json();
     if (response.headers.get('Tauri-Response') === 'error') throw value;
@@ -34,8 +39,47 @@ declare const createInternals: typeof CreateInternals;
   const win = window as unknown as Record<string, unknown>;
   win.__TAURI_INTERNALS__ = internals;
   win.isTauri = true;
-  events.onmessage = (event: MessageEvent<string>) => {
-    const { id, message } = JSON.parse(event.data) as { id: number; message: unknown };
-    runCallback(id, message);
+
+  const deliver = (event: string) => {
+    const data = event.split('\n').filter((line) => line.startsWith('data: ')).map((line) => line.slice(6)).join('\n');
+    if (!data) return; // `retry:` and `: keep-alive`
+    const { id, message } = JSON.parse(data) as { id: number; message: unknown };
+    try {
+      runCallback(id, message);
+    } catch (error) {
+      setTimeout(() => {
+        throw error; // reported like any uncaught error, and the stream goes on
+      });
+    }
   };
+
+  // Channel events: a Server-Sent Events stream, read with fetch() rather than EventSource. EventSource cannot send a
+  // header, so its token would have to go into the URL, a secret in a URL (kept in devtools, HAR files, proxy and
+  // server logs); with fetch the events route takes the token like every other route, and as a custom header it also
+  // makes any cross-origin attempt a CORS preflight, which the host refuses. Like EventSource, it reconnects when the
+  // host comes back on the same address. A 403 is final: a restarted host process has a new token (reload the page).
+  void (async () => {
+    for (;;) {
+      try {
+        const response = await fetch(`${base}events?window=${encodeURIComponent(label)}`, { headers: auth, cache: 'no-store' });
+        if (response.status === 403) return console.error(refused(403, await response.text()));
+        if (response.ok && response.body) {
+          opened();
+          const reader = response.body.getReader();
+          const decoder = new TextDecoder();
+          let buffer = '';
+          for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+            buffer += decoder.decode(chunk.value, { stream: true });
+            for (let at = buffer.indexOf('\n\n'); at >= 0; at = buffer.indexOf('\n\n')) {
+              deliver(buffer.slice(0, at));
+              buffer = buffer.slice(at + 2);
+            }
+          }
+        }
+      } catch {
+        // the host is down (a crash, a restart): try again
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  })();
 }

@@ -7,8 +7,9 @@
 //   path.ts           the core path plugin (@tauri-apps/api/path): base directories, join, resolve, ...
 //   internals.ts      window.__TAURI_INTERNALS__ (node-internals.ts for Node, client.ts in the browser)
 //   protocol.ts       HTTP + SSE endpoints, used by server.ts, vite.ts and cli.ts
+//   guard.ts          who may use them: the page the host served (per-run token, Host, Origin, loopback)
 export { createTauriHost } from './host.js';
 export { installTauriInternals } from './node-internals.js';
 export { startTauriHostServer, type TauriHostServerOptions } from './server.js';
-export { tauriHost } from './vite.js';
-export type { Capability, CapabilityFile, InvokeRequest, PermissionEntry, TauriHost, TauriHostOptions } from './types.js';
+export { tauriHost, type TauriHostPluginOptions } from './vite.js';
+export type { BridgeOptions, Capability, CapabilityFile, InvokeRequest, PermissionEntry, Refusal, TauriHost, TauriHostOptions } from './types.js';

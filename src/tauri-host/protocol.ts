@@ -1,9 +1,18 @@
-// The HTTP side of the bridge: POST /__pidkeep_tauri/invoke/<cmd> and GET /__pidkeep_tauri/events (SSE).
-// Used by the plain server and by the Vite plugin's middleware alike.
+// The HTTP side of the bridge: POST /__pidkeep_tauri/invoke/<cmd> and GET /__pidkeep_tauri/events (SSE), each
+// judged by guard.ts before anything runs. Used by the plain server and by the Vite plugin's middleware alike.
+// No response here carries Access-Control-Allow-* headers: the bridge is for its own page, never cross-origin.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PidkeepError } from '../errors.js';
 import { bridgeScript } from './bridge.js';
-import type { TauriHost } from './types.js';
+import { judge, TOKEN_HEADER, type Access, type Route } from './guard.js';
+import type { Refusal, TauriHost } from './types.js';
+
+/** One host behind its door: who may use it (`access`) and who hears about the requests refused. */
+export interface Bridge {
+  host: TauriHost;
+  access: Access;
+  onRefused(refusal: Refusal): void;
+}
 
 const PREFIX = /\/__pidkeep_tauri\/(bridge\.js|invoke\/[^?]*|events)(\?.*)?$/;
 
@@ -26,7 +35,7 @@ function send(res: ServerResponse, status: number, value: unknown, error: boolea
 async function invoke(host: TauriHost, req: IncomingMessage, res: ServerResponse, cmd: string) {
   const body = await readBody(req);
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value;
+  for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string' && name !== TOKEN_HEADER) headers[name] = value;
   const window = headers['tauri-window'] ?? 'main';
   let payload: unknown;
   try {
@@ -58,20 +67,57 @@ function events(host: TauriHost, req: IncomingMessage, res: ServerResponse, sear
   res.on('close', stop);
 }
 
+const header = (req: IncomingMessage, name: string) => {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+};
+
+/** Judges `req` for `route`; a refused request is answered 403 with the reason, reported, and true is returned. */
+export function refused(bridge: Bridge, req: IncomingMessage, res: ServerResponse, route: Route): boolean {
+  const verdict = judge(
+    {
+      host: header(req, 'host'),
+      origin: header(req, 'origin'),
+      fetchSite: header(req, 'sec-fetch-site'),
+      token: header(req, TOKEN_HEADER),
+      localAddress: req.socket.localAddress,
+      localPort: req.socket.localPort,
+    },
+    bridge.access,
+    route,
+  );
+  if (verdict.verdict === 'allow') return false;
+  res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(`[pidkeep] tauri-host: ${verdict.reason}`);
+  try {
+    bridge.onRefused({ method: req.method ?? '', url: req.url ?? '', reason: verdict.reason });
+  } catch {
+    // a failing report must not break the server
+  }
+  return true;
+}
+
 /** Handles a bridge request and returns true, or returns false for any other URL. */
-export function handleBridgeRequest(host: TauriHost, req: IncomingMessage, res: ServerResponse): boolean {
+export function handleBridgeRequest(bridge: Bridge, req: IncomingMessage, res: ServerResponse): boolean {
+  const { host } = bridge;
   const match = PREFIX.exec(req.url ?? '');
   if (!match) return false;
   const [, route = '', search = ''] = match;
+  // before the method: a CORS preflight (OPTIONS) from another origin is refused like the request it announces
+  if (refused(bridge, req, res, route === 'bridge.js' ? 'script' : 'api')) return true;
   if (route === 'bridge.js' && req.method === 'GET') {
     res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' });
     res.end(bridgeScript());
   } else if (route === 'events' && req.method === 'GET') {
     events(host, req, res, search);
   } else if (route.startsWith('invoke/') && req.method === 'POST') {
-    invoke(host, req, res, decodeURIComponent(route.slice('invoke/'.length))).catch((error: unknown) => {
-      if (!res.headersSent) send(res, 500, String(error), true);
-    });
+    const cmd = route.slice('invoke/'.length);
+    // in the chain, so a malformed %-escape is a 500 answer, not an exception that ends the host
+    Promise.resolve()
+      .then(() => invoke(host, req, res, decodeURIComponent(cmd)))
+      .catch((error: unknown) => {
+        if (!res.headersSent) send(res, 500, String(error), true);
+      });
   } else {
     res.writeHead(405).end();
   }

@@ -62,3 +62,16 @@ export interface TauriHost {
   /** Ends the host like exit() and refuses later calls. */
   close(): Promise<void>;
 }
+
+/** A bridge request the host refused with 403: it did not come from the page the host served (see guard.ts). */
+export interface Refusal {
+  method: string;
+  url: string;
+  reason: string;
+}
+
+/** Options of the HTTP bridge (the server, the CLI and the Vite plugin). */
+export interface BridgeOptions {
+  /** Hears of every refused request. @default a warning on the console (the Vite plugin: Vite's logger) */
+  onRefused?: (refusal: Refusal) => void;
+}

@@ -1,29 +1,70 @@
-// The Vite plugin: the bridge endpoints as `vite dev` middleware, and the bridge <script> in index.html's <head>.
-import type { Plugin } from 'vite';
-import { BRIDGE_PATH } from './bridge.js';
+// The Vite plugin: the bridge endpoints as `vite dev` middleware, and the bridge <script> (with this run's token) in
+// index.html's <head>. Requests are judged by guard.ts, as in the plain server.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Connect, Plugin } from 'vite';
+import { bridgeAttributes } from './bridge.js';
+import { newToken } from './guard.js';
 import { createTauriHost } from './host.js';
-import { handleBridgeRequest } from './protocol.js';
-import type { TauriHost, TauriHostOptions } from './types.js';
+import { handleBridgeRequest, type Bridge } from './protocol.js';
+import type { BridgeOptions, TauriHost, TauriHostOptions } from './types.js';
+
+export interface TauriHostPluginOptions extends TauriHostOptions, BridgeOptions {}
 
 /**
- * Any browser opening the dev server gets `__TAURI_INTERNALS__` backed by this host.
- * `plugin.api.host` is the TauriHost, so tests can crash() and restart() the app.
+ * Vite's CORS middleware lets other origins (by default every localhost and 127.0.0.1 port; with `server.cors: true`
+ * every site) read the dev server's responses. The transformed HTML carries the token, so it stays same-origin.
+ */
+function keepHtmlSameOrigin(req: IncomingMessage, res: ServerResponse) {
+  // A 304 names no type, yet lets the browser read its cached copy of the page (cached by the page's own load) if it
+  // carries Access-Control-Allow-Origin: a request from another origin gets a full answer, judged below.
+  const { origin, host } = req.headers;
+  if (origin !== undefined && origin !== `http://${host}` && origin !== `https://${host}`) {
+    delete req.headers['if-none-match'];
+    delete req.headers['if-modified-since'];
+  }
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    // res.end() without writeHead() comes here too (Node's implicit header calls this.writeHead)
+    if (/^text\/html/i.test(String(this.getHeader('content-type') ?? ''))) {
+      this.removeHeader('access-control-allow-origin');
+      this.removeHeader('access-control-allow-credentials');
+    }
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as ServerResponse['writeHead'];
+}
+
+/**
+ * `vite dev` pages get `__TAURI_INTERNALS__` backed by this host; only those pages can use it (see README).
+ * `plugin.api.host` is the TauriHost, so tests can crash() and restart() the app; `plugin.api.token` is this run's
+ * secret, for Node code that calls the bridge itself.
  * @example
  * export default defineConfig({ plugins: [tauriHost({ capabilities: ['src-tauri/capabilities/default.json'] })] });
  */
-export function tauriHost(options: TauriHostOptions): Plugin & { api: { readonly host: TauriHost } } {
+export function tauriHost(options: TauriHostPluginOptions): Plugin & { api: { readonly host: TauriHost; readonly token: string } } {
   const host = createTauriHost(options);
+  const token = newToken();
   return {
     name: 'pidkeep:tauri-host',
     apply: 'serve',
-    api: { host },
+    api: { host, token },
     configureServer(server) {
-      server.middlewares.use((req, res, next) => {
-        if (!handleBridgeRequest(host, req, res)) next();
-      });
+      const configured = server.config.server.host;
+      const bridge: Bridge = {
+        host,
+        access: { token, names: typeof configured === 'string' ? [configured] : [] },
+        onRefused: options.onRefused ?? ((r) => server.config.logger.warn(`[pidkeep] tauri-host refused ${r.method} ${r.url}: ${r.reason}`)),
+      };
+      const handle: Connect.NextHandleFunction = (req, res, next) => {
+        if (handleBridgeRequest(bridge, req, res)) return;
+        keepHtmlSameOrigin(req, res);
+        next();
+      };
+      // First in the stack, before Vite's CORS middleware: that one would answer a cross-origin preflight to the
+      // bridge permissively (with `server.cors: true`, with `Access-Control-Allow-Origin: *`).
+      server.middlewares.stack.unshift({ route: '', handle });
       // a stopped dev server is a cleanly exited app: its children are killed
       server.httpServer?.once('close', () => void host.close());
     },
-    transformIndexHtml: () => [{ tag: 'script', attrs: { src: BRIDGE_PATH }, injectTo: 'head-prepend' }],
+    transformIndexHtml: () => [{ tag: 'script', attrs: bridgeAttributes(token), injectTo: 'head-prepend' }],
   };
 }

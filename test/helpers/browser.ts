@@ -16,9 +16,9 @@ const executablePath = () => {
   return CHROMIUM;
 };
 
-/** Debian's Chromium driven by playwright-core, headless; closed when the test ends. */
-export async function launchChromium(t: TestContext): Promise<Browser> {
-  const browser = await chromium.launch({ executablePath: executablePath(), args: ARGS });
+/** Debian's Chromium driven by playwright-core, headless, with `args` added (e.g. `--host-resolver-rules`); closed when the test ends. */
+export async function launchChromium(t: TestContext, args: string[] = []): Promise<Browser> {
+  const browser = await chromium.launch({ executablePath: executablePath(), args: [...ARGS, ...args] });
   onTeardown(t, () => browser.close());
   return browser;
 }

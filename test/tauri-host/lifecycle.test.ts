@@ -53,7 +53,8 @@ test('HTTP: POST invoke and Server-Sent Events deliver a channel { index, messag
 
   const abort = new AbortController();
   onTeardown(t, () => abort.abort());
-  const events = await fetch(`${server.url}__pidkeep_tauri/events?window=main`, { signal: abort.signal });
+  const auth = { 'Pidkeep-Tauri-Token': server.token };
+  const events = await fetch(`${server.url}__pidkeep_tauri/events?window=main`, { headers: auth, signal: abort.signal });
   const messages: unknown[] = [];
   void (async () => {
     const decoder = new TextDecoder();
@@ -71,7 +72,7 @@ test('HTTP: POST invoke and Server-Sent Events deliver a channel { index, messag
   await waitFor('the page attached', async () => {
     const response = await fetch(`${server.url}__pidkeep_tauri/invoke/${encodeURIComponent('plugin:shell|spawn')}`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'Tauri-Window': 'main' },
+      headers: { 'Content-Type': 'application/json', 'Tauri-Window': 'main', ...auth },
       body: JSON.stringify({ program: 'sh', args: ['-c', 'echo hi'], options: {}, onEvent: '__CHANNEL__:7' }),
     });
     assert.equal(response.status, 200);
@@ -86,7 +87,7 @@ test('HTTP: POST invoke and Server-Sent Events deliver a channel { index, messag
     { id: 7, message: { end: true, index: 2 } },
   ]);
   const refused = await fetch(`${server.url}__pidkeep_tauri/invoke/${encodeURIComponent('plugin:shell|kill')}`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json', 'Tauri-Window': 'other' }, body: '{"pid":1}',
+    method: 'POST', headers: { 'Content-Type': 'application/json', 'Tauri-Window': 'other', ...auth }, body: '{"pid":1}',
   });
   assert.equal(refused.headers.get('tauri-response'), 'error');
   assert.match((await refused.json()) as string, /^shell\.kill not allowed on window "other"/);
@@ -97,21 +98,26 @@ test('CLI: SIGKILL of the host is a real crash (children live on); a new host st
   const reap = reaper(t);
   const caps = join(dir, 'caps.json');
   writeFileSync(caps, JSON.stringify(SHELL_CAPABILITY));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><html><head><title>app</title></head></html>');
   const cli = join(root, 'dist', 'tauri-host', 'cli.js');
   const start = async (port: number) => {
-    const child = spawn(process.execPath, [cli, '--port', String(port), '--capabilities', caps, '--data-dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [cli, '--port', String(port), '--capabilities', caps, '--data-dir', dir, '--root', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
     reap(child.pid);
     let out = '';
     child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
     const url = await waitFor('listening line', () => /^listening (\S+)/m.exec(out)?.[1]);
-    return { child, url };
+    // this run's token, where the app's page finds it: in the HTML the host serves
+    const token = /data-pidkeep-token="([^"]+)"/.exec(await (await fetch(url)).text())![1]!;
+    return { child, url, token };
   };
-  const invoke = (url: string, cmd: string, body: unknown) =>
-    fetch(`${url}__pidkeep_tauri/invoke/${encodeURIComponent(cmd)}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const invoke = (host: { url: string; token: string }, cmd: string, body: unknown) =>
+    fetch(`${host.url}__pidkeep_tauri/invoke/${encodeURIComponent(cmd)}`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', 'Pidkeep-Tauri-Token': host.token }, body: JSON.stringify(body),
+    });
 
   const first = await start(0);
   const port = Number(new URL(first.url).port);
-  const spawned = await invoke(first.url, 'plugin:shell|spawn', { program: 'sh', args: ['-c', 'exec sleep 60'], options: {}, onEvent: '__CHANNEL__:1' });
+  const spawned = await invoke(first, 'plugin:shell|spawn', { program: 'sh', args: ['-c', 'exec sleep 60'], options: {}, onEvent: '__CHANNEL__:1' });
   const pid = (await spawned.json()) as number;
   reap(pid);
   await waitFor('the child running', () => isAlive(pid));
@@ -121,7 +127,9 @@ test('CLI: SIGKILL of the host is a real crash (children live on); a new host st
 
   const second = await start(port);
   assert.equal(second.url, first.url);
-  const killed = await invoke(second.url, 'plugin:shell|kill', { cmd: 'killChild', pid });
+  assert.notEqual(second.token, first.token, 'a new run, a new token');
+  assert.equal((await invoke(first, 'plugin:shell|kill', { cmd: 'killChild', pid })).status, 403, 'the old token opens nothing');
+  const killed = await invoke(second, 'plugin:shell|kill', { cmd: 'killChild', pid });
   assert.equal(killed.status, 200, 'unknown to the new run: a silent Ok');
   assert.ok(isAlive(pid));
   second.child.kill('SIGTERM');
