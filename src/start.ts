@@ -113,7 +113,7 @@ async function endUnrecorded<Meta>(ctx: Context<Meta>, marker: string, spawned: 
   const unsafe = unsafePidReason(identity.pid, ctx.limits);
   if (unsafe) return `the process just started for it was left running: refusing to signal it (${unsafe})`;
   let refused = '';
-  await Promise.resolve(ctx.backend.signal(identity.pid, 'SIGKILL', { group: verdict.groupLeader })).catch((e: unknown) => (refused = ` (${describeError(e)})`));
+  await Promise.resolve(ctx.backend.signal(identity.pid, 'SIGKILL', { group: verdict.groupLeader, expected: { startTime: identity.startTime, marker } })).catch((e: unknown) => (refused = ` (${describeError(e)})`));
   const ended = await Promise.race([spawned.exited.then(() => true), pollUntil(async () => judge(expected, await look()).kind !== 'same', 2000)]);
   return ended ? 'the process just started for it was stopped' : `the process just started for it (pid ${identity.pid}) could not be stopped${refused}: stop it by hand, or run sweep()`;
 }

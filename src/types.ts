@@ -113,6 +113,16 @@ export interface Spawned {
   unref?(): void;
 }
 
+export interface SignalOptions {
+  /** Signal the whole process group the pid leads. */
+  group: boolean;
+  /**
+   * The identity the core just proved: a backend whose last step runs outside this process (Tauri's kill power, a
+   * script in the app's capability) proves it once more right before the signal.
+   */
+  expected?: { startTime: string; marker: string };
+}
+
 /** Limits a backend reports so the core can refuse dangerous pids before they reach any signal. */
 export interface PidLimits {
   selfPid: number;
@@ -144,7 +154,7 @@ export interface Backend {
    * A backend that cannot send this signal (but might send a later, harder one) throws a PidkeepError with code
    * `UNSUPPORTED`: a stop plan then goes on to its next step.
    */
-  signal(pid: number, signal: SignalName, options: { group: boolean }): MaybePromise<void>;
+  signal(pid: number, signal: SignalName, options: SignalOptions): MaybePromise<void>;
   /** Writes to the stdin FIFO `spawn` created for record `id`; refuses any other path a record may name. */
   write(stdinPath: string, data: string | Uint8Array, id: string): MaybePromise<void>;
   /** Finds live processes whose marker starts with `prefix`, with their owner and pid namespace. Optional: sweeps need it. */

@@ -2,9 +2,10 @@ import { Child, Command } from '@tauri-apps/plugin-shell';
 import { describeError, PidkeepError } from '../errors.js';
 import { MARKER_ENV } from '../identity.js';
 import { randomHex } from '../record.js';
-import type { Backend, ExitInfo, Identity, MarkedProcess, PidLimits, ProbeResult, SignalName, SpawnRequest, Spawned } from '../types.js';
+import type { Backend, ExitInfo, Identity, MarkedProcess, PidLimits, ProbeResult, SignalName, SignalOptions, SpawnRequest, Spawned } from '../types.js';
 import { unsafePidReason } from '../validate.js';
 import { heldChildren, type HeldChildren } from './held.js';
+import { parseLinuxProbe } from './linux-powers.js';
 import { bootIdOf, killArgs, parsePs, psArgs, psEnv, signalName, type PsRow, type UnixFlavour } from './ps.js';
 import { parseWindowsPs, taskkill, taskkillFailure, WINDOWS_KILL_HINT, WINDOWS_NO_SWEEP, WINDOWS_PS_HINT, windowsPsArgs, type WindowsRow } from './windows.js';
 
@@ -97,6 +98,8 @@ export const LOG_WRAPPER = 'mkdir -p "${PIDKEEP_STDOUT%/*}" && exec "$0" "$@" >>
 
 const PS_HINT = 'grant shell:allow-execute for `ps` (the "pidkeep-ps" scope in the README\'s Tauri section)';
 const KILL_HINT = 'grant shell:allow-execute for `kill` (the "pidkeep-kill" scope in the README\'s Tauri section)';
+const LINUX_PS_HINT = 'grant shell:allow-execute for `ps` (the "pidkeep-ps" scope from linuxPowerScopes(namespace): a fixed probe script; README, Tauri section)';
+const LINUX_KILL_HINT = 'grant shell:allow-execute for `kill` (the "pidkeep-kill" scope from linuxPowerScopes(namespace): a fixed kill script; README, Tauri section)';
 const REFUSED = /not allowed|scope|permission/i;
 const MISSING_PROGRAM = /No such file or directory|cannot find the file|not found/i;
 /** One process as the `ps` power lists it (ps.ts on Linux and macOS, windows.ts on Windows). */
@@ -116,10 +119,11 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
   const flavour = options.platform ?? detectPlatform();
   const sidecars = new Set(options.sidecars ?? []);
   const windows = flavour === 'windows';
+  const linux = flavour === 'linux';
   const psName = options.ps ?? 'pidkeep-ps';
   const killName = options.kill ?? 'pidkeep-kill';
   const notConfigured = 'switched off in tauriBackend options';
-  const [psProgram, psHint, killHint] = windows ? ['powershell.exe', WINDOWS_PS_HINT, WINDOWS_KILL_HINT] : ['ps', PS_HINT, KILL_HINT];
+  const [psProgram, psHint, killHint] = windows ? ['powershell.exe', WINDOWS_PS_HINT, WINDOWS_KILL_HINT] : linux ? ['the pidkeep-ps script', LINUX_PS_HINT, LINUX_KILL_HINT] : ['ps', PS_HINT, KILL_HINT];
   const ps: PowerState = psName ? { state: 'unknown' } : { state: 'missing', reason: notConfigured };
   const kill: PowerState = killName ? { state: 'unknown' } : { state: 'missing', reason: notConfigured };
   // Windows grants a close request and a forced end as two scope entries: each is on or off by itself.
@@ -163,18 +167,43 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
 
   // Every `ps` run carries this token in its environment, so an `-A` listing finds its own row: its parent is the app.
   const token = randomHex(8);
+  /** macOS (and Linux with a `ps` scope of old) and Windows: one `ps` or PowerShell run. */
+  const psListing = async (pids: readonly number[] | 'all') => {
+    // scan() never asks Windows for 'all'
+    const out = await execute(ps, psName || '', windows ? windowsPsArgs(pids as readonly number[]) : psArgs(flavour, pids), windows ? undefined : psEnv(token));
+    return out && { ...(windows ? parseWindowsPs(out.stdout) : unixListing(out.stdout, token)), code: out.code, stderr: out.stderr };
+  };
+  /**
+   * Linux: the fixed probe script of the capability (linux-powers.ts), 512 pids a run; its argument list is the
+   * scope's, with the fixed places (`-c`, the script, its name) taken from the capability whatever is sent here.
+   */
+  const linuxListing = async (pids: readonly number[] | 'all') => {
+    const lists = pids === 'all' || pids.length === 0 ? ['-'] : Array.from({ length: Math.ceil(pids.length / 512) }, (_, i) => pids.slice(i * 512, i * 512 + 512).join(','));
+    const rows: Row[] = [];
+    let bootId: string | undefined;
+    let app: { pid: number; parent: number } | undefined;
+    for (const list of lists) {
+      const out = await execute(ps, psName || '', ['-c', FIXED, psName || '', list]);
+      if (!out) return undefined;
+      const listing = parseLinuxProbe(out.stdout);
+      if (!listing.bootId) return { bootId: undefined, rows, app, code: out.code, stderr: out.stderr };
+      bootId = listing.bootId;
+      app = listing.app ?? app;
+      for (const p of listing.processes) rows.push({ self: false, pid: p.pid, ppid: p.ppid, pgid: p.pgrp, startTime: p.startTime, zombie: p.state === 'Z' || p.state === 'X', comm: p.comm, marker: p.marker });
+    }
+    return { bootId, rows, app, code: 0, stderr: '' };
+  };
   const listPs = async (pids: readonly number[] | 'all'): Promise<{ bootId: string; rows: Row[] } | undefined> => {
     if (!psName || ps.state === 'missing') return undefined;
-    let out;
+    let listed: { bootId: string | undefined; rows: Row[]; app: { pid: number; parent: number } | undefined; code: number | null; stderr: string } | undefined;
     try {
-      // scan() never asks Windows for 'all'
-      out = await execute(ps, psName, windows ? windowsPsArgs(pids as readonly number[]) : psArgs(flavour, pids), windows ? undefined : psEnv(token));
+      listed = linux ? await linuxListing(pids) : await psListing(pids);
     } catch (error) {
       throw new PidkeepError('PROBE_FAILED', `\`${psProgram}\` could not be run through the shell plugin (${describeError(error)}); processes cannot be checked until it can`, { cause: error });
     }
-    if (!out) return undefined;
-    const { bootId, rows, app } = windows ? parseWindowsPs(out.stdout) : unixListing(out.stdout, token);
-    if (!bootId) throw new PidkeepError('UNSUPPORTED', `\`${psProgram}\` printed nothing pidkeep can read (exit code ${out.code}: ${out.stderr.trim().slice(0, 200)}); check the "pidkeep-ps" scope's arguments against the README`);
+    if (!listed) return undefined;
+    const { bootId, rows, app } = listed;
+    if (!bootId) throw new PidkeepError('UNSUPPORTED', `\`${psProgram}\` printed nothing pidkeep can read (exit code ${listed.code}: ${listed.stderr.trim().slice(0, 200)}); check the "pidkeep-ps" scope's arguments against the README`);
     if (app) {
       appPid = app.pid;
       appParentPid = app.parent;
@@ -258,13 +287,30 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     return { identity: child.identity, stdin: request.stdin === 'fifo' ? 'tauri-shell-plugin:stdin' : null, logs, exited };
   };
 
-  const signal = async (pid: number, sig: SignalName): Promise<void> => {
+  const signal = async (pid: number, sig: SignalName, expected?: SignalOptions['expected']): Promise<void> => {
     const unsafe = unsafePidReason(pid, limits());
     if (unsafe) throw new PidkeepError('UNSAFE_PID', `refusing to signal: ${unsafe}`, { pid });
     const call = windows ? taskkill(sig, pid, killName || '') : undefined; // Windows has no SIGUSR1/2: UNSUPPORTED
     const power = call && !call.graceful ? killForce : kill;
+    // Linux: the capability's kill script proves start ticks and marker once more itself, and refuses the app and
+    // its parent itself: no listing of the app is needed first.
+    if (linux && killName && power.state !== 'missing' && (await knowApp().catch(() => false))) {
+      const again = unsafePidReason(pid, limits());
+      if (again) throw new PidkeepError('UNSAFE_PID', `refusing to signal: ${again}`, { pid });
+      // The core always says which process it proved; a direct caller gets what is at the pid now, and the script
+      // still refuses anything without this app's marker.
+      const seen = expected ?? (await probe([pid]).then(([p]) => (p?.identity && typeof p.marker === 'string' ? { startTime: p.identity.startTime, marker: p.marker } : undefined)));
+      if (!seen || seen.startTime === '') throw new PidkeepError('STOP_FAILED', 'the kill power needs the start time and marker of the process, and they cannot be read; nothing was sent', { pid });
+      const args = ['-c', FIXED, killName, sig.slice(3), String(pid), seen.startTime, markerSuffix(seen.marker), 'one'];
+      const out = await execute(power, killName, args);
+      if (out) {
+        const said = out.stdout.trim();
+        if (said === 'sent' || said === 'gone') return;
+        throw new PidkeepError('STOP_FAILED', `the kill power refused to send ${sig} (${said || `exit code ${out.code}: ${out.stderr.trim().slice(0, 200)}`}); nothing was sent`, { pid });
+      }
+    }
     // The kill power reaches any pid: only once the app and its parent are known (the plugin's kill needs no pid).
-    if (killName && power.state !== 'missing' && (await knowApp().catch(() => false))) {
+    if (!linux && killName && power.state !== 'missing' && (await knowApp().catch(() => false))) {
       const again = unsafePidReason(pid, limits());
       if (again) throw new PidkeepError('UNSAFE_PID', `refusing to signal: ${again}`, { pid });
       const args = call?.args ?? killArgs(sig, pid);
@@ -275,7 +321,7 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
       if (out) throw call ? taskkillFailure(call, pid, out) : new PidkeepError('STOP_FAILED', `\`kill ${args.join(' ')}\` failed (exit code ${out.code}): ${out.stderr.trim() || 'no message'}`, { pid });
     }
     if (!held.has(pid)) {
-      const why = killName && power.state !== 'missing' ? `; the kill power is used only once the \`ps\` power has told which process is the app (never signalled)${missingNote(ps)}: ${psHint}` : `${missingNote(power)}; ${killHint} to stop it`;
+      const why = linux && killName && power.state !== 'missing' ? `; the kill power needs the start time \`ps\` records${missingNote(ps)}: ${psHint}` : killName && power.state !== 'missing' ? `; the kill power is used only once the \`ps\` power has told which process is the app (never signalled)${missingNote(ps)}: ${psHint}` : `${missingNote(power)}; ${killHint} to stop it`;
       throw new PidkeepError('PERMISSION_DENIED', `pid ${pid} was started by an earlier run of the app (or another window): the shell plugin does not hold it, so its kill would do nothing${why}`, { pid });
     }
     if (sig !== 'SIGKILL') {
@@ -314,7 +360,7 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     limits,
     spawn,
     probe: (pids) => probe(pids),
-    signal: (pid, sig) => signal(pid, sig),
+    signal: (pid, sig, options) => signal(pid, sig, options?.expected),
     write,
     scan,
     // On Windows `kill` is the forced end's entry when only that one is known (it is what every stop ends with).
@@ -330,6 +376,16 @@ function unixListing(stdout: string, token: string): { bootId: string | undefine
   return { bootId: bootIdOf(rows), app: self && parent ? { pid: self.ppid, parent: parent.ppid } : undefined, rows: rows.filter((row) => !row.self) };
 }
 
+
+/** What a fixed argument is sent as: the capability's own value replaces it (scope.rs `ScopeAllowedArg::Fixed`). */
+const FIXED = '(fixed by the capability)';
+
+/** The part of a marker the kill script takes: `<store id>/<record id>`, or `/<record id>` for a 0.1.0 marker. */
+function markerSuffix(marker: string): string {
+  const at = marker.indexOf('@');
+  const slash = marker.indexOf('/');
+  return at >= 0 && at < slash ? marker.slice(at + 1) : marker.slice(slash);
+}
 
 /** Boot id + pid + start time + command name: what proves a process is the one recorded (the marker is apart). */
 function identityOf(row: Row, bootId: string): Identity {

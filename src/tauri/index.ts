@@ -6,4 +6,5 @@
 //   windows.ts   the same powers on Windows: a PowerShell CIM query and taskkill
 //   fs-store.ts  tauriFsStore: one file per record through the fs plugin
 export { LOG_WRAPPER, tauriBackend, type OutputEvent, type PowerState, type ShellCommand, type ShellPlugin, type TauriBackend, type TauriBackendOptions } from './backend.js';
+export { linuxPowerScopes, type PowerNames, type ScopeEntry } from './linux-powers.js';
 export { tauriFsStore, type TauriFs, type TauriFsStore, type TauriFsStoreOptions } from './fs-store.js';

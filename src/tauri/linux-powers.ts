@@ -72,7 +72,7 @@ export function linuxProbeScript(namespace: string): string {
     '  open_at = index($0, "("); if (!close_at || !open_at) next',
     '  split(substr($0, close_at + 2), f, " "); print "stat", $1, f[1], f[2], f[3], f[20], substr($0, open_at + 1, close_at - open_at - 1) }\'',
     // One grep for every environment: the marker's value is printed only when it is this namespace's.
-    `grep -az '^PIDKEEP_MARK=' $envs 2>/dev/null | tr '\\0' '\\n' | sed -n -e 's#^/proc/\\([0-9]*\\)/environ:PIDKEEP_MARK=\\(${ns}[@/][0-9a-f/]*\\)$#mark \\1 \\2#p' -e 't' -e 's#^/proc/\\([0-9]*\\)/environ:.*#mark \\1 other#p'`,
+    `grep -azH '^PIDKEEP_MARK=' $envs 2>/dev/null | tr '\\0' '\\n' | sed -n -e 's#^/proc/\\([0-9]*\\)/environ:PIDKEEP_MARK=\\(${ns}[@/][0-9a-f/]*\\)$#mark \\1 \\2#p' -e 't' -e 's#^/proc/\\([0-9]*\\)/environ:.*#mark \\1 other#p'`,
     'exit 0',
   ].join('\n');
 }

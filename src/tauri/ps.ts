@@ -25,8 +25,8 @@ export interface PsRow {
   startTime: string;
   zombie: boolean;
   comm: string;
-  /** The value of `PIDKEEP_MARK` in its environment, or null when it has none. */
-  marker: string | null;
+  /** The value of `PIDKEEP_MARK` in its environment, or null when it has none; undefined when it may not be read. */
+  marker: string | null | undefined;
 }
 
 const ROW = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\w{3} +\w{3} +\d+ +[\d:]+ +\d{4})\s+(\S+)\s+(.*)$/;

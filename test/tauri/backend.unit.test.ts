@@ -1,4 +1,6 @@
-// The Tauri backend against a stand-in shell plugin: what it does with each answer the plugin can give.
+// The Tauri backend against a stand-in shell plugin: what it does with each answer the plugin can give. The `ps`
+// power as a plain `ps` run is macOS's (Linux runs the capability's fixed scripts: linux-powers.test.ts, and the
+// real host in tauri-backend.test.ts and the browser tests).
 // The real plugin, a real host and real processes prove it in tauri-backend.test.ts and the browser tests.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -27,7 +29,7 @@ function memorySession(): Storage {
 interface FakeOptions {
   /** `ps` output for these arguments; `env` carries the listing's PIDKEEP_PS_TOKEN. */
   ps?: (args: string[], env: Record<string, string>) => string;
-  kill?: (args: string[]) => { code: number; stderr?: string };
+  kill?: (args: string[]) => { code: number; stderr?: string; stdout?: string };
   killDoesNothing?: boolean;
 }
 
@@ -137,11 +139,11 @@ test('with ps: one batched call proves identity and marker; scan filters by mark
       '  777     1   777 Sun Nov 29 08:00:00 2026 S    other PIDKEEP_MARK=ns/fedcba9876543210 X=1',
       '  778     1   778 Sun Nov 29 08:00:00 2026 S    other PIDKEEP_MARK=nsx/fedcba9876543210',
     ];
-    assert.deepEqual(args.slice(0, 4), ['-ww', 'e', '-o', 'pid=,ppid=,pgid=,lstart=,stat=,args=']);
+    assert.deepEqual(args.slice(0, 4), ['-ww', '-E', '-o', 'pid=,ppid=,pgid=,lstart=,stat=,args=']);
     return table.join('\n') + '\n';
   };
   const fake = fakeShell({ ps: lines });
-  const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'linux' });
+  const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'macos' });
   const spawned = await backend.spawn(request());
   assert.deepEqual(spawned.identity, { bootId: 'ps:Sun Nov 29 07:32:44 2026', pid: 40001, startTime: 'Sun Nov 29 09:00:01 2026', comm: 'recorder' });
   assert.equal(backend.limits().selfPid, 900, 'the app (parent of its children) is never signalled');
@@ -171,7 +173,7 @@ test('with kill: graceful signals go through the scoped `kill` once ps has shown
     ps: (_args, env) => listing(env, '  777   900   900 Sun Nov 29 09:10:00 2026 S    /usr/bin/recorder PIDKEEP_MARK=ns/0123456789abcdef'),
     kill: (args) => (sent.push(args), args[1] === '777' ? { code: 1, stderr: 'kill: (777) - Operation not permitted' } : args[1] === '778' ? { code: 1, stderr: 'kill: (778) - No such process' } : { code: 0 }),
   });
-  const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'linux' });
+  const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'macos' });
   // Before anything: the app (900) and its parent (800) are learned from `ps`'s own row, and never signalled.
   await assert.rejects(Promise.resolve(backend.signal(900, 'SIGTERM', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSAFE_PID');
   await assert.rejects(Promise.resolve(backend.signal(800, 'SIGTERM', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSAFE_PID');
@@ -187,7 +189,7 @@ test('with kill: graceful signals go through the scoped `kill` once ps has shown
 
 test('with kill but no ps: the kill power is never used (the app could not be told apart), and the refusal says why', async () => {
   const fake = fakeShell({ kill: () => ({ code: 0 }) });
-  const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'linux' });
+  const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'macos' });
   await assert.rejects(Promise.resolve(backend.signal(4242, 'SIGTERM', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'PERMISSION_DENIED' && /which process is the app/.test(e.message));
   assert.ok(!fake.calls.some((c) => c.startsWith('execute pidkeep-kill')));
 });
@@ -195,7 +197,7 @@ test('with kill but no ps: the kill power is never used (the app could not be to
 test('ps runs in UTC and the C locale', async () => {
   const envs: Record<string, string>[] = [];
   const fake = fakeShell({ ps: (_args, env) => (envs.push(env), listing(env, '  600   900   900 Sun Nov 29 09:10:00 2026 S    worker PIDKEEP_MARK=ns/aaaaaaaaaaaaaaaa')) });
-  const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'linux' });
+  const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'macos' });
   const [found] = await backend.scan!('ns/');
   assert.equal(envs[0]?.TZ, 'UTC');
   assert.equal(envs[0]?.LC_ALL, 'C');
@@ -231,10 +233,10 @@ test('a held child whose parent changed (its app run ended under an open page) i
   let parent = 900;
   const fake = fakeShell({ ps: () => `    1     0     1 Sun Nov 29 07:32:44 2026 Ss   /sbin/init\n40001 ${parent}   900 Sun Nov 29 09:00:01 2026 S    /usr/bin/recorder PIDKEEP_MARK=ns/0123456789abcdef\n` });
   const session = memorySession();
-  const first = tauriBackend({ shell: fake.shell, session, platform: 'linux', kill: false });
+  const first = tauriBackend({ shell: fake.shell, session, platform: 'macos', kill: false });
   await first.spawn(request());
   first.close();
-  const reloaded = tauriBackend({ shell: fake.shell, session, platform: 'linux', kill: false });
+  const reloaded = tauriBackend({ shell: fake.shell, session, platform: 'macos', kill: false });
   await reloaded.probe([40001]);
   await reloaded.write('tauri-shell-plugin:stdin', 'q', '0123456789abcdef'); // same parent: still held
   parent = 1; // the app died; the child was reparented
@@ -275,4 +277,25 @@ test('a record that cannot be written: the error names the pid, and says "stoppe
   deaf.end(40001);
   await pm.close();
   await pm2.close();
+});
+
+test('Linux: the powers are the capability\'s fixed scripts; kill sends the proven start ticks and marker, and a refusal fails the stop', async () => {
+  const kills: string[][] = [];
+  const fake = fakeShell({
+    ps: (args) => {
+      assert.equal(args[0], '-c');
+      assert.equal(args[2], 'pidkeep-ps');
+      return ['boot 0f0f0f0f-0000-4000-8000-000000000001', 'app 900 899', 'stat 40001 S 900 900 123456 recorder', 'mark 40001 ns@00112233aabbccdd/0123456789abcdef', ''].join('\n');
+    },
+    kill: (args) => (kills.push(args), { code: args[4] === '40001' ? 0 : 3, stdout: args[4] === '40001' ? 'sent\n' : 'refused marker\n' } as { code: number }),
+  });
+  const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'linux' });
+  const spawned = await backend.spawn({ ...request(), env: { PIDKEEP_MARK: 'ns@00112233aabbccdd/0123456789abcdef' } });
+  assert.deepEqual(spawned.identity, { bootId: '0f0f0f0f-0000-4000-8000-000000000001', pid: 40001, startTime: '123456', comm: 'recorder' }, 'start ticks and the kernel boot id: no wall clock');
+  await backend.signal(40001, 'SIGTERM', { group: false, expected: { startTime: '123456', marker: 'ns@00112233aabbccdd/0123456789abcdef' } });
+  assert.deepEqual(kills[0]!.slice(2), ['pidkeep-kill', 'TERM', '40001', '123456', '00112233aabbccdd/0123456789abcdef', 'one']);
+  await backend.signal(40001, 'SIGINT', { group: false, expected: { startTime: '123456', marker: 'ns/0123456789abcdef' } });
+  assert.equal(kills[1]![6], '/0123456789abcdef', 'a pidkeep 0.1.0 marker is sent as /<id>');
+  await assert.rejects(Promise.resolve(backend.signal(40077, 'SIGTERM', { group: false, expected: { startTime: '1', marker: 'ns@00112233aabbccdd/0123456789abcdef' } })), (e: unknown) => e instanceof PidkeepError && e.code === 'STOP_FAILED' && /refused marker/.test(e.message));
+  await assert.rejects(Promise.resolve(backend.signal(900, 'SIGTERM', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSAFE_PID', 'the app itself, known from the probe');
 });

@@ -21,3 +21,10 @@ test('the example app ships icons/icon.ico for Windows builds, a valid ICO aroun
   const conf = JSON.parse(readFileSync(join(root, 'examples', 'tauri-app', 'src-tauri', 'tauri.conf.json'), 'utf8'));
   assert.ok(conf.bundle.icon.includes('icons/icon.ico'));
 });
+
+test("the example's ps and kill powers are exactly linuxPowerScopes('tauri-example'): fixed scripts, nothing hand-edited", async () => {
+  const { linuxPowerScopes } = await import('../../src/tauri/index.js');
+  const conf = JSON.parse(readFileSync(join(root, 'examples', 'tauri-app', 'src-tauri', 'capabilities', 'default.json'), 'utf8'));
+  const execute = conf.permissions.find((p: { identifier?: string }) => p.identifier === 'shell:allow-execute');
+  assert.deepEqual(execute.allow, linuxPowerScopes('tauri-example'), 'regenerate it: npm run build && node scripts/example-capabilities.mjs');
+});

@@ -116,3 +116,9 @@ test('the scope entries: fixed scripts, anchored validators that take what the b
   assert.ok(scope!.test('group') && !scope!.test('all'));
   assert.throws(() => linuxPowerScopes("x'; id; '"), TypeError, 'a namespace never reaches the script unless it is a name');
 });
+
+test('the probe of a single pid still tells its marker (grep names the file even when it reads only one)', async (t) => {
+  const one = child(t, { PIDKEEP_MARK: `${NS}@${STORE}/${ID}` });
+  await waitFor('it to run sleep', () => readFileSync(`/proc/${one}/comm`, 'utf8').trim() === 'sleep');
+  assert.equal(parseLinuxProbe(probe(String(one)).stdout).processes[0]?.marker, `${NS}@${STORE}/${ID}`);
+});

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { createTauriHost, installTauriInternals, type Capability, type TauriHost } from '../../src/tauri-host/index.js';
 import { Child, Command } from '@tauri-apps/plugin-shell';
-import { tauriBackend, type ShellCommand, type ShellPlugin, type TauriBackend } from '../../src/tauri/index.js';
+import { linuxPowerScopes, tauriBackend, type ShellCommand, type ShellPlugin, type TauriBackend } from '../../src/tauri/index.js';
 import type { Spawned } from '../../src/types.js';
 import { backendConformance } from '../conformance/backend-suite.js';
 import { root } from '../helpers/index.js';
@@ -21,8 +21,11 @@ export const suitePrograms: Capability = {
       identifier: 'shell:allow-spawn',
       allow: ['sleep', 'sh', 'cat', 'pidkeep-no-such-command-xyz'].map((name) => ({ name, cmd: name, args: true })),
     },
+    // The suite's children carry markers of namespace `conf`: the powers for it, generated as an app would.
+    { identifier: 'shell:allow-execute', allow: linuxPowerScopes('conf', { ps: 'conf-ps', kill: 'conf-kill' }) },
   ],
 };
+const powers = { ps: 'conf-ps', kill: 'conf-kill' };
 
 let host: TauriHost;
 let uninstall: () => void;
@@ -40,7 +43,7 @@ backendConformance(
   'tauriBackend (real plugin-shell, emulated host)',
   () => {
     const seen = new Map<number, string>();
-    const backend = tauriBackend({ session: null, platform: 'linux', onOutput: (e) => seen.set(e.pid, (seen.get(e.pid) ?? '') + e.data) });
+    const backend = tauriBackend({ ...powers, session: null, platform: 'linux', onOutput: (e) => seen.set(e.pid, (seen.get(e.pid) ?? '') + e.data) });
     outputs.set(backend, seen);
     return backend;
   },
@@ -53,11 +56,11 @@ backendConformance(
       const shell: ShellPlugin = {
         Child,
         Command: {
-          create: (program, args, options) => (program.startsWith('pidkeep-kill') ? ({ execute: async () => (delivered.push([program, args]), { code: 0, signal: null, stdout: '', stderr: '' }) } as unknown as ShellCommand) : (Command.create(program, args, options) as unknown as ShellCommand)),
+          create: (program, args, options) => (program === powers.kill ? ({ execute: async () => (delivered.push([program, args]), { code: 0, signal: null, stdout: '', stderr: '' }) } as unknown as ShellCommand) : (Command.create(program, args, options) as unknown as ShellCommand)),
           sidecar: (program, args, options) => Command.sidecar(program, args, options) as unknown as ShellCommand,
         },
       };
-      return { backend: tauriBackend({ session: null, platform: 'linux', shell }), delivered: () => delivered };
+      return { backend: tauriBackend({ ...powers, session: null, platform: 'linux', shell }), delivered: () => delivered };
     },
   },
 );
