@@ -7,7 +7,6 @@
 // ticks the page names, re-checked by the script right before `kill`; never the app, its parent or pid 1.
 // Start times are clock ticks since boot from /proc/<pid>/stat, and the boot id is the kernel's: a clock step
 // changes neither (`ps -o lstart` moves with the wall clock). Records written this way match the Node backend's.
-// Not yet wired into tauriBackend (issue "Real Tauri", point 2): the scripts are tested here as the shell runs them.
 import { isValidName } from '../validate.js';
 
 export interface PowerNames {
