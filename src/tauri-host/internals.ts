@@ -20,11 +20,24 @@ function headerRecord(headers: unknown): Record<string, string> {
   return out;
 }
 
-/** JSON arguments go through toJSON (a Channel becomes "__CHANNEL__:<id>"); bytes stay a raw body. */
+/**
+ * Arguments as Tauri's IPC script serializes them (tauri crates/tauri/scripts/process-ipc-message-fn.js at
+ * a8105ec): bytes alone are a raw body; inside JSON a Map becomes an object, a Uint8Array or an ArrayBuffer an
+ * array of numbers (so `child.write(bytes)` reaches the shell plugin as its `Buffer::Raw`), a Channel
+ * "__CHANNEL__:<id>".
+ */
 function toPayload(args: unknown): unknown {
   if (args instanceof ArrayBuffer) return new Uint8Array(args);
   if (ArrayBuffer.isView(args)) return new Uint8Array(args.buffer, args.byteOffset, args.byteLength);
-  return JSON.parse(JSON.stringify(args ?? {}, (_key, value) => (value && typeof value === 'object' && '__TAURI_TO_IPC_KEY__' in value ? value.__TAURI_TO_IPC_KEY__() : value)));
+  return JSON.parse(
+    JSON.stringify(args ?? {}, (_key, value: unknown) => {
+      if (value instanceof Map) return Object.fromEntries(value);
+      if (value instanceof Uint8Array) return Array.from(value);
+      if (value instanceof ArrayBuffer) return Array.from(new Uint8Array(value));
+      if (value && typeof value === 'object' && '__TAURI_TO_IPC_KEY__' in value) return (value as { __TAURI_TO_IPC_KEY__(): unknown }).__TAURI_TO_IPC_KEY__();
+      return value;
+    }),
+  );
 }
 
 export function createInternals(label: string, transport: Transport) {

@@ -69,8 +69,10 @@ test('stdin_write reaches the child: cat echoes text and raw bytes', async (t) =
   const child = await command.spawn();
   await child.write('hello\n');
   await child.write([119, 111, 114, 108, 100, 10]);
-  await waitFor('both echoes', () => events.filter(([k]) => k === 'stdout').length === 2);
-  assert.deepEqual(events.filter(([k]) => k === 'stdout').map(([, l]) => l), ['hello\n', 'world\n']);
+  // A Uint8Array crosses IPC as Tauri's own IPC script sends it: as a JSON array of numbers.
+  await child.write(new TextEncoder().encode('bytes\n'));
+  await waitFor('three echoes', () => events.filter(([k]) => k === 'stdout').length === 3);
+  assert.deepEqual(events.filter(([k]) => k === 'stdout').map(([, l]) => l), ['hello\n', 'world\n', 'bytes\n']);
   await child.kill();
 });
 
