@@ -1,6 +1,6 @@
 // Assembles the page's bridge script from the compiled internals.js and client.js, as one classic script.
 import { readFileSync } from 'node:fs';
-import { PidkeepError } from '../errors.js';
+import { TauriHostError } from './errors.js';
 
 // From dist/ these files sit next to this one; run from src/ (tests through tsx) they come from dist/.
 const candidates = (name: string) => [new URL(`./${name}`, import.meta.url), new URL(`../../dist/tauri-host/${name}`, import.meta.url)];
@@ -13,7 +13,7 @@ function compiled(name: string): string {
       // next candidate
     }
   }
-  throw new PidkeepError('NOT_FOUND', `the browser bridge ${name} is missing: run \`npm run build\` first`);
+  throw new TauriHostError('BRIDGE_MISSING', `the browser bridge ${name} is missing: run \`npm run build\` first`);
 }
 
 /** Module syntax off: a classic script runs before the page's modules and defines no globals but its own. */

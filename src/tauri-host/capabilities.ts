@@ -1,7 +1,7 @@
 // Capability resolution and the access check, following tauri-utils' acl/resolved.rs and tauri's
 // ipc/authority.rs (debug build messages, as seen during `tauri dev`).
 import { readFileSync } from 'node:fs';
-import { PidkeepError } from '../errors.js';
+import { TauriHostError } from './errors.js';
 import { globToRegExp } from './glob.js';
 import { isUnplayedCore, MANIFESTS, pluginName, type Manifest, type Permission } from './manifests.js';
 import type { Capability, CapabilityFile, PermissionEntry } from './types.js';
@@ -34,12 +34,12 @@ function loadCapabilities(sources: Array<CapabilityFile | string>): Capability[]
     try {
       file = typeof source === 'string' ? (JSON.parse(readFileSync(source, 'utf8')) as CapabilityFile) : source;
     } catch (error) {
-      throw new PidkeepError('UNSUPPORTED', `cannot read capability file ${String(source)}: ${(error as Error).message}`, { cause: error });
+      throw new TauriHostError('CAPABILITY_INVALID', `cannot read capability file ${String(source)}: ${(error as Error).message}`, { cause: error });
     }
     const list = Array.isArray(file) ? file : 'capabilities' in file ? file.capabilities : [file];
     for (const capability of list) {
       if (typeof capability?.identifier !== 'string' || !Array.isArray(capability.permissions)) {
-        throw new PidkeepError('UNSUPPORTED', `a capability needs an "identifier" and a "permissions" list (in ${typeof source === 'string' ? source : 'an inline capability'})`);
+        throw new TauriHostError('CAPABILITY_INVALID', `a capability needs an "identifier" and a "permissions" list (in ${typeof source === 'string' ? source : 'an inline capability'})`);
       }
     }
     return list;
@@ -76,7 +76,7 @@ function traverse(key: string, manifest: Manifest, name: string, seen = new Set<
     });
   }
   const permission = manifest.permissions[name];
-  if (!permission) throw new PidkeepError('UNSUPPORTED', `permission ${key}:${name} not found (pidkeep's Tauri host knows the shell, fs and core path plugins)`);
+  if (!permission) throw new TauriHostError('CAPABILITY_INVALID', `permission ${key}:${name} not found (pidkeep's Tauri host knows the shell, fs and core path plugins)`);
   return [{ key, name, permission }];
 }
 
@@ -94,7 +94,7 @@ export function createAcl(sources: Array<CapabilityFile | string>): Acl {
       const { key = '', name: base } = splitIdentifier(identifier);
       if (isUnplayedCore(key)) continue; // core:event, core:window, ...: accepted, nothing to grant here
       const manifest = MANIFESTS[key];
-      if (!manifest) throw new PidkeepError('UNSUPPORTED', `permission ${identifier}: unknown plugin "${key}" (pidkeep's Tauri host plays shell, fs and core:path)`);
+      if (!manifest) throw new TauriHostError('CAPABILITY_INVALID', `permission ${identifier}: unknown plugin "${key}" (pidkeep's Tauri host plays shell, fs and core:path)`);
       for (const { key: owner, name, permission } of traverse(key, manifest, base)) {
         const plugin = pluginName(owner);
         if (permission.platforms && !permission.platforms.includes(PLATFORM)) continue;

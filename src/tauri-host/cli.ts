@@ -1,34 +1,79 @@
 #!/usr/bin/env node
 // pidkeep-tauri-host: the host as a process of its own, so a test can SIGKILL it for a real app crash.
+// Exit codes: 0 done (or --help, --version), 1 failed (a code such as CAPABILITY_INVALID on stderr), 2 usage.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { TauriHostError } from './errors.js';
 import { isLoopback } from './guard.js';
 import { startTauriHostServer } from './server.js';
 
-const usage = 'usage: pidkeep-tauri-host --port N --capabilities file.json [--capabilities more.json] [--root dir] [--data-dir dir] [--identifier id] [--host addr] [--sidecar name=path]\n' +
-  'Only the pages it serves (--root) can use the bridge: they carry a token made for this run. It listens on 127.0.0.1;\n' +
-  '--host another address lets everyone who can reach it load a page, and so run whatever the capabilities allow.';
+const HELP = `Usage: pidkeep-tauri-host --capabilities FILE [options]
 
-async function main() {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string', default: '0' },
-      host: { type: 'string' },
-      capabilities: { type: 'string', multiple: true },
-      root: { type: 'string' },
-      'data-dir': { type: 'string' },
-      identifier: { type: 'string' },
-      sidecar: { type: 'string', multiple: true },
-      help: { type: 'boolean' },
-    },
-  });
-  if (values.help || !values.capabilities?.length) {
-    console.error(usage);
-    process.exit(values.help ? 0 : 2);
+Plays the Rust side of Tauri's shell, fs and core path plugins with real processes, for pages served over HTTP.
+
+Options:
+  --capabilities FILE   a capability file in Tauri's JSON format (required; repeat for more)
+  --port N              the port to listen on, 0-65535 (default 0: any free port; printed as "listening <url>")
+  --host ADDR           the address to listen on (default 127.0.0.1). Another address lets everyone who can reach
+                        it load a page, and so run whatever the capabilities allow
+  --root DIR            serve this built frontend; only the pages it serves can use the bridge (a token is put
+                        into each page for this run)
+  --data-dir DIR        $APPDATA and the other app folders go under DIR/<identifier> (default: the user's own)
+  --identifier ID       the app identifier (default dev.pidkeep.host)
+  --sidecar NAME=PATH   the program a sidecar NAME runs (repeat for more)
+  -h, --help            show this help
+  -v, --version         show the version
+
+Signals: SIGINT or SIGTERM close the host as a clean app exit (the shell plugin's children are killed);
+SIGKILL is an app crash (its children live on, reparented).
+
+Exit codes: 0 done, 1 failed (the error's code on stderr), 2 usage error.`;
+
+class UsageError extends Error {}
+
+function parse(argv: string[]) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string', default: '0' },
+        host: { type: 'string' },
+        capabilities: { type: 'string', multiple: true },
+        root: { type: 'string' },
+        'data-dir': { type: 'string' },
+        identifier: { type: 'string' },
+        sidecar: { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (error) {
+    // Node's own messages name the argument; keep them short and point to --help.
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
   }
-  const sidecars = Object.fromEntries((values.sidecar ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+  return parsed.values;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const values = parse(argv);
+  if (values.help) return console.log(HELP), 0;
+  if (values.version) {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return console.log(pkg.version), 0;
+  }
+  if (!values.capabilities?.length) throw new UsageError('--capabilities FILE is required');
+  const port = Number(values.port);
+  if (!/^\d{1,5}$/.test(values.port ?? '') || port > 65_535) throw new UsageError(`--port expects a port number 0-65535, got ${JSON.stringify(values.port)}`);
+  const sidecars: Record<string, string> = {};
+  for (const pair of values.sidecar ?? []) {
+    const at = pair.indexOf('=');
+    if (at < 1 || at === pair.length - 1) throw new UsageError(`--sidecar expects NAME=PATH, got ${JSON.stringify(pair)}`);
+    sidecars[pair.slice(0, at)] = pair.slice(at + 1);
+  }
   const server = await startTauriHostServer({
     capabilities: values.capabilities,
-    port: Number(values.port),
+    port,
     host: values.host,
     root: values.root,
     dataDir: values['data-dir'],
@@ -43,9 +88,21 @@ async function main() {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void server.close().then(() => process.exit(0)));
   }
+  return -1; // serving: the process lives on
 }
 
-main().catch((error: unknown) => {
-  console.error(`pidkeep-tauri-host: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`pidkeep-tauri-host: ${error.message} (see pidkeep-tauri-host --help)`);
+      process.exit(2);
+    }
+    const code = error instanceof TauriHostError ? error.code : ((error as { code?: unknown })?.code === 'EADDRINUSE' ? 'ADDRESS_IN_USE' : undefined);
+    const message = error instanceof TauriHostError ? error.reason : error instanceof Error ? error.message : String(error);
+    console.error(`pidkeep-tauri-host: ${message}${code ? ` (${code})` : ''}`);
+    process.exit(1);
+  },
+);

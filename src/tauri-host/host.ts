@@ -1,6 +1,6 @@
 // The "app": the ACL check in front of the shell, fs and core path plugins, channels to the attached pages, and the
 // app's life cycle (crash, clean exit, restart). One host is one Tauri app run at a time, inside this process.
-import { PidkeepError } from '../errors.js';
+import { TauriHostError } from './errors.js';
 import { createAcl, type Scope } from './capabilities.js';
 import { createFs } from './fs.js';
 import { createPath } from './path.js';
@@ -65,7 +65,7 @@ export function createTauriHost(options: TauriHostOptions): TauriHost {
     throw `[pidkeep] ${cmd} is allowed but not emulated by pidkeep's Tauri host`;
   }
 
-  const notRunning = () => new PidkeepError('CLOSED', closed ? 'the Tauri host is closed' : 'the Tauri host app is not running (it crashed or exited): call restart() first');
+  const notRunning = () => new TauriHostError('NOT_RUNNING', closed ? 'the Tauri host is closed' : 'the Tauri host app is not running (it crashed or exited): call restart() first');
 
   return {
     pid: process.pid,
@@ -92,7 +92,7 @@ export function createTauriHost(options: TauriHostOptions): TauriHost {
     },
     restart() {
       if (closed) throw notRunning();
-      if (run.alive) throw new PidkeepError('ALREADY_RUNNING', 'the Tauri host app is running: restart() follows crash() or exit()');
+      if (run.alive) throw new TauriHostError('ALREADY_RUNNING', 'the Tauri host app is running: restart() follows crash() or exit()');
       run = { alive: true, shell: createShell({ dirs, sidecars: options.sidecars ?? {} }) };
     },
     async close() {

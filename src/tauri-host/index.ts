@@ -9,6 +9,7 @@
 //   protocol.ts       HTTP + SSE endpoints, used by server.ts, vite.ts and cli.ts
 //   guard.ts          who may use them: the page the host served (per-run token, Host, Origin, loopback)
 export { createTauriHost } from './host.js';
+export { TauriHostError, type TauriHostErrorCode } from './errors.js';
 export { installTauriInternals } from './node-internals.js';
 export { startTauriHostServer, type TauriHostServerOptions } from './server.js';
 export { tauriHost, type TauriHostPluginOptions } from './vite.js';

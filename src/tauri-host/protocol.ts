@@ -2,7 +2,7 @@
 // judged by guard.ts before anything runs. Used by the plain server and by the Vite plugin's middleware alike.
 // No response here carries Access-Control-Allow-* headers: the bridge is for its own page, never cross-origin.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PidkeepError } from '../errors.js';
+import { TauriHostError } from './errors.js';
 import { bridgeScript } from './bridge.js';
 import { judge, TOKEN_HEADER, type Access, type Route } from './guard.js';
 import type { Refusal, TauriHost } from './types.js';
@@ -46,8 +46,8 @@ async function invoke(host: TauriHost, req: IncomingMessage, res: ServerResponse
   try {
     send(res, 200, await host.invoke({ window, cmd, payload, headers }), false);
   } catch (error) {
-    // a stopped app answers nothing useful: 503 with pidkeep's message; Tauri errors go through as they are
-    if (error instanceof PidkeepError) send(res, 503, error.message, true);
+    // a stopped app answers nothing useful: 503 with the host's message; Tauri errors go through as they are
+    if (error instanceof TauriHostError) send(res, 503, error.message, true);
     else send(res, 400, error, true);
   }
 }
