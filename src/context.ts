@@ -1,7 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { describeError, PidkeepError } from './errors.js';
 import { memoryStore } from './memory-store.js';
-import { probe } from './reconcile.js';
+import { probe } from './probe.js';
 import { keyOf, type StoredRecord } from './record.js';
 import type { Backend, ExitInfo, ManagerEvent, ManagerOptions, OrphanPolicy, PidLimits, ProbeResult, ProcessHandle, RecordInfo, Store, StopResult, StopStep } from './types.js';
 import { assertName, DEFAULT_STOP_PLAN, normalizeStopPlan, show } from './validate.js';

@@ -8,8 +8,11 @@
 //   watch.ts      polls adopted processes; picks up records other controllers write
 //   reconcile.ts  what earlier controllers left: adopt, gone, reused, corrupt (one batched probe)
 //   identity.ts   is the process at this pid the recorded one? (boot id, pid, start time, marker)
+//   probe.ts      the backend's batched look at pids (its failures are PROBE_FAILED)
 //   stop.ts       stop plans: one step at a time, identity re-proven before every signal, groups emptied
 //   claim.ts      the store's lock around a decision; one name, one process
+//   set-aside.ts  unreadable records whose processes stay reachable by their marker
+//   mutex.ts      an in-process queue (the lock of this controller's own operations)
 //   sweep.ts      stop this store's marked processes no record knows
 //   record.ts     the stored record: versioned, parsed without trust
 //   layout.ts     the on-disk layout both file stores share

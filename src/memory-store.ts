@@ -1,5 +1,5 @@
-import { createMutex, stableId } from './mutex.js';
-import { randomHex } from './record.js';
+import { createMutex } from './mutex.js';
+import { randomHex, stableId } from './record.js';
 import type { QuarantinedEntry, Store, StoreEntry } from './types.js';
 
 export interface MemoryStore extends Store {

@@ -22,16 +22,3 @@ export function once(release: () => void): () => void {
     release();
   };
 }
-
-/**
- * A short stable id for a store location and namespace (FNV-1a, 64 bits, as 16 hex digits). It goes into every
- * child's marker so a sweep acts only on its own store's processes; it is not a secret and needs no crypto.
- */
-export function stableId(...parts: string[]): string {
-  let hash = 0xcbf29ce484222325n;
-  for (const char of new TextEncoder().encode(parts.join('\0'))) {
-    hash ^= BigInt(char);
-    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
-  }
-  return hash.toString(16).padStart(16, '0');
-}

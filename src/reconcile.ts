@@ -1,7 +1,8 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { markEnded, withLock } from './claim.js';
-import { describeError, PidkeepError } from './errors.js';
+import { describeError } from './errors.js';
 import { elsewhere, judge, type Verdict } from './identity.js';
+import { probe } from './probe.js';
 import { validateWith } from './meta.js';
 import { keyOf, parseRecord, type StoredRecord } from './record.js';
 import type { Backend, PidLimits, RecoveryEntry, Store } from './types.js';
@@ -128,14 +129,4 @@ export async function checkIdentities(backend: Backend, records: readonly Stored
     for (const i of doubtful) verdicts[i] = judge(expected[i]!, again.get(expected[i]!.pid));
   }
   return verdicts;
-}
-
-/** The backend's probe; its failure is a PROBE_FAILED, never taken for a store's. */
-export async function probe(backend: Backend, pids: number[], marker: boolean) {
-  try {
-    return await backend.probe(pids, { marker });
-  } catch (error) {
-    if (error instanceof PidkeepError) throw error;
-    throw new PidkeepError('PROBE_FAILED', `the ${backend.name} backend could not look at processes (${describeError(error)})`, { cause: error });
-  }
 }

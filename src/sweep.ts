@@ -1,7 +1,7 @@
 import { withLock } from './claim.js';
 import { PidkeepError } from './errors.js';
 import { judge } from './identity.js';
-import { probe } from './reconcile.js';
+import { probe } from './probe.js';
 import { parseRecord } from './record.js';
 import { pollUntil, runStopPlan } from './stop.js';
 import type { Backend, MarkedProcess, PidLimits, Store, StopResult, StopStep, SweepEntry, SweepOptions } from './types.js';

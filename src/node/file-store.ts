@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { tryLock, unlock } from 'fs-native-extensions';
 import { describeError, PidkeepError } from '../errors.js';
 import { classify, layout, quarantinedKey } from '../layout.js';
-import { createMutex, stableId } from '../mutex.js';
-import { MAX_RECORD_BYTES, randomHex } from '../record.js';
+import { createMutex } from '../mutex.js';
+import { MAX_RECORD_BYTES, randomHex, stableId } from '../record.js';
 import type { QuarantinedEntry, StoreEntry, SyncStore } from '../types.js';
 import { assertKey, assertName } from '../validate.js';
-import { currentPlatform } from './platform/index.js';
+import { currentPlatform, pidExists } from './platform/index.js';
 
 export interface FileStoreOptions {
   /**
@@ -341,18 +341,9 @@ function tidy(dir: string) {
 /** A temp file no live writer will rename: any but a spare of a controller that still runs. */
 function deadTemp(name: string): boolean {
   const spareOf = name.startsWith(`${SPARE}.`) ? Number(name.split('.')[1]) : undefined;
-  return spareOf === undefined || (spareOf !== process.pid && !alive(spareOf));
+  return spareOf === undefined || (spareOf !== process.pid && !pidExists(spareOf));
 }
 
-function alive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid < 2) return false;
-  try {
-    process.kill(pid, 0); // signal 0 only asks; pid checked above so never 0, 1 or negative
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 // Records are read into one reusable buffer: reconciling reads a thousand of them in a row.
 const readBuffer = Buffer.allocUnsafe(MAX_RECORD_BYTES + 1);

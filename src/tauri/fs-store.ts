@@ -1,8 +1,7 @@
 import { BaseDirectory, exists, lstat, mkdir, readDir, readTextFile, remove, rename, writeTextFile } from '@tauri-apps/plugin-fs';
 import { PidkeepError } from '../errors.js';
 import { layout, quarantinedKey } from '../layout.js';
-import { stableId } from '../mutex.js';
-import { randomHex } from '../record.js';
+import { randomHex, stableId } from '../record.js';
 import type { QuarantinedEntry, Store, StoreEntry } from '../types.js';
 import { assertKey, assertName, isValidKey } from '../validate.js';
 import { webLock } from '../web/lock.js';

@@ -1,5 +1,5 @@
 import { describeError, PidkeepError } from '../errors.js';
-import { stableId } from '../mutex.js';
+import { stableId } from '../record.js';
 import type { QuarantinedEntry, StoreEntry, SyncStore } from '../types.js';
 import { assertKey, assertName, isValidKey } from '../validate.js';
 import { webLock } from './lock.js';

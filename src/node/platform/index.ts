@@ -4,6 +4,7 @@ import type { Platform } from './types.js';
 import { win32 } from './win32.js';
 
 export type { Platform } from './types.js';
+export { pidExists } from './pid.js';
 
 /** The one place that branches on the operating system. */
 export function currentPlatform(): Platform {

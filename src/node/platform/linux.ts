@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { MARKER_ENV } from '../../identity.js';
 import type { Identity, MarkedProcess, ProbeResult } from '../../types.js';
+import { pidExists } from './pid.js';
 import { posixSignal } from './posix.js';
 import type { Platform } from './types.js';
 
@@ -85,7 +86,7 @@ function identity(pid: number): (Identity & { state: string; pgrp: number; flags
   // A stat line is well under 1 KiB: one read.
   const length = readInto(`/proc/${pid}/stat`, 4096);
   if (length === null) return null;
-  if (length === undefined) return hiddenButAlive(pid) ? null : undefined;
+  if (length === undefined) return pidExists(pid) ? null : undefined;
   const stat = typeof length === 'number' ? parseStat(buffer.toString('latin1', 0, length)) : undefined;
   if (!stat) return undefined;
   return { bootId: bootId(), pid, startTime: stat.startTime, comm: stat.comm, state: stat.state, pgrp: stat.pgrp, flags: stat.flags };
@@ -95,15 +96,6 @@ function identity(pid: number): (Identity & { state: string; pgrp: number; flags
  * /proc mounted with hidepid=2 (or `invisible`) hides other users' processes: their /proc/<pid> is ENOENT, exactly
  * as for an ended one. kill(pid, 0) still tells: ESRCH is gone; EPERM (or success) means a process holds the pid.
  */
-function hiddenButAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid < 1) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 const PF_EXITING = 0x4;
 
