@@ -31,6 +31,14 @@ export async function withLock<T>(store: Store, namespace: string, body: () => P
   }
 }
 
+/**
+ * Removes the stdin FIFO a spawn made for record `id`, best effort: `stdin` as its record names it, or null for
+ * "where the backend's spawn puts it" (a swept process has no record left to name it).
+ */
+export async function releaseFifo(backend: Backend, store: Store, namespace: string, id: string, stdin: string | null): Promise<void> {
+  await Promise.resolve(backend.release?.({ id, stdin, namespace, dir: store.location?.(namespace) })).catch(() => undefined);
+}
+
 /** With the lock held: marks the record `text` stored under `key` ended, appending where the store can. */
 export async function markEnded(store: Store, namespace: string, key: string, text: string, ended: EndedInfo): Promise<void> {
   const line = endedLine(ended);
@@ -62,5 +70,5 @@ export async function freeName(ctx: NameContext, name: string, key: string): Pro
     throw new PidkeepError('ALREADY_RUNNING', `already running under another controller; stop it first (pidkeep stop ${name}) or pick another name`, { record: name, pid: other.pid });
   }
   await store.remove(namespace, key);
-  await Promise.resolve(ctx.backend.release?.({ id: other.id, stdin: other.stdin, namespace, dir: store.location?.(namespace) })).catch(() => undefined);
+  if (other.stdin) await releaseFifo(ctx.backend, store, namespace, other.id, other.stdin);
 }

@@ -1,5 +1,5 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { markEnded, withLock } from './claim.js';
+import { markEnded, releaseFifo, withLock } from './claim.js';
 import { describeError } from './errors.js';
 import { elsewhere, judge, type Verdict } from './identity.js';
 import { probe } from './probe.js';
@@ -75,7 +75,7 @@ async function reconcileLocked(ctx: ReconcileContext, report: RecoveryEntry[]): 
   // The record stays as the trace of how the run ended (it no longer holds the name).
   const forget = async (item: Found, how: string) => {
     await markEnded(store, namespace, keyOf(item.record.name, item.record.pidns), item.text, { at: Date.now(), code: null, signal: null, how }).catch(() => undefined);
-    if (item.record.stdin) await Promise.resolve(backend.release?.({ id: item.record.id, stdin: item.record.stdin, namespace, dir: store.location?.(namespace) })).catch(() => undefined);
+    if (item.record.stdin) await releaseFifo(backend, store, namespace, item.record.id, item.record.stdin);
   };
 
   // A record of another pid namespace cannot be judged here: its pid names another process. It is never called

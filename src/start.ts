@@ -1,11 +1,11 @@
 // pm.start(): one name, one process, recorded before anyone can see it unrecorded.
-import { freeName, withLock } from './claim.js';
+import { freeName, releaseFifo, withLock } from './claim.js';
 import { emit, ensureOpen, ownKey, probeOne, type Context } from './context.js';
 import { describeError, PidkeepError, withRecord } from './errors.js';
-import { judge, MARKER_ENV, markerOf } from './identity.js';
+import { MARKER_ENV, markerOf } from './identity.js';
 import { checkMeta } from './meta.js';
 import { MAX_RECORD_BYTES, newRecordId, parseRecord, serializeRecord, type StoredRecord } from './record.js';
-import { pollUntil } from './stop.js';
+import { stopMarked } from './sweep.js';
 import { track } from './tracked.js';
 import type { ProcessHandle, Spawned, StartOptions } from './types.js';
 import { assertName, checkStart, normalizeStopPlan, unsafePidReason } from './validate.js';
@@ -87,8 +87,8 @@ async function startNamed<Meta>(ctx: Context<Meta>, name: string, spec: ReturnTy
     } catch (error) {
       // Unrecorded, nobody could find this process again: end it now, still under the lock, after proving once
       // more that the pid is still the child we just spawned, and say what really happened.
-      const fate = await endUnrecorded(ctx, marker, spawned);
-      await Promise.resolve(backend.release?.({ id, stdin: spawned.stdin, namespace, dir: store.location?.(namespace) })).catch(() => undefined);
+      const fate = await endUnrecorded(ctx, marker, spawned, name);
+      if (spawned.stdin) await releaseFifo(backend, store, namespace, id, spawned.stdin);
       const code = error instanceof PidkeepError ? error.code : 'STORE_FAILED';
       const what = error instanceof PidkeepError ? error.reason : `the record could not be written (${describeError(error)}); check the store (disk space, permissions)`;
       throw new PidkeepError(code, `${what}; ${fate}`, { record: name, pid: identity.pid, cause: error instanceof PidkeepError ? (error.cause ?? error) : error });
@@ -102,18 +102,18 @@ async function startNamed<Meta>(ctx: Context<Meta>, name: string, spec: ReturnTy
   return t.handle as ProcessHandle<Meta>;
 }
 
-/** Ends a child whose record could not be written; returns what happened to it, for the error. */
-async function endUnrecorded<Meta>(ctx: Context<Meta>, marker: string, spawned: Spawned): Promise<string> {
+/**
+ * Ends a child whose record could not be written, as a sweep would end it (its marker and start time proven before
+ * the signal); returns what happened to it, for the error.
+ */
+async function endUnrecorded<Meta>(ctx: Context<Meta>, marker: string, spawned: Spawned, name: string): Promise<string> {
   const { identity } = spawned;
-  const expected = { ...identity, marker };
-  const look = () => probeOne(ctx, identity.pid).catch(() => undefined);
-  const verdict = judge(expected, await look());
-  if (verdict.kind === 'gone' || verdict.kind === 'reused') return 'the process just started for it has already ended';
-  if (verdict.kind !== 'same') return `the process just started for it (pid ${identity.pid}) could not be proven to be ours and was left running: ${verdict.reason}`;
   const unsafe = unsafePidReason(identity.pid, ctx.limits);
   if (unsafe) return `the process just started for it was left running: refusing to signal it (${unsafe})`;
-  let refused = '';
-  await Promise.resolve(ctx.backend.signal(identity.pid, 'SIGKILL', { group: verdict.groupLeader, expected: { startTime: identity.startTime, marker } })).catch((e: unknown) => (refused = ` (${describeError(e)})`));
-  const ended = await Promise.race([spawned.exited.then(() => true), pollUntil(async () => judge(expected, await look()).kind !== 'same', 2000)]);
-  return ended ? 'the process just started for it was stopped' : `the process just started for it (pid ${identity.pid}) could not be stopped${refused}: stop it by hand, or run sweep()`;
+  try {
+    const result = await stopMarked(ctx.backend, { pid: identity.pid, marker, identity, groupLeader: false }, [{ signal: 'SIGKILL', wait: 2000 }], name);
+    return result.outcome === 'already-exited' ? 'the process just started for it has already ended' : 'the process just started for it was stopped';
+  } catch (error) {
+    return `the process just started for it (pid ${identity.pid}) could not be stopped (${describeError(error)}): stop it by hand, or run sweep()`;
+  }
 }

@@ -1,4 +1,4 @@
-import { withLock } from './claim.js';
+import { releaseFifo, withLock } from './claim.js';
 import { PidkeepError } from './errors.js';
 import { judge } from './identity.js';
 import { probe } from './probe.js';
@@ -51,7 +51,7 @@ export async function sweepUnrecorded(ctx: SweepContext, options: SweepOptions =
   for (const found of orphans) {
     const result = await stopMarked(backend, found, steps, `(unrecorded ${found.identity.comm})`);
     // Only the record knew its FIFO's path, and there is none: the backend looks where its spawn puts FIFOs.
-    await Promise.resolve(backend.release?.({ id: found.marker.slice(ctx.prefix.length), stdin: null, namespace, dir: store.location?.(namespace) })).catch(() => undefined);
+    await releaseFifo(backend, store, namespace, found.marker.slice(ctx.prefix.length), null);
     swept.push({ pid: found.pid, marker: found.marker, comm: found.identity.comm, result });
   }
   return swept;

@@ -1,5 +1,5 @@
 // A process this controller watches, started here or adopted: its handle, its end, its stop and its stdin.
-import { markEnded, withLock } from './claim.js';
+import { markEnded, releaseFifo, withLock } from './claim.js';
 import { emit, probeOne, type Context, type Tracked } from './context.js';
 import { PidkeepError, withRecord } from './errors.js';
 import { judge } from './identity.js';
@@ -102,7 +102,7 @@ export function markExited<Meta>(ctx: Context<Meta>, t: Tracked, info: ExitInfo)
       })
         .catch(() => undefined)
         // Only a FIFO needs releasing: a record without one has nothing to look for.
-        .then(() => (t.record.stdin ? backend.release?.({ id: t.record.id, stdin: t.record.stdin, namespace, dir: store.location?.(namespace) }) : undefined))
+        .then(() => (t.record.stdin ? releaseFifo(backend, store, namespace, t.record.id, t.record.stdin) : undefined))
         .catch(() => undefined);
   void cleanup.then(() => {
     t.settle(info);

@@ -74,16 +74,21 @@ export function watch<Meta>(ctx: Context<Meta>): Watcher {
     }
     const record = parseStored(name, text); // undefined also for a store that answers asynchronously
     if (!record) return undefined;
-    let metaError: string | undefined;
-    if (ctx.metaSchema) {
-      const result = ctx.metaSchema['~standard'].validate(record.meta);
-      if (result instanceof Promise) return undefined;
-      if (result.issues) metaError = result.issues.map((issue) => issue.message).join('; ');
-      record.meta = result.issues ? undefined : result.value;
+    // A lookup answers or says nothing: a validator or probe that throws (or answers later) is "not now".
+    try {
+      let metaError: string | undefined;
+      if (ctx.metaSchema) {
+        const result = ctx.metaSchema['~standard'].validate(record.meta);
+        if (result instanceof Promise) return undefined;
+        if (result.issues) metaError = result.issues.map((issue) => issue.message).join('; ');
+        record.meta = result.issues ? undefined : result.value;
+      }
+      const seen = ctx.backend.probe([record.pid]);
+      if (seen instanceof Promise) return undefined;
+      return admit(record, text as string, seen[0], metaError);
+    } catch {
+      return undefined;
     }
-    const seen = ctx.backend.probe([record.pid]);
-    if (seen instanceof Promise) return undefined;
-    return admit(record, text as string, seen[0], metaError);
   };
 
   /** The same for any store and backend, when a store reports a change (another window started something). */

@@ -212,7 +212,10 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
       // No ensure(): a read makes no folders. A missing record is the usual case at start, and a failed open costs
       // more (Node builds an error) than asking first.
       const file = join(recordsDir(namespace), layout.recordFile(key));
-      return existsSync(file) ? readRecord(file)?.text : undefined;
+      const read = existsSync(file) ? readRecord(file) : undefined;
+      // Something that is no record holds the name: say so rather than take the name for free.
+      if (read?.error !== undefined) throw new PidkeepError('STORE_FAILED', `${file}: ${read.error}; pidkeep sets such files aside when it reconciles (create a new manager, or run \`pidkeep ls\`), or remove it`);
+      return read?.text;
     },
 
     put(namespace, key, text) {
@@ -350,7 +353,9 @@ const readBuffer = Buffer.allocUnsafe(MAX_RECORD_BYTES + 1);
 
 /**
  * Reads a record file without trusting it: no symlinks (O_NOFOLLOW), no blocking on a FIFO planted in its place
- * (O_NONBLOCK), nothing over the size limit. Undefined when absent.
+ * (O_NONBLOCK), nothing over the size limit. Undefined when absent; `{ error }` when the file is no record (a link,
+ * not a regular file, too big: the core sets it aside). A read that fails for another reason (EMFILE, EIO, EACCES)
+ * says nothing about the record: it throws, so no decision is ever made on a record that merely could not be read.
  */
 function readRecord(file: string, listedAsFile = false): { text?: string; error?: string } | undefined {
   let fd: number;
@@ -359,7 +364,9 @@ function readRecord(file: string, listedAsFile = false): { text?: string; error?
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    return { error: code === 'ELOOP' ? 'the record is a symbolic link' : `cannot open the record (${code})` };
+    if (code === 'ELOOP') return { error: 'the record is a symbolic link' };
+    if (code === 'ENXIO') return { error: 'the record is not a regular file' };
+    throw unreadable(file, error);
   }
   try {
     // A listing already said "regular file"; a FIFO swapped in since reads empty (O_NONBLOCK) and is refused.
@@ -375,10 +382,15 @@ function readRecord(file: string, listedAsFile = false): { text?: string; error?
     return { text: readBuffer.toString('utf8', 0, length) };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { error: code === 'EISDIR' ? 'the record is not a regular file' : `cannot read the record (${code})` };
+    if (code === 'EISDIR' || code === 'EAGAIN') return { error: 'the record is not a regular file' };
+    throw unreadable(file, error);
   } finally {
     closeSync(fd);
   }
+}
+
+function unreadable(file: string, error: unknown): PidkeepError {
+  return new PidkeepError('STORE_FAILED', `could not read ${file} (${describeError(error)}); nothing was decided on it: check the store folder, then try again`, { cause: error });
 }
 
 /** Opens with `flags`, writes all of `text` (one write() for a small record), closes. */

@@ -301,11 +301,12 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
       // still refuses anything without this app's marker.
       const seen = expected ?? (await probe([pid]).then(([p]) => (p?.identity && typeof p.marker === 'string' ? { startTime: p.identity.startTime, marker: p.marker } : undefined)));
       if (!seen || seen.startTime === '') throw new PidkeepError('STOP_FAILED', 'the kill power needs the start time and marker of the process, and they cannot be read; nothing was sent', { pid });
-      const args = ['-c', FIXED, killName, sig.slice(3), String(pid), seen.startTime, markerSuffix(seen.marker), 'one'];
+      const args = ['-c', FIXED, killName, sig.slice(3), String(pid), seen.startTime, markerSuffix(seen.marker)];
       const out = await execute(power, killName, args);
       if (out) {
         const said = out.stdout.trim();
         if (said === 'sent' || said === 'gone') return;
+        if (said === 'refused permission') throw new PidkeepError('PERMISSION_DENIED', `not allowed to send ${sig}: the process belongs to another user; run the app as that user`, { pid });
         throw new PidkeepError('STOP_FAILED', `the kill power refused to send ${sig} (${said || `exit code ${out.code}: ${out.stderr.trim().slice(0, 200)}`}); nothing was sent`, { pid });
       }
     }

@@ -77,38 +77,34 @@ export function linuxProbeScript(namespace: string): string {
 }
 
 /**
- * The signal. `$1` signal name, `$2` pid, `$3` start ticks, `$4` marker suffix (`<store id>/<record id>`), `$5`
- * `one` or `group`. Prints `sent`, `gone` (no such process, or another one holds the pid: nothing sent) or
- * `refused <why>` (exit 3 or 4); never signals the app, its parent, pid 1, or a process without this exact marker.
+ * The signal. `$1` signal name, `$2` pid, `$3` start ticks, `$4` marker suffix (`<store id>/<record id>`). Prints
+ * `sent`, `gone` (no such process, or another one holds the pid: nothing sent) or `refused <why>` (exit 3 or 4);
+ * never signals the app, its parent, pid 1, or a process without this exact marker. One process only: the shell
+ * plugin's children share the app's process group, so there is no group of theirs to signal.
  */
 export function linuxKillScript(namespace: string): string {
   const ns = checkedNamespace(namespace);
   return [
     'set -f',
-    'sig=$1 pid=$2 ticks=$3 suffix=$4 scope=$5',
+    'sig=$1 pid=$2 ticks=$3 suffix=$4',
     // The capability's validators say the same; the script does not rely on them being configured right.
     'case $sig in INT|TERM|HUP|QUIT|USR1|USR2|KILL) ;; *) echo "refused signal"; exit 3 ;; esac',
     'case $pid in ""|0*|*[!0-9]*) echo "refused pid"; exit 3 ;; esac',
     'case $ticks in ""|*[!0-9]*) echo "refused ticks"; exit 3 ;; esac',
     'case $suffix in ""|*[!0-9a-f/]*) echo "refused marker"; exit 3 ;; esac',
-    'case $scope in one|group) ;; *) echo "refused scope"; exit 3 ;; esac',
     '[ ${#pid} -le 10 ] && [ "$pid" -gt 1 ] || { echo "refused pid"; exit 3; }',
     'read -r line < /proc/$PPID/stat && rest=${line##*\') \'} && set -- $rest || exit 3',
     '[ "$pid" != "$PPID" ] && [ "$pid" != "$2" ] && [ "$pid" != "$$" ] || { echo "refused the app or its parent"; exit 3; }',
     // Identity, read again right before the signal: start ticks and marker, else nothing is sent.
     'read -r line < /proc/$pid/stat 2>/dev/null || { echo gone; exit 0; }',
     "rest=${line##*') '} && set -- $rest",
-    'state=$1 pgrp=$3 && shift 19',
+    'state=$1 && shift 19',
     '[ "$1" = "$ticks" ] && [ "$state" != Z ] && [ "$state" != X ] || { echo gone; exit 0; }',
     'case $suffix in /*) want="PIDKEEP_MARK=' + ns + '$suffix" ;; *) want="PIDKEEP_MARK=' + ns + '@$suffix" ;; esac',
     'mark=$(grep -az "^PIDKEEP_MARK=" /proc/$pid/environ 2>/dev/null | tr -d "\\000")',
     '[ "$mark" = "$want" ] || { echo "refused marker"; exit 4; }',
-    'if [ "$scope" = group ]; then',
-    '  [ "$pgrp" = "$pid" ] || { echo "refused not a group leader"; exit 4; }',
-    '  kill -s "$sig" -- "-$pid" 2>/dev/null || { echo gone; exit 0; }',
-    'else',
-    '  kill -s "$sig" "$pid" 2>/dev/null || { echo gone; exit 0; }',
-    'fi',
+    // A kill that fails on a process still there was refused (EPERM: another user's), not "gone".
+    'kill -s "$sig" "$pid" 2>/dev/null || { [ -e /proc/$pid ] && { echo "refused permission"; exit 4; }; echo gone; exit 0; }',
     'echo sent',
   ].join('\n');
 }
@@ -125,7 +121,7 @@ export function linuxPowerScopes(namespace: string, names: PowerNames = {}): Sco
     {
       name: kill,
       cmd: 'sh',
-      args: ['-c', linuxKillScript(namespace), kill, { validator: SIGNAL_VALIDATOR }, { validator: PID_VALIDATOR }, { validator: TICKS_VALIDATOR }, { validator: MARKER_SUFFIX_VALIDATOR }, { validator: '(one|group)' }],
+      args: ['-c', linuxKillScript(namespace), kill, { validator: SIGNAL_VALIDATOR }, { validator: PID_VALIDATOR }, { validator: TICKS_VALIDATOR }, { validator: MARKER_SUFFIX_VALIDATOR }],
     },
   ];
 }

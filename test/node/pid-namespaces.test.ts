@@ -44,5 +44,8 @@ test('a store shared with another pid namespace: its records are skipped (never 
   t.after(() => forgetting.close());
   assert.ok(forgetting.recovery.some((r) => r.status === 'gone' && /otherPidNamespaces/.test(r.detail)));
   assert.ok(isAlive(theirs[0]!.pid), 'taken as ended, never signalled');
+  // Its record is now only a trace, so no record spares it any more: only the pid namespace check does.
+  assert.deepEqual(await forgetting.sweep(), [], "a process of another pid namespace is never swept, recorded or not");
+  assert.ok(isAlive(theirs[0]!.pid));
   await again.stop('shared');
 });

@@ -59,22 +59,21 @@ test('kill signals only the process with this marker and these start ticks, re-c
   const stranger = child(t, { PIDKEEP_MARK: `other@${suffix}` });
   await waitFor('the children to run sleep', () => [target, stranger].every((p) => readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'sleep'));
   const ticks = await ticksOf(target);
-  assert.equal(kill('TERM', String(target), String(Number(ticks) + 1), suffix, 'one').stdout.trim(), 'gone', 'other start ticks: another process, nothing sent');
-  assert.equal(kill('TERM', String(target), ticks, `${STORE}/ffffffffffffffff`, 'one').stdout.trim(), 'refused marker');
-  assert.equal(kill('TERM', String(stranger), await ticksOf(stranger), suffix, 'one').stdout.trim(), 'refused marker', "another namespace's process");
+  assert.equal(kill('TERM', String(target), String(Number(ticks) + 1), suffix).stdout.trim(), 'gone', 'other start ticks: another process, nothing sent');
+  assert.equal(kill('TERM', String(target), ticks, `${STORE}/ffffffffffffffff`).stdout.trim(), 'refused marker');
+  assert.equal(kill('TERM', String(stranger), await ticksOf(stranger), suffix).stdout.trim(), 'refused marker', "another namespace's process");
   assert.ok(isAlive(target) && isAlive(stranger));
   const hostile: string[][] = [
-    ['STOP', String(target), ticks, suffix, 'one'],
-    ['TERM', '-1', ticks, suffix, 'one'],
-    ['TERM', '0', ticks, suffix, 'one'],
-    ['TERM', '1', ticks, suffix, 'one'],
-    ['TERM', `${target};id`, ticks, suffix, 'one'],
-    ['TERM', '99999999999', ticks, suffix, 'one'],
-    ['TERM', String(target), '$(id)', suffix, 'one'],
-    ['TERM', String(target), ticks, '$(touch /tmp/pwned)', 'one'],
-    ['TERM', String(target), ticks, suffix, 'all'],
-    ['TERM', String(process.pid), ticks, suffix, 'one'],
-    ['TERM', String(process.ppid), ticks, suffix, 'one'],
+    ['STOP', String(target), ticks, suffix],
+    ['TERM', '-1', ticks, suffix],
+    ['TERM', '0', ticks, suffix],
+    ['TERM', '1', ticks, suffix],
+    ['TERM', `${target};id`, ticks, suffix],
+    ['TERM', '99999999999', ticks, suffix],
+    ['TERM', String(target), '$(id)', suffix],
+    ['TERM', String(target), ticks, '$(touch /tmp/pwned)'],
+    ['TERM', String(process.pid), ticks, suffix],
+    ['TERM', String(process.ppid), ticks, suffix],
   ];
   for (const args of hostile) {
     const run = kill(...args);
@@ -82,23 +81,23 @@ test('kill signals only the process with this marker and these start ticks, re-c
     assert.match(run.stdout, /^refused/);
   }
   assert.ok(isAlive(target), 'nothing hostile reached it');
-  const sent = kill('TERM', String(target), ticks, suffix, 'one');
+  const sent = kill('TERM', String(target), ticks, suffix);
   assert.equal(sent.stdout.trim(), 'sent');
   await waitFor('the target to end', () => !isAlive(target));
   assert.ok(isAlive(stranger));
-  assert.equal(kill('TERM', String(target), ticks, suffix, 'one').stdout.trim(), 'gone');
+  assert.equal(kill('TERM', String(target), ticks, suffix).stdout.trim(), 'gone');
 });
 
-test('kill of a group reaches its members, only when the pid leads the group; a 0.1.0 marker is accepted as such', async (t) => {
+test('a pidkeep 0.1.0 marker is accepted as such; another user\'s process is refused, never reported gone', async (t) => {
   const suffix = `/${ID}`; // pidkeep 0.1.0 gave its children `<namespace>/<id>`
-  const leader = spawn('sh', ['-c', 'sleep 300 & echo $!; wait'], { env: { PATH: process.env.PATH!, PIDKEEP_MARK: `${NS}${suffix}` }, stdio: ['ignore', 'pipe', 'ignore'], detached: true });
-  reaper(t)(leader.pid);
-  const member = Number(await new Promise<string>((resolve) => leader.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()))));
-  reaper(t)(member);
-  const ticks = await ticksOf(leader.pid!);
-  assert.equal(kill('TERM', String(member), await ticksOf(member), suffix, 'group').stdout.trim(), 'refused not a group leader');
-  assert.equal(kill('TERM', String(leader.pid), ticks, suffix, 'group').stdout.trim(), 'sent');
-  await waitFor('the leader and its member to end', () => !isAlive(leader.pid!) && !isAlive(member));
+  const old = child(t, { PIDKEEP_MARK: `${NS}${suffix}` });
+  await waitFor('it to run sleep', () => readFileSync(`/proc/${old}/comm`, 'utf8').trim() === 'sleep');
+  // Run as nobody, the script cannot even read our root-owned process's marker: refused, never "gone".
+  const asNobody = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'sh', '-c', linuxKillScript(NS), 'pidkeep-kill', 'TERM', String(old), await ticksOf(old), suffix], { encoding: 'utf8' });
+  assert.equal(asNobody.stdout.trim(), 'refused marker', 'another user\'s process: never "gone"');
+  assert.ok(isAlive(old));
+  assert.equal(kill('TERM', String(old), await ticksOf(old), suffix).stdout.trim(), 'sent');
+  await waitFor('the 0.1.0 process to end', () => !isAlive(old));
 });
 
 test('the scope entries: fixed scripts, anchored validators that take what the backend sends and refuse the rest', () => {
@@ -108,12 +107,12 @@ test('the scope entries: fixed scripts, anchored validators that take what the b
   const pidList = anchored(ps!.args[3]!);
   for (const good of ['-', '2', '123,456', Array.from({ length: 512 }, (_, i) => i + 2).join(',')]) assert.ok(pidList.test(good), good);
   for (const bad of ['', '0', '-1', '1;id', '1,', Array.from({ length: 513 }, (_, i) => i + 2).join(',')]) assert.ok(!pidList.test(bad), bad);
-  const [sig, pid, ticks, suffix, scope] = kill!.args.slice(3).map(anchored);
+  const [sig, pid, ticks, suffix] = kill!.args.slice(3).map(anchored);
+  assert.equal(kill!.args.length, 7, 'signal, pid, ticks and marker: nothing else');
   assert.ok(sig!.test('TERM') && !sig!.test('STOP') && !sig!.test('TERM;id'));
   assert.ok(pid!.test('4242') && !pid!.test('0') && !pid!.test('-1') && !pid!.test('12345678901'));
   assert.ok(ticks!.test('123456') && !ticks!.test('1e5'));
   assert.ok(suffix!.test(`${STORE}/${ID}`) && suffix!.test(`/${ID}`) && !suffix!.test('../x') && !suffix!.test(`${STORE}/${ID}/x`));
-  assert.ok(scope!.test('group') && !scope!.test('all'));
   assert.throws(() => linuxPowerScopes("x'; id; '"), TypeError, 'a namespace never reaches the script unless it is a name');
 });
 

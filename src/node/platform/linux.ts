@@ -86,16 +86,13 @@ function identity(pid: number): (Identity & { state: string; pgrp: number; flags
   // A stat line is well under 1 KiB: one read.
   const length = readInto(`/proc/${pid}/stat`, 4096);
   if (length === null) return null;
+  // /proc mounted with hidepid=2 (`invisible`) hides other users' processes as ENOENT, exactly like an ended one:
+  // kill(pid, 0) still tells them apart.
   if (length === undefined) return pidExists(pid) ? null : undefined;
-  const stat = typeof length === 'number' ? parseStat(buffer.toString('latin1', 0, length)) : undefined;
+  const stat = parseStat(buffer.toString('latin1', 0, length));
   if (!stat) return undefined;
   return { bootId: bootId(), pid, startTime: stat.startTime, comm: stat.comm, state: stat.state, pgrp: stat.pgrp, flags: stat.flags };
 }
-
-/**
- * /proc mounted with hidepid=2 (or `invisible`) hides other users' processes: their /proc/<pid> is ENOENT, exactly
- * as for an ended one. kill(pid, 0) still tells: ESRCH is gone; EPERM (or success) means a process holds the pid.
- */
 
 const PF_EXITING = 0x4;
 
