@@ -138,3 +138,14 @@ test('symlinked store folders are refused: nothing is chmodded or moved through 
   assert.equal(statSync(elsewhere).mode & 0o777, 0o755, 'the target kept its mode');
   assert.deepEqual(readdirSync(join(elsewhere, 'records')), ['x.json'], 'nothing was moved out of the target');
 });
+
+test('a name held by something that is no record (a link planted after start-up) is never taken as free', async (t) => {
+  const dir = tempDir(t);
+  const pm = await createProcessManager({ namespace: 'planted', backend: nodeBackend(), store: fileStore({ dir }) });
+  t.after(() => pm.close());
+  const target = join(dir, 'elsewhere.json');
+  writeFileSync(target, 'x\n');
+  symlinkSync(target, join(dir, 'planted', 'records', 'rec.json'));
+  await assert.rejects(pm.start('rec', { command: 'sleep', args: ['60'] }), (e: unknown) => e instanceof PidkeepError && e.code === 'STORE_FAILED' && /symbolic link/.test(e.message));
+  assert.deepEqual(await nodeBackend().scan!('planted@'), [], 'nothing was spawned');
+});
