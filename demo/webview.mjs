@@ -62,7 +62,7 @@ try {
     // An app gets these from `npm install pidkeep`; here, this checkout's build.
     resolve: { alias: [{ find: /^pidkeep(\/(tauri|web))?$/, replacement: join(root, 'dist') + '$1/index.js' }] },
     // Bundled up front: a dependency discovered later would make Vite reload the page behind our back.
-    optimizeDeps: { noDiscovery: true, include: ['@tauri-apps/plugin-shell', '@tauri-apps/plugin-fs', '@tauri-apps/api/core'] },
+    optimizeDeps: { noDiscovery: true, include: ['@tauri-apps/plugin-shell', '@tauri-apps/plugin-fs', '@tauri-apps/api/core', '@tauri-apps/api/event', '@tauri-apps/api/window'] },
   });
   await server.listen();
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });

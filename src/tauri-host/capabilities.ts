@@ -76,7 +76,7 @@ function traverse(key: string, manifest: Manifest, name: string, seen = new Set<
     });
   }
   const permission = manifest.permissions[name];
-  if (!permission) throw new TauriHostError('CAPABILITY_INVALID', `permission ${key}:${name} not found (pidkeep's Tauri host knows the shell, fs and core path plugins)`);
+  if (!permission) throw new TauriHostError('CAPABILITY_INVALID', `permission ${key}:${name} not found (pidkeep's Tauri host knows the shell and fs plugins and core path, event and window)`);
   return [{ key, name, permission }];
 }
 
@@ -92,9 +92,9 @@ export function createAcl(sources: Array<CapabilityFile | string>): Acl {
     for (const entry of capability.permissions as PermissionEntry[]) {
       const identifier = typeof entry === 'string' ? entry : entry.identifier;
       const { key = '', name: base } = splitIdentifier(identifier);
-      if (isUnplayedCore(key)) continue; // core:event, core:window, ...: accepted, nothing to grant here
+      if (isUnplayedCore(key)) continue; // core:app, core:webview, ...: accepted, nothing to grant here
       const manifest = MANIFESTS[key];
-      if (!manifest) throw new TauriHostError('CAPABILITY_INVALID', `permission ${identifier}: unknown plugin "${key}" (pidkeep's Tauri host plays shell, fs and core:path)`);
+      if (!manifest) throw new TauriHostError('CAPABILITY_INVALID', `permission ${identifier}: unknown plugin "${key}" (pidkeep's Tauri host plays shell, fs and core path, event and window)`);
       for (const { key: owner, name, permission } of traverse(key, manifest, base)) {
         const plugin = pluginName(owner);
         if (permission.platforms && !permission.platforms.includes(PLATFORM)) continue;

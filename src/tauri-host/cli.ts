@@ -2,6 +2,7 @@
 // pidkeep-tauri-host: the host as a process of its own, so a test can SIGKILL it for a real app crash.
 // Exit codes: 0 done (or --help, --version), 1 failed (a code such as CAPABILITY_INVALID on stderr), 2 usage.
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { TauriHostError } from './errors.js';
 import { isLoopback } from './guard.js';
@@ -24,8 +25,13 @@ Options:
   -h, --help            show this help
   -v, --version         show the version
 
-Signals: SIGINT or SIGTERM close the host as a clean app exit (the shell plugin's children are killed);
-SIGKILL is an app crash (its children live on, reparented).
+Quitting, as a Tauri app quits: the app exits (its shell children are SIGKILLed, as the shell plugin does at
+RunEvent::Exit) when its last window is destroyed, or on a line on standard input:
+  exit [CODE]           app.exit(CODE): the app exits with CODE (default 0)
+  close WINDOW          the user closes the window labelled WINDOW (a page's onCloseRequested runs first)
+Signals: Tauri installs no handler, so SIGINT, SIGTERM and SIGKILL are all a crash here: the host dies at once and
+its children live on (reparented). Ctrl-C in a terminal also sends SIGINT to the children started from it, which
+share the terminal's process group, as under \`tauri dev\`.
 
 Exit codes: 0 done, 1 failed (the error's code on stderr), 2 usage error.`;
 
@@ -84,11 +90,30 @@ async function main(argv: string[]): Promise<number> {
     console.error(`pidkeep-tauri-host: warning: listening on ${values.host}: whoever can reach it can run what the capabilities allow`);
   }
   console.log(`listening ${server.url}`);
-  // a polite stop is a clean app exit (RunEvent::Exit): children are killed; SIGKILL of this process is a crash
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void server.close().then(() => process.exit(0)));
-  }
+  // No signal handler: Tauri has none (SIGTERM and SIGINT end the app like a crash, children live on).
+  let code = 0;
+  void server.host.ended().then(() => server.close().then(() => process.exit(code)));
+  readCommands((line) => {
+    const [verb, arg, extra] = line.trim().split(/\s+/);
+    if (!verb) return;
+    if (verb === 'exit' && extra === undefined && (arg === undefined || /^-?\d{1,9}$/.test(arg))) {
+      code = Number(arg ?? 0) & 0xff;
+      void server.host.exit(Number(arg ?? 0));
+    } else if (verb === 'close' && arg !== undefined && extra === undefined) {
+      void server.host.requestClose(arg).catch(() => undefined);
+    } else {
+      console.error(`pidkeep-tauri-host: unknown input ${JSON.stringify(line.trim())}: type \`exit [CODE]\` or \`close WINDOW\``);
+    }
+  });
   return -1; // serving: the process lives on
+}
+
+/** Lines typed on standard input; an ended or absent stdin just stops the commands (the app runs on). */
+function readCommands(onLine: (line: string) => void) {
+  if (process.stdin.destroyed) return;
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  lines.on('line', onLine);
+  process.stdin.on('error', () => undefined);
 }
 
 main(process.argv.slice(2)).then(

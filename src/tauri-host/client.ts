@@ -20,8 +20,20 @@ declare const createInternals: typeof CreateInternals;
     setTimeout(resolve, 5000);
   });
 
+  // The app destroyed this window (a quit, or `window.destroy()`): in Tauri the webview is gone; here the tab stays
+  // open, says so, and reaches nothing any more.
+  let destroyed = false;
+  const destroy = () => {
+    destroyed = true;
+    document.documentElement.dataset.tauriWindow = 'destroyed';
+    const notice = document.createElement('p');
+    notice.textContent = `[pidkeep] Tauri host: the app closed this window ("${label}"). Reload the page to open it again in a new app run.`;
+    document.body?.replaceChildren(notice);
+  };
+
   const { internals, runCallback } = createInternals(label, async (cmd, payload, headers) => {
     await ready;
+    if (destroyed) throw `[pidkeep] the window "${label}" was closed by the app: nothing it sends reaches the app`;
     const raw = payload instanceof Uint8Array;
     const response = await fetch(`${base}invoke/${encodeURIComponent(cmd)}`, {
       method: 'POST',
@@ -44,6 +56,8 @@ declare const createInternals: typeof CreateInternals;
     const data = event.split('\n').filter((line) => line.startsWith('data: ')).map((line) => line.slice(6)).join('\n');
     if (!data) return; // `retry:` and `: keep-alive`
     const { id, message } = JSON.parse(data) as { id: number; message: unknown };
+    if (destroyed) return;
+    if (id === 0) return destroy(); // host.ts DESTROYED_ID
     try {
       runCallback(id, message);
     } catch (error) {

@@ -4,8 +4,9 @@
  *   BRIDGE_MISSING      the browser bridge is not built (`npm run build`)
  *   NOT_RUNNING         the emulated app crashed or exited: restart() first; or the host was closed
  *   ALREADY_RUNNING     restart() while the app runs
+ *   WINDOW_CLOSED       a call from a page whose window the app destroyed in this run (a browser tab lives on)
  */
-export type TauriHostErrorCode = 'CAPABILITY_INVALID' | 'BRIDGE_MISSING' | 'NOT_RUNNING' | 'ALREADY_RUNNING';
+export type TauriHostErrorCode = 'CAPABILITY_INVALID' | 'BRIDGE_MISSING' | 'NOT_RUNNING' | 'ALREADY_RUNNING' | 'WINDOW_CLOSED';
 
 export class TauriHostError extends Error {
   readonly code: TauriHostErrorCode;

@@ -1,5 +1,6 @@
-// The "app": the ACL check in front of the shell, fs and core path plugins, channels to the attached pages, and the
-// app's life cycle (crash, clean exit, restart). One host is one Tauri app run at a time, inside this process.
+// The "app": the ACL check in front of the shell, fs, core path, event and window plugins, channels to the attached
+// pages, and the app's life cycle: a quit as Rust runs it (windows.ts), a crash, a restart. One host is one Tauri app
+// run at a time, inside this process.
 import { TauriHostError } from './errors.js';
 import { createAcl, type Scope } from './capabilities.js';
 import { createFs } from './fs.js';
@@ -7,8 +8,12 @@ import { createPath } from './path.js';
 import { baseDirs } from './paths.js';
 import { createShell, type ChannelSink, type Shell } from './shell.js';
 import type { InvokeRequest, TauriHost, TauriHostOptions } from './types.js';
+import { createWindows, type Windows } from './windows.js';
 
 type Deliver = (callbackId: number, message: unknown) => void;
+
+/** The callback id that tells a page its window was destroyed: the bridge's transformCallback never hands out 0. */
+export const DESTROYED_ID = 0;
 
 export function createTauriHost(options: TauriHostOptions): TauriHost {
   if (!options || !Array.isArray(options.capabilities)) {
@@ -19,8 +24,56 @@ export function createTauriHost(options: TauriHostOptions): TauriHost {
   const fs = createFs(dirs);
   const path = createPath(dirs);
   const pages = new Map<string, Set<Deliver>>();
-  let run: { alive: boolean; shell: Shell } = { alive: true, shell: createShell({ dirs, sidecars: options.sidecars ?? {} }) };
+  const sendTo = (window: string, id: number, message: unknown) => {
+    for (const page of pages.get(window) ?? []) page(id, message);
+  };
+
+  interface Run {
+    alive: boolean;
+    shell: Shell;
+    windows: Windows;
+    /** The README's Rust snippet has prevented one exit request already. */
+    quitting: boolean;
+    ended: Promise<void>;
+    end(): void;
+  }
+  function newRun(): Run {
+    let end!: () => void;
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    const run: Run = {
+      alive: true,
+      shell: createShell({ dirs, sidecars: options.sidecars ?? {} }),
+      quitting: false,
+      ended,
+      end,
+      windows: createWindows({
+        deliver: (source, handler, message) => run.alive && sendTo(source, handler, message),
+        destroyed: (window) => sendTo(window, DESTROYED_ID, { destroyed: window }),
+        lastClosed: () => void requestExit(run, null),
+      }),
+    };
+    return run;
+  }
+  let run = newRun();
   let closed = false;
+
+  /**
+   * `RunEvent::ExitRequested`: prevented once while a window is open when the app has the README's snippet
+   * (`quitEvent`), which emits that event to every window instead; otherwise the event loop ends and
+   * `RunEvent::Exit` follows, where the shell plugin kills every child in its map (plugins/shell/src/lib.rs:129-139).
+   */
+  async function requestExit(current: Run, code: number | null): Promise<boolean> {
+    if (!current.alive) return true;
+    if (options.quitEvent && current.windows.list().length > 0 && !current.quitting) {
+      current.quitting = true;
+      current.windows.emit(options.quitEvent, { code });
+      return false;
+    }
+    current.alive = false;
+    await current.shell.killAll();
+    current.end();
+    return true;
+  }
 
   /** A channel of `window`: `{ index, message }` in order, then `{ end: true, index }`; dropped once the run is over. */
   function openChannel(window: string, owner: typeof run) {
@@ -62,6 +115,13 @@ export function createTauriHost(options: TauriHostOptions): TauriHost {
       return fs[name](args, scope, { body, headers });
     }
     if (plugin === 'path' && path[name]) return path[name](args);
+    if (plugin === 'event' && (name === 'listen' || name === 'unlisten')) return name === 'listen' ? run.windows.listen(window, args) : run.windows.unlisten(args);
+    if (plugin === 'window' && (name === 'close' || name === 'destroy')) {
+      const label = typeof args.label === 'string' ? args.label : window;
+      if (name === 'close') run.windows.requestClose(label);
+      else run.windows.destroy(label);
+      return null;
+    }
     throw `[pidkeep] ${cmd} is allowed but not emulated by pidkeep's Tauri host`;
   }
 
@@ -71,34 +131,46 @@ export function createTauriHost(options: TauriHostOptions): TauriHost {
     pid: process.pid,
     async invoke(request) {
       if (closed || !run.alive) throw notRunning();
+      // a destroyed window has no webview left to call from; a browser tab of it lives on, and gets nowhere
+      if (run.windows.isGone(request.window)) throw new TauriHostError('WINDOW_CLOSED', `the window "${request.window}" was closed (destroyed) in this app run: nothing it sends reaches the app`);
+      run.windows.seen(request.window);
       return dispatch(request);
     },
     attach(window, deliver) {
       const set = pages.get(window) ?? new Set<Deliver>();
       set.add(deliver);
       pages.set(window, set);
+      if (run.alive && !run.windows.seen(window)) deliver(DESTROYED_ID, { destroyed: window });
       return () => void set.delete(deliver);
     },
     children: () => (run.alive ? run.shell.pids() : []),
+    running: () => run.alive && !closed,
+    windows: () => (run.alive ? run.windows.list() : []),
+    ended: () => run.ended,
+    async requestClose(window) {
+      if (closed || !run.alive) throw notRunning();
+      run.windows.requestClose(window);
+    },
     crash() {
       if (!run.alive) return;
       run.alive = false;
       run.shell.crash();
+      run.end();
     },
-    async exit() {
-      if (!run.alive) return;
-      run.alive = false;
-      await run.shell.killAll();
+    async exit(code = 0) {
+      return requestExit(run, code);
     },
     restart() {
       if (closed) throw notRunning();
       if (run.alive) throw new TauriHostError('ALREADY_RUNNING', 'the Tauri host app is running: restart() follows crash() or exit()');
-      run = { alive: true, shell: createShell({ dirs, sidecars: options.sidecars ?? {} }) };
+      run = newRun();
     },
-    async close() {
+    async close(how = 'exit') {
       if (run.alive) {
         run.alive = false;
-        await run.shell.killAll();
+        if (how === 'crash') run.shell.crash();
+        else await run.shell.killAll();
+        run.end();
       }
       closed = true;
       pages.clear();

@@ -53,7 +53,7 @@ export function createInternals(label: string, transport: Transport) {
     callbacks,
     transformCallback(callback?: (data: unknown) => void, once = false) {
       let id = randomId();
-      while (callbacks.has(id)) id = randomId();
+      while (id === 0 || callbacks.has(id)) id = randomId(); // 0 is the host's "window destroyed"
       callbacks.set(id, (data) => {
         if (once) unregisterCallback(id);
         callback?.(data);

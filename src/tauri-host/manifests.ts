@@ -103,15 +103,49 @@ const corePath: Manifest = {
   sets: {},
 };
 
+/** `core:event` (crates/tauri/build.rs at a8105ec, lines 30-38): all four commands are in its default set. */
+const coreEvent: Manifest = {
+  default: ['allow-listen', 'allow-unlisten', 'allow-emit', 'allow-emit-to'],
+  permissions: commandPermissions(['listen', 'unlisten', 'emit', 'emit_to']),
+  sets: {},
+};
+
 /**
- * `core:default` is the default set of each core plugin. Only `core:path` is played here: the other core
- * plugins' permissions are accepted and grant nothing (see `isUnplayedCore`).
+ * `core:window` (crates/tauri/build.rs at a8105ec, lines 39-125): the getters are in its default set; `close` and
+ * `destroy` are not, so `onCloseRequested` (which destroys the window after its handler) needs
+ * `core:window:allow-destroy`. Only `close` and `destroy` are played here; every command resolves, so a real
+ * capability loads.
+ */
+const WINDOW_GETTERS = [
+  'get_all_windows', 'scale_factor', 'inner_position', 'outer_position', 'inner_size', 'outer_size', 'is_fullscreen',
+  'is_minimized', 'is_maximized', 'is_focused', 'is_decorated', 'is_resizable', 'is_maximizable', 'is_minimizable',
+  'is_closable', 'is_visible', 'is_enabled', 'title', 'current_monitor', 'primary_monitor', 'monitor_from_point',
+  'available_monitors', 'cursor_position', 'theme', 'internal_toggle_maximize',
+];
+const WINDOW_OTHERS = [
+  'create', 'center', 'request_user_attention', 'set_enabled', 'set_resizable', 'set_maximizable', 'set_minimizable',
+  'set_closable', 'set_title', 'maximize', 'unmaximize', 'minimize', 'unminimize', 'show', 'hide', 'close', 'destroy',
+  'set_decorations', 'set_shadow', 'set_effects', 'set_always_on_top', 'set_always_on_bottom',
+  'set_visible_on_all_workspaces', 'set_content_protected', 'set_size', 'set_min_size', 'set_size_constraints',
+  'set_max_size', 'set_position', 'set_fullscreen', 'set_focus', 'set_skip_taskbar', 'set_cursor_grab',
+  'set_cursor_visible', 'set_cursor_icon', 'set_cursor_position', 'set_ignore_cursor_events', 'start_dragging',
+  'start_resize_dragging', 'set_progress_bar', 'set_icon', 'set_title_bar_style', 'set_theme', 'toggle_maximize',
+];
+const coreWindow: Manifest = {
+  default: WINDOW_GETTERS.map((command) => `allow-${kebab(command)}`),
+  permissions: commandPermissions([...WINDOW_GETTERS, ...WINDOW_OTHERS]),
+  sets: {},
+};
+
+/**
+ * `core:default` is the default set of each core plugin. `core:path`, `core:event` and `core:window` are played
+ * here: the other core plugins' permissions are accepted and grant nothing (see `isUnplayedCore`).
  */
 const CORE_PLUGINS = ['core:path', 'core:event', 'core:window', 'core:webview', 'core:app', 'core:image', 'core:menu', 'core:tray'];
 const core: Manifest = { default: CORE_PLUGINS.map((key) => `${key}:default`), permissions: {}, sets: {} };
 
 /** Manifests by plugin key (`core:path` for the core path plugin, whose commands are `plugin:path|...`). */
-export const MANIFESTS: Record<string, Manifest> = { shell, fs: fsManifest(), core, 'core:path': corePath };
+export const MANIFESTS: Record<string, Manifest> = { shell, fs: fsManifest(), core, 'core:path': corePath, 'core:event': coreEvent, 'core:window': coreWindow };
 
 /** A core plugin key (`core:event`, ...) that pidkeep does not play: its permissions are accepted but grant nothing. */
 export const isUnplayedCore = (key: string) => key.startsWith('core:') && !MANIFESTS[key];

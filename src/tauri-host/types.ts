@@ -34,6 +34,13 @@ export interface TauriHostOptions {
   dataDir?: string;
   /** Sidecar name -> executable path for Command.sidecar (plays `bundle > externalBin`). @default {} */
   sidecars?: Record<string, string>;
+  /**
+   * Plays the README's Rust snippet (`RunEvent::ExitRequested` + `prevent_exit`): the first exit request while a
+   * window is open is prevented and this event is emitted to every window (`quitOnClose` in `pidkeep/tauri` listens
+   * for `pidkeep://exit-requested`); the app quits when its last window is destroyed. @default none: like an app
+   * without the snippet, an exit request is never prevented
+   */
+  quitEvent?: string;
 }
 
 export interface InvokeRequest {
@@ -53,14 +60,29 @@ export interface TauriHost {
   attach(window: string, deliver: (callbackId: number, message: unknown) => void): () => void;
   /** Pids in the shell plugin's child map. */
   children(): number[];
+  /** Whether the app runs (false after a crash or an exit, until restart()). */
+  running(): boolean;
+  /** The open windows: labels of the pages that attached or called, less those destroyed. */
+  windows(): string[];
+  /** Settles when this app run ends (an exit, the last window destroyed, a crash). */
+  ended(): Promise<void>;
+  /**
+   * The user closes `window` (its close button, Cmd+W): with a page listening for `tauri://close-requested` on it
+   * (`onCloseRequested`), that page gets the event and destroys the window itself; otherwise it is destroyed at once.
+   * The last window destroyed quits the app, as exit() does.
+   */
+  requestClose(window: string): Promise<void>;
   /** App crash: children live on, nothing is killed, the map is forgotten, their pipes are closed, nothing more is delivered. */
   crash(): void;
-  /** Graceful exit (RunEvent::Exit): SIGKILL every direct child in the map, then stop. */
-  exit(): Promise<void>;
-  /** After crash()/exit(): a new app run with an empty map. In-process, so `pid` stays the same. */
+  /**
+   * `app.exit(code)`: `RunEvent::ExitRequested`, then `RunEvent::Exit`, where the shell plugin SIGKILLs every direct
+   * child in its map. True once the app has exited; false when the exit was prevented (`quitEvent`).
+   */
+  exit(code?: number): Promise<boolean>;
+  /** After a crash or an exit: a new app run with an empty map and no windows. In-process, so `pid` stays the same. */
   restart(): void;
-  /** Ends the host like exit() and refuses later calls. */
-  close(): Promise<void>;
+  /** Ends the host like exit() (or like crash(): `'crash'`, the children live on) and refuses later calls. @default 'exit' */
+  close(how?: 'exit' | 'crash'): Promise<void>;
 }
 
 /** A bridge request the host refused with 403: it did not come from the page the host served (see guard.ts). */

@@ -62,8 +62,10 @@ export function tauriHost(options: TauriHostPluginOptions): Plugin & { api: { re
       // First in the stack, before Vite's CORS middleware: that one would answer a cross-origin preflight to the
       // bridge permissively (with `server.cors: true`, with `Access-Control-Allow-Origin: *`).
       server.middlewares.stack.unshift({ route: '', handle });
-      // a stopped dev server is a cleanly exited app: its children are killed
-      server.httpServer?.once('close', () => void host.close());
+      // A stopped or restarted dev server (a config edit restarts it) is the app process going away without a quit,
+      // as \`tauri dev\` kills the app on a rebuild: a crash, the children live on to be adopted. Ctrl-C in the
+      // terminal reaches them directly (same process group), as under \`tauri dev\`.
+      server.httpServer?.once('close', () => void host.close('crash'));
     },
     transformIndexHtml: () => [{ tag: 'script', attrs: bridgeAttributes(token), injectTo: 'head-prepend' }],
   };

@@ -5,6 +5,8 @@
 //   ps.ts        the `ps` / `kill` command lines and their parsing (Linux and macOS)
 //   windows.ts   the same powers on Windows: a PowerShell CIM query and taskkill
 //   fs-store.ts  tauriFsStore: one file per record through the fs plugin
+//   quit.ts      stopOnQuit: stop plans run before a quit, when the shell plugin would SIGKILL its children
 export { LOG_WRAPPER, tauriBackend, type OutputEvent, type PowerState, type ShellCommand, type ShellPlugin, type TauriBackend, type TauriBackendOptions } from './backend.js';
 export { linuxPowerScopes, type PowerNames, type ScopeEntry } from './linux-powers.js';
 export { tauriFsStore, type TauriFs, type TauriFsStore, type TauriFsStoreOptions } from './fs-store.js';
+export { EXIT_REQUESTED_EVENT, stopOnQuit, type QuitOptions, type QuitWindow } from './quit.js';

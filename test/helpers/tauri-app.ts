@@ -1,14 +1,16 @@
 // The example Tauri app's real frontend (examples/tauri-app) served by Vite with pidkeep's Tauri host plugin, and
 // opened in Debian's Chromium: the real @tauri-apps packages, real processes, the example's own capabilities.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { createServer } from 'vite';
 import type { ProcessHandle, ProcessManager, RecoveryEntry, StartOptions, Store } from '../../src/index.js';
 import type { TauriBackend } from '../../src/tauri/index.js';
 import { tauriHost, type Capability, type TauriHost } from '../../src/tauri-host/index.js';
-import { onTeardown, root, tempDir } from './index.js';
+import { launchChromium } from './browser.js';
+import { ffmpegPath, wavSizes } from './ffmpeg.js';
+import { onTeardown, reaper, root, tempDir, waitFor } from './index.js';
 
 export const exampleDir = join(root, 'examples', 'tauri-app');
 export const exampleCapabilities = join(exampleDir, 'src-tauri', 'capabilities', 'default.json');
@@ -31,9 +33,9 @@ export interface App {
 }
 
 /** `vite dev` of the example with the host plugin; the dev server (and so the app) is closed when the test ends. */
-export async function startExampleApp(t: TestContext, capability: Capability = readCapabilities()): Promise<App> {
+export async function startExampleApp(t: TestContext, capability: Capability = readCapabilities(), options: { quitEvent?: string } = {}): Promise<App> {
   const dataDir = tempDir(t, 'pidkeep-app-');
-  const plugin = tauriHost({ capabilities: [capability], dataDir, identifier: 'dev.pidkeep.example' });
+  const plugin = tauriHost({ capabilities: [capability], dataDir, identifier: 'dev.pidkeep.example', ...options });
   const server = await createServer({
     root: exampleDir,
     configFile: false,
@@ -45,10 +47,11 @@ export async function startExampleApp(t: TestContext, capability: Capability = r
     // In an app these come from `npm install pidkeep`; here, the build of this checkout.
     resolve: { alias: [{ find: /^pidkeep(\/(tauri|web))?$/, replacement: join(root, 'dist') + '$1/index.js' }] },
     // Pre-bundled up front: a dependency found later would make Vite reload the page in the middle of a test.
-    optimizeDeps: { noDiscovery: true, include: ['@tauri-apps/plugin-shell', '@tauri-apps/plugin-fs', '@tauri-apps/api/core'] },
+    optimizeDeps: { noDiscovery: true, include: ['@tauri-apps/plugin-shell', '@tauri-apps/plugin-fs', '@tauri-apps/api/core', '@tauri-apps/api/event', '@tauri-apps/api/window'] },
   });
   await server.listen();
-  onTeardown(t, () => server.close());
+  // A stopped dev server is an app crash (children live on): the test's app exits first, ending its children.
+  onTeardown(t, async () => (await plugin.api.host.close(), await server.close()));
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('vite did not report a local URL');
   return { url, host: plugin.api.host, dataDir };
@@ -116,3 +119,28 @@ export const startFailure = (page: Page, name: string) =>
       ),
     [name] as const,
   );
+
+/**
+ * The example app with npm's FFmpeg on its PATH (the recorder scope's wrapper runs `ffmpeg`), recording a tone.
+ * `query` is the page's (e.g. `?quit=cut`), `quitEvent` the host's (the README's Rust snippet).
+ */
+export async function recordInApp(t: TestContext, options: { query?: string; quitEvent?: string } = {}) {
+  const path = process.env.PATH;
+  process.env.PATH = `${dirname(ffmpegPath())}:${path}`;
+  onTeardown(t, () => void (process.env.PATH = path));
+  const app = await startExampleApp(t, readCapabilities(), { quitEvent: options.quitEvent });
+  const browser = await launchChromium(t);
+  const context = await browser.newContext();
+  const page = await openApp(context, app, options.query ?? '');
+  const file = join(tempDir(t), 'tone.wav');
+  const pid = await page.evaluate(([out]) => window.pidkeepExample!.start('rec', window.pidkeepExample!.recorder(out)).then((h) => h.pid), [file] as const);
+  reaper(t)(pid);
+  await waitFor('FFmpeg to write samples', () => (statSync(file, { throwIfNoEntry: false })?.size ?? 0) > 8000, { timeout: 20_000 });
+  return { app, browser, context, page, file, pid };
+}
+
+/** Whether FFmpeg finished the WAV: its RIFF and data sizes match the file (a cut file keeps its placeholders). */
+export function wavFinished(file: string): boolean {
+  const wav = wavSizes(file);
+  return wav.riff === wav.length - 8 && wav.data === wav.length - wav.dataStart;
+}

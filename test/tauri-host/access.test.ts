@@ -177,6 +177,6 @@ test('CLI: listens on 127.0.0.1 by default and serves its token only in the page
   assert.equal((await send(url, EVENTS, { headers: { 'Pidkeep-Tauri-Token': token, Host: 'attacker.example' } })).status, 403);
   await waitFor('the refusal on stderr', () => /refused GET \/__pidkeep_tauri\/events\?window=main: Host "attacker\.example"/.test(cli.stderr()));
   cli.child.kill('SIGTERM');
-  assert.deepEqual(await cli.exited, { code: 0, signal: null });
+  assert.deepEqual(await cli.exited, { code: null, signal: 'SIGTERM' }, 'SIGTERM is a crash, as for a Tauri app');
 });
 

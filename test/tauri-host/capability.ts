@@ -40,7 +40,8 @@ export async function viteWithHost(t: TestContext, root: string): Promise<{ url:
     plugins: [plugin],
   });
   await server.listen();
-  onTeardown(t, () => server.close());
+  // a stopped dev server is an app crash: the app exits first, so whatever a test spawned is ended
+  onTeardown(t, async () => (await plugin.api.host.close(), await server.close()));
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('vite reports no local URL');
   return { url, token: plugin.api.token, refusals };

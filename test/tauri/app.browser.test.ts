@@ -3,14 +3,13 @@
 // capabilities file. Reloads, app crashes, two windows, missing permissions.
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
 import { storeConformance } from '../conformance/store-suite.js';
 import { killProfile, launchChromium, launchProfile, storeInPage } from '../helpers/browser.js';
-import { ffmpegPath, wavSizes } from '../helpers/ffmpeg.js';
-import { isAlive, liveRecords, onTeardown, reaper, tempDir, waitFor } from '../helpers/index.js';
-import { capabilitiesWithout, listOf, openApp, recoveryOf, startExampleApp, startFailure, startWorker, withoutPowers } from '../helpers/tauri-app.js';
+import { wavSizes } from '../helpers/ffmpeg.js';
+import { isAlive, liveRecords, reaper, tempDir, waitFor } from '../helpers/index.js';
+import { capabilitiesWithout, listOf, openApp, recordInApp, recoveryOf, startExampleApp, startFailure, startWorker, withoutPowers } from '../helpers/tauri-app.js';
 
 test('a reload adopts the running process: same pid, still running, elapsed time from the record', async (t) => {
   const app = await startExampleApp(t);
@@ -274,22 +273,6 @@ test('the webview SIGKILLed right after a start, with webStore: the record may b
   assert.equal(swept[0]?.result.by, 'SIGTERM');
   assert.ok(!isAlive(started.pid));
 });
-
-/** The example app with npm's FFmpeg on its PATH (the recorder scope's wrapper runs `ffmpeg`), recording a tone. */
-async function recordInApp(t: TestContext) {
-  const path = process.env.PATH;
-  process.env.PATH = `${dirname(ffmpegPath())}:${path}`;
-  onTeardown(t, () => void (process.env.PATH = path));
-  const app = await startExampleApp(t);
-  const browser = await launchChromium(t);
-  const context = await browser.newContext();
-  const page = await openApp(context, app);
-  const file = join(tempDir(t), 'tone.wav');
-  const pid = await page.evaluate(([out]) => window.pidkeepExample!.start('rec', window.pidkeepExample!.recorder(out)).then((h) => h.pid), [file] as const);
-  reaper(t)(pid);
-  await waitFor('FFmpeg to write samples', () => (statSync(file, { throwIfNoEntry: false })?.size ?? 0) > 8000, { timeout: 20_000 });
-  return { app, browser, context, page, file, pid };
-}
 
 const readLog = (page: Page) => page.evaluate(() => window.pidkeepExample!.readLog('rec', 'stderr'));
 

@@ -4,7 +4,7 @@
 import { appDataDir, appLogDir, BaseDirectory, join } from '@tauri-apps/api/path';
 import { mkdir, readTextFile } from '@tauri-apps/plugin-fs';
 import { createProcessManager, type ProcessHandle, type StartOptions } from 'pidkeep';
-import { tauriBackend, tauriFsStore } from 'pidkeep/tauri';
+import { stopOnQuit, tauriBackend, tauriFsStore } from 'pidkeep/tauri';
 import { webStore } from 'pidkeep/web';
 
 const params = new URLSearchParams(location.search);
@@ -30,6 +30,9 @@ const ready = createProcessManager({
   onOrphan: params.get('onOrphan') === 'stop' ? 'stop' : 'adopt',
 });
 const pm = await ready;
+// A quit (the window closed, Cmd+Q with the Rust snippet in src-tauri/src/main.rs) stops each process with its
+// stop plan first: the shell plugin would SIGKILL them at exit and cut the recording. `?quit=cut` leaves that out.
+if (params.get('quit') !== 'cut') await stopOnQuit(pm);
 
 /** The FFmpeg recorder: a 440 Hz tone into a WAV file, finished cleanly by `q` on its stdin (never SIGKILL first). */
 function recorder(file: string): StartOptions {
