@@ -69,7 +69,7 @@ export function stopMarked(backend: Backend, found: MarkedProcess, steps: StopSt
     pid: found.pid,
     steps,
     verify: look,
-    signal: async (signal, group) => backend.signal(found.pid, signal, { group, expected: { startTime: found.identity.startTime, marker: found.marker } }),
+    signal: async (signal, group) => backend.signal(found.pid, signal, { group, expected: { startTime: found.identity.startTime, marker: found.marker, comm: found.identity.comm } }),
     write: async () => undefined,
     waitForEnd: (ms) => pollUntil(async () => (await look()).kind !== 'same', ms),
     exit: async () => ({ code: null, signal: null }),

@@ -155,7 +155,7 @@ export function stopTracked<Meta>(ctx: Context<Meta>, t: Tracked, plan?: StopPla
     signal: async (signal, group) => {
       const unsafe = unsafePidReason(pid, limits);
       if (unsafe) throw new PidkeepError('UNSAFE_PID', `refusing to signal: ${unsafe}`, { record: name, pid });
-      await Promise.resolve(backend.signal(pid, signal, { group, expected: { startTime: t.record.startTime, marker: t.record.marker } })).catch((error) => {
+      await Promise.resolve(backend.signal(pid, signal, { group, expected: { startTime: t.record.startTime, marker: t.record.marker, comm: t.record.comm } })).catch((error) => {
         throw withRecord(error, name, pid);
       });
     },

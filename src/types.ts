@@ -118,9 +118,10 @@ export interface SignalOptions {
   group: boolean;
   /**
    * The identity the core just proved: a backend whose last step runs outside this process (Tauri's kill power, a
-   * script in the app's capability) proves it once more right before the signal.
+   * script in the app's capability) proves it once more right before the signal (Windows, which has no readable
+   * marker, by start time and image name).
    */
-  expected?: { startTime: string; marker: string };
+  expected?: { startTime: string; marker: string; comm: string };
 }
 
 /** Limits a backend reports so the core can refuse dangerous pids before they reach any signal. */

@@ -1,13 +1,13 @@
 import { Child, Command } from '@tauri-apps/plugin-shell';
 import { describeError, PidkeepError } from '../errors.js';
 import { MARKER_ENV } from '../identity.js';
-import { randomHex } from '../record.js';
 import type { Backend, ExitInfo, Identity, MarkedProcess, PidLimits, ProbeResult, SignalName, SignalOptions, SpawnRequest, Spawned } from '../types.js';
 import { unsafePidReason } from '../validate.js';
 import { heldChildren, type HeldChildren } from './held.js';
-import { parseLinuxProbe } from './linux-powers.js';
-import { bootIdOf, killArgs, parsePs, psArgs, psEnv, signalName, type PsRow, type UnixFlavour } from './ps.js';
-import { parseWindowsPs, taskkill, taskkillFailure, WINDOWS_KILL_HINT, WINDOWS_NO_SWEEP, WINDOWS_PS_HINT, windowsPsArgs, type WindowsRow } from './windows.js';
+import { linuxPlatform } from './platform/linux.js';
+import { macosPlatform } from './platform/macos.js';
+import type { Expected, Row, TauriPlatform } from './platform/types.js';
+import { windowsPlatform } from './platform/windows.js';
 
 /** One command as `@tauri-apps/plugin-shell` builds it: the parts the backend uses. */
 export interface ShellCommand {
@@ -40,16 +40,16 @@ export interface TauriBackendOptions {
   /** Names (scope `name`s) to spawn with `Command.sidecar` rather than `Command.create`. @default [] */
   sidecars?: readonly string[];
   /**
-   * Scope name of the `ps` command your capabilities allow (README: Tauri, "probe power"): proves identity and
-   * liveness after a reload or an app restart, and lets `sweep()` work (not on Windows, where it runs `powershell.exe`:
-   * no process environment is readable there). `false`: never try. @default 'pidkeep-ps'
+   * Scope name of the probe power your capabilities allow (README: Tauri, "Capabilities"; the entry from
+   * linuxPowerScopes, macosPowerScopes or windowsPowerScopes): proves identity and liveness after a reload or an app
+   * restart, and lets `sweep()` work (not on Windows: no process environment is readable there). `false`: never
+   * try. @default 'pidkeep-ps'
    */
   ps?: string | false;
   /**
-   * Scope name of the `kill` command (README: Tauri, "signal power"): graceful stops (SIGTERM, SIGINT) and stopping
-   * processes of an earlier app run. Without it only the plugin's SIGKILL of its own children is available. On
-   * Windows two scopes over `taskkill.exe`: this name (`/PID <pid>`: asks it to close; console programs have no window
-   * and cannot be asked) and `<name>-force` (`/F /PID <pid>`: SIGKILL). @default 'pidkeep-kill'
+   * Scope name of the signal power (same README section): graceful stops (SIGTERM, SIGINT) and stopping processes of
+   * an earlier app run. Without it only the plugin's SIGKILL of its own children is available. On Windows a close
+   * request stands for the graceful signals (console programs have no window and cannot be asked). @default 'pidkeep-kill'
    */
   kill?: string | false;
   /** Output lines of children this page started. Lost for a child once its page reloads (the plugin's channel dies). */
@@ -64,7 +64,7 @@ export interface TauriBackendOptions {
    */
   logs?: { dir: string; commands: Readonly<Record<string, string>> };
   /** @default from navigator.userAgent */
-  platform?: UnixFlavour | 'windows';
+  platform?: 'linux' | 'macos' | 'windows';
   /** Survives reloads but not a new webview: tells a reload from an app restart. @default globalThis.sessionStorage */
   session?: Storage | null;
   /** The plugin itself; a stand-in for unit tests. @default the real `@tauri-apps/plugin-shell` */
@@ -96,14 +96,8 @@ interface Own {
  */
 export const LOG_WRAPPER = 'mkdir -p "${PIDKEEP_STDOUT%/*}" && exec "$0" "$@" >>"$PIDKEEP_STDOUT" 2>>"$PIDKEEP_STDERR"';
 
-const PS_HINT = 'grant shell:allow-execute for `ps` (the "pidkeep-ps" scope in the README\'s Tauri section)';
-const KILL_HINT = 'grant shell:allow-execute for `kill` (the "pidkeep-kill" scope in the README\'s Tauri section)';
-const LINUX_PS_HINT = 'grant shell:allow-execute for `ps` (the "pidkeep-ps" scope from linuxPowerScopes(namespace): a fixed probe script; README, Tauri section)';
-const LINUX_KILL_HINT = 'grant shell:allow-execute for `kill` (the "pidkeep-kill" scope from linuxPowerScopes(namespace): a fixed kill script; README, Tauri section)';
 const REFUSED = /not allowed|scope|permission/i;
 const MISSING_PROGRAM = /No such file or directory|cannot find the file|not found/i;
-/** One process as the `ps` power lists it (ps.ts on Linux and macOS, windows.ts on Windows). */
-type Row = PsRow | WindowsRow;
 
 /**
  * A process backend for a Tauri webview, over `@tauri-apps/plugin-shell`. It spawns with the app's own scoped
@@ -119,15 +113,14 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
   const flavour = options.platform ?? detectPlatform();
   const sidecars = new Set(options.sidecars ?? []);
   const windows = flavour === 'windows';
-  const linux = flavour === 'linux';
   const psName = options.ps ?? 'pidkeep-ps';
   const killName = options.kill ?? 'pidkeep-kill';
+  const names = { ps: psName || 'pidkeep-ps', kill: killName || 'pidkeep-kill' };
+  const platform: TauriPlatform = windows ? windowsPlatform() : flavour === 'macos' ? macosPlatform(names) : linuxPlatform(names);
+  const { psProgram, psHint, killHint } = platform;
   const notConfigured = 'switched off in tauriBackend options';
-  const [psProgram, psHint, killHint] = windows ? ['powershell.exe', WINDOWS_PS_HINT, WINDOWS_KILL_HINT] : linux ? ['the pidkeep-ps script', LINUX_PS_HINT, LINUX_KILL_HINT] : ['ps', PS_HINT, KILL_HINT];
   const ps: PowerState = psName ? { state: 'unknown' } : { state: 'missing', reason: notConfigured };
   const kill: PowerState = killName ? { state: 'unknown' } : { state: 'missing', reason: notConfigured };
-  // Windows grants a close request and a forced end as two scope entries: each is on or off by itself.
-  const killForce: PowerState = windows ? { ...kill } : kill;
   const session = options.session !== undefined ? options.session : defaultSession();
   const held: HeldChildren = heldChildren(session);
   const own = new Map<number, Own>();
@@ -146,7 +139,7 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     return { stdout: `${base}.out.log`, stderr: `${base}.err.log` };
   };
 
-  const limits = (): PidLimits => ({ selfPid: appPid ?? -1, parentPid: appParentPid ?? -1, maxPid: windows ? 0xffff_fffc : 4_194_304 });
+  const limits = (): PidLimits => ({ selfPid: appPid ?? -1, parentPid: appParentPid ?? -1, maxPid: platform.maxPid });
 
   /** Runs one scoped command; undefined when the app has not granted it (the power is then off for good). */
   const execute = async (power: PowerState, name: string, args: string[], env?: Record<string, string>) => {
@@ -165,45 +158,17 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     return out;
   };
 
-  // Every `ps` run carries this token in its environment, so an `-A` listing finds its own row: its parent is the app.
-  const token = randomHex(8);
-  /** macOS (and Linux with a `ps` scope of old) and Windows: one `ps` or PowerShell run. */
-  const psListing = async (pids: readonly number[] | 'all') => {
-    // scan() never asks Windows for 'all'
-    const out = await execute(ps, psName || '', windows ? windowsPsArgs(pids as readonly number[]) : psArgs(flavour, pids), windows ? undefined : psEnv(token));
-    return out && { ...(windows ? parseWindowsPs(out.stdout) : unixListing(out.stdout, token)), code: out.code, stderr: out.stderr };
-  };
-  /**
-   * Linux: the fixed probe script of the capability (linux-powers.ts), 512 pids a run; its argument list is the
-   * scope's, with the fixed places (`-c`, the script, its name) taken from the capability whatever is sent here.
-   */
-  const linuxListing = async (pids: readonly number[] | 'all') => {
-    const lists = pids === 'all' || pids.length === 0 ? ['-'] : Array.from({ length: Math.ceil(pids.length / 512) }, (_, i) => pids.slice(i * 512, i * 512 + 512).join(','));
-    const rows: Row[] = [];
-    let bootId: string | undefined;
-    let app: { pid: number; parent: number } | undefined;
-    for (const list of lists) {
-      const out = await execute(ps, psName || '', ['-c', FIXED, psName || '', list]);
-      if (!out) return undefined;
-      const listing = parseLinuxProbe(out.stdout);
-      if (!listing.bootId) return { bootId: undefined, rows, app, code: out.code, stderr: out.stderr };
-      bootId = listing.bootId;
-      app = listing.app ?? app;
-      for (const p of listing.processes) rows.push({ self: false, pid: p.pid, ppid: p.ppid, pgid: p.pgrp, startTime: p.startTime, zombie: p.state === 'Z' || p.state === 'X', comm: p.comm, marker: p.marker });
-    }
-    return { bootId, rows, app, code: 0, stderr: '' };
-  };
   const listPs = async (pids: readonly number[] | 'all'): Promise<{ bootId: string; rows: Row[] } | undefined> => {
     if (!psName || ps.state === 'missing') return undefined;
-    let listed: { bootId: string | undefined; rows: Row[]; app: { pid: number; parent: number } | undefined; code: number | null; stderr: string } | undefined;
+    let listed;
     try {
-      listed = linux ? await linuxListing(pids) : await psListing(pids);
+      listed = await platform.list((args, env) => execute(ps, psName, args, env), pids);
     } catch (error) {
       throw new PidkeepError('PROBE_FAILED', `\`${psProgram}\` could not be run through the shell plugin (${describeError(error)}); processes cannot be checked until it can`, { cause: error });
     }
     if (!listed) return undefined;
     const { bootId, rows, app } = listed;
-    if (!bootId) throw new PidkeepError('UNSUPPORTED', `\`${psProgram}\` printed nothing pidkeep can read (exit code ${listed.code}: ${listed.stderr.trim().slice(0, 200)}); check the "pidkeep-ps" scope's arguments against the README`);
+    if (!bootId) throw new PidkeepError('UNSUPPORTED', `${psProgram} printed nothing pidkeep can read (exit code ${listed.code}: ${listed.stderr.trim().slice(0, 200)}); check the "pidkeep-ps" scope's arguments against the README`);
     if (app) {
       appPid = app.pid;
       appParentPid = app.parent;
@@ -221,7 +186,7 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
 
   /** The app and its parent, which the kill power must never reach: one listing that includes `ps` itself. */
   const knowApp = async (): Promise<boolean> => {
-    if (appPid === undefined || appParentPid === undefined) await listPs(windows ? [] : 'all');
+    if (appPid === undefined || appParentPid === undefined) await listPs('all');
     return appPid !== undefined && appParentPid !== undefined;
   };
 
@@ -267,7 +232,7 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     command.on('close', ({ code, signal }) => {
       child.alive = false;
       if (pid) held.remove(pid);
-      settle({ code, signal: signalName(flavour, signal) });
+      settle({ code, signal: platform.signalName(signal) });
     });
     command.on('error', () => undefined); // a read error on a pipe; the close event still comes
     command.stdout.on('data', (data) => options.onOutput?.({ name: request.name, pid, stream: 'stdout', data }));
@@ -290,39 +255,26 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
   const signal = async (pid: number, sig: SignalName, expected?: SignalOptions['expected']): Promise<void> => {
     const unsafe = unsafePidReason(pid, limits());
     if (unsafe) throw new PidkeepError('UNSAFE_PID', `refusing to signal: ${unsafe}`, { pid });
-    const call = windows ? taskkill(sig, pid, killName || '') : undefined; // Windows has no SIGUSR1/2: UNSUPPORTED
-    const power = call && !call.graceful ? killForce : kill;
-    // Linux: the capability's kill script proves start ticks and marker once more itself, and refuses the app and
-    // its parent itself: no listing of the app is needed first.
-    if (linux && killName && power.state !== 'missing' && (await knowApp().catch(() => false))) {
+    // Every platform's kill power is a fixed script that proves the identity once more and refuses the app and its
+    // parent itself; the app is learned first all the same, so the check above holds for a direct caller too.
+    if (killName && kill.state !== 'missing' && (await knowApp().catch(() => false))) {
       const again = unsafePidReason(pid, limits());
       if (again) throw new PidkeepError('UNSAFE_PID', `refusing to signal: ${again}`, { pid });
       // The core always says which process it proved; a direct caller gets what is at the pid now, and the script
-      // still refuses anything without this app's marker.
-      const seen = expected ?? (await probe([pid]).then(([p]) => (p?.identity && typeof p.marker === 'string' ? { startTime: p.identity.startTime, marker: p.marker } : undefined)));
+      // still refuses anything without this app's marker (Windows: that start time and image name).
+      const seen: Expected | undefined =
+        expected ??
+        (await probe([pid]).then(([p]) => (p?.identity && (windows || typeof p.marker === 'string') ? { startTime: p.identity.startTime, marker: p.marker ?? '', comm: p.identity.comm } : undefined)));
       if (!seen || seen.startTime === '') throw new PidkeepError('STOP_FAILED', 'the kill power needs the start time and marker of the process, and they cannot be read; nothing was sent', { pid });
-      const args = ['-c', FIXED, killName, sig.slice(3), String(pid), seen.startTime, markerSuffix(seen.marker)];
-      const out = await execute(power, killName, args);
+      const out = await execute(kill, killName, platform.killArgs(sig, pid, seen));
       if (out) {
-        const said = out.stdout.trim();
-        if (said === 'sent' || said === 'gone') return;
-        if (said === 'refused permission') throw new PidkeepError('PERMISSION_DENIED', `not allowed to send ${sig}: the process belongs to another user; run the app as that user`, { pid });
-        throw new PidkeepError('STOP_FAILED', `the kill power refused to send ${sig} (${said || `exit code ${out.code}: ${out.stderr.trim().slice(0, 200)}`}); nothing was sent`, { pid });
+        const failure = platform.killFailure(out, sig, pid);
+        if (failure) throw failure;
+        return;
       }
     }
-    // The kill power reaches any pid: only once the app and its parent are known (the plugin's kill needs no pid).
-    if (!linux && killName && power.state !== 'missing' && (await knowApp().catch(() => false))) {
-      const again = unsafePidReason(pid, limits());
-      if (again) throw new PidkeepError('UNSAFE_PID', `refusing to signal: ${again}`, { pid });
-      const args = call?.args ?? killArgs(sig, pid);
-      const out = await execute(power, call?.scope ?? killName, args);
-      if (out?.code === 0) return;
-      // It may have ended between the identity check and the signal: then there was nothing left to stop.
-      if (out && !(await probe([pid]).catch(() => undefined))?.[0]?.alive) return;
-      if (out) throw call ? taskkillFailure(call, pid, out) : new PidkeepError('STOP_FAILED', `\`kill ${args.join(' ')}\` failed (exit code ${out.code}): ${out.stderr.trim() || 'no message'}`, { pid });
-    }
     if (!held.has(pid)) {
-      const why = linux && killName && power.state !== 'missing' ? `; the kill power needs the start time \`ps\` records${missingNote(ps)}: ${psHint}` : killName && power.state !== 'missing' ? `; the kill power is used only once the \`ps\` power has told which process is the app (never signalled)${missingNote(ps)}: ${psHint}` : `${missingNote(power)}; ${killHint} to stop it`;
+      const why = killName && kill.state !== 'missing' ? `; the kill power needs the start time \`ps\` records, and is used only once \`ps\` has told which process is the app (never signalled)${missingNote(ps)}: ${psHint}` : `${missingNote(kill)}; ${killHint} to stop it`;
       throw new PidkeepError('PERMISSION_DENIED', `pid ${pid} was started by an earlier run of the app (or another window): the shell plugin does not hold it, so its kill would do nothing${why}`, { pid });
     }
     if (sig !== 'SIGKILL') {
@@ -348,9 +300,9 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
   };
 
   const scan = async (prefix: string): Promise<MarkedProcess[]> => {
-    if (windows) throw new PidkeepError('UNSUPPORTED', WINDOWS_NO_SWEEP);
+    if (platform.noSweep) throw new PidkeepError('UNSUPPORTED', platform.noSweep);
     const listing = await listPs('all');
-    if (!listing) throw new PidkeepError('UNSUPPORTED', `sweep() needs the \`ps\` power to list processes${missingNote(ps)}: ${PS_HINT}`);
+    if (!listing) throw new PidkeepError('UNSUPPORTED', `sweep() needs the \`ps\` power to list processes${missingNote(ps)}: ${psHint}`);
     return listing.rows
       .filter((row) => !row.zombie && row.marker?.startsWith(prefix))
       .map((row): MarkedProcess => ({ pid: row.pid, marker: row.marker!, identity: identityOf(row, listing.bootId), groupLeader: false }));
@@ -364,28 +316,9 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     signal: (pid, sig, options) => signal(pid, sig, options?.expected),
     write,
     scan,
-    // On Windows `kill` is the forced end's entry when only that one is known (it is what every stop ends with).
-    powers: () => ({ ps: { ...ps }, kill: { ...(windows && kill.state === 'unknown' ? killForce : kill) } }),
+    powers: () => ({ ps: { ...ps }, kill: { ...kill } }),
     close: () => held.close(),
   };
-}
-
-function unixListing(stdout: string, token: string): { bootId: string | undefined; app: { pid: number; parent: number } | undefined; rows: PsRow[] } {
-  const rows = parsePs(stdout, token);
-  const self = rows.find((row) => row.self);
-  const parent = self && rows.find((row) => row.pid === self.ppid);
-  return { bootId: bootIdOf(rows), app: self && parent ? { pid: self.ppid, parent: parent.ppid } : undefined, rows: rows.filter((row) => !row.self) };
-}
-
-
-/** What a fixed argument is sent as: the capability's own value replaces it (scope.rs `ScopeAllowedArg::Fixed`). */
-const FIXED = '(fixed by the capability)';
-
-/** The part of a marker the kill script takes: `<store id>/<record id>`, or `/<record id>` for a 0.1.0 marker. */
-function markerSuffix(marker: string): string {
-  const at = marker.indexOf('@');
-  const slash = marker.indexOf('/');
-  return at >= 0 && at < slash ? marker.slice(at + 1) : marker.slice(slash);
 }
 
 /** Boot id + pid + start time + command name: what proves a process is the one recorded (the marker is apart). */
@@ -408,7 +341,7 @@ function defaultSession(): Storage | null {
   }
 }
 
-function detectPlatform(): UnixFlavour | 'windows' {
+function detectPlatform(): 'linux' | 'macos' | 'windows' {
   const agent = typeof navigator === 'object' ? navigator.userAgent : '';
   if (/Windows/i.test(agent)) return 'windows';
   if (/Macintosh|Mac OS X/i.test(agent)) return 'macos';

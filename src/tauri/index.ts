@@ -2,11 +2,14 @@
 // @tauri-apps/plugin-fs (written at once by the app process, so a record survives a crash of the app).
 //   backend.ts   tauriBackend: spawn/write/kill through the plugin; the optional `ps` and `kill` powers
 //   held.ts      which children this app run's plugin holds (a reload keeps them, a restart does not)
-//   ps.ts        the `ps` / `kill` command lines and their parsing (Linux and macOS)
-//   windows.ts   the same powers on Windows: a PowerShell CIM query and taskkill
+//   platform/    the OS powers, one file per OS behind one small interface (types.ts): fixed scripts in the app's
+//                capability (linux.ts, macos.ts: sh; windows.ts: PowerShell), their scope entries and parsers
 //   fs-store.ts  tauriFsStore: one file per record through the fs plugin
 //   quit.ts      stopOnQuit: stop plans run before a quit, when the shell plugin would SIGKILL its children
 export { LOG_WRAPPER, tauriBackend, type OutputEvent, type PowerState, type ShellCommand, type ShellPlugin, type TauriBackend, type TauriBackendOptions } from './backend.js';
-export { linuxPowerScopes, type PowerNames, type ScopeEntry } from './linux-powers.js';
+export { linuxPowerScopes } from './platform/linux.js';
+export { macosPowerScopes } from './platform/macos.js';
+export type { PowerNames, ScopeEntry } from './platform/types.js';
+export { windowsPowerScopes } from './platform/windows.js';
 export { tauriFsStore, type TauriFs, type TauriFsStore, type TauriFsStoreOptions } from './fs-store.js';
 export { EXIT_REQUESTED_EVENT, stopOnQuit, type QuitOptions, type QuitWindow } from './quit.js';

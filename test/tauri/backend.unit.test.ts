@@ -1,14 +1,16 @@
-// The Tauri backend against a stand-in shell plugin: what it does with each answer the plugin can give. The `ps`
-// power as a plain `ps` run is macOS's (Linux runs the capability's fixed scripts: linux-powers.test.ts, and the
-// real host in tauri-backend.test.ts and the browser tests).
+// The Tauri backend against a stand-in shell plugin: what it does with each answer the plugin can give. The powers'
+// scripts themselves run in linux-powers.test.ts and macos-powers.test.ts; the real host in tauri-backend.test.ts
+// and the browser tests.
 // The real plugin, a real host and real processes prove it in tauri-backend.test.ts and the browser tests.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { createProcessManager, type Store } from '../../src/index.js';
 import { PidkeepError } from '../../src/errors.js';
+import { judge } from '../../src/identity.js';
 import { memoryStore } from '../../src/memory-store.js';
 import { LOG_WRAPPER, tauriBackend, type ShellCommand, type ShellPlugin } from '../../src/tauri/index.js';
+import { FIXED } from '../../src/tauri/platform/types.js';
 
 const REFUSAL = (name: string) => `program not allowed on the configured shell scope: ${name}`;
 
@@ -27,7 +29,7 @@ function memorySession(): Storage {
 }
 
 interface FakeOptions {
-  /** `ps` output for these arguments; `env` carries the listing's PIDKEEP_PS_TOKEN. */
+  /** The probe script's output for these arguments. */
   ps?: (args: string[], env: Record<string, string>) => string;
   kill?: (args: string[]) => { code: number; stderr?: string; stdout?: string };
   killDoesNothing?: boolean;
@@ -130,60 +132,62 @@ test('after a reload (same session) the plugin still holds the child: writes rea
   assert.ok(!fake.calls.some((c) => c.startsWith('kill')), 'no kill was sent for a process the plugin does not hold');
 });
 
-test('with ps: one batched call proves identity and marker; scan filters by marker prefix', async () => {
+test('macOS: one batched run of the fixed probe script proves identity and marker; scan filters by marker prefix', async () => {
   const lines = (args: string[]) => {
+    // What macosProbeScript prints (macos-powers.test.ts runs it): the app, then pid 1 and the asked-for processes,
+    // each line cut down to pid, parent, group, lstart, state, program name and this app's marker.
     const table = [
-      '    1     0     1 Sun Nov 29 07:32:44 2026 Ss   /sbin/init',
-      '40001   900   900 Sun Nov 29 09:00:01 2026 S    /usr/bin/recorder -x HOME=/root PIDKEEP_MARK=ns/0123456789abcdef',
-      '40002   900   900 Sun Nov 29 09:00:02 2026 Z    [sh] <defunct>',
-      '  777     1   777 Sun Nov 29 08:00:00 2026 S    other PIDKEEP_MARK=ns/fedcba9876543210 X=1',
-      '  778     1   778 Sun Nov 29 08:00:00 2026 S    other PIDKEEP_MARK=nsx/fedcba9876543210',
+      'app 900 800',
+      '    1     0     1 Sun Nov 29 07:32:44 2026 Ss   init',
+      '40001   900   900 Sun Nov 29 09:00:01 2026 S    recorder PIDKEEP_MARK=ns/0123456789abcdef',
+      '40002   900   900 Sun Nov 29 09:00:02 2026 Z    sh',
+      '  777     1   777 Sun Nov 29 08:00:00 2026 S    other PIDKEEP_MARK=ns/fedcba9876543210',
+      '  778     1   778 Sun Nov 29 08:00:00 2026 S    other PIDKEEP_MARK=other',
     ];
-    assert.deepEqual(args.slice(0, 4), ['-ww', '-E', '-o', 'pid=,ppid=,pgid=,lstart=,stat=,args=']);
+    assert.deepEqual(args.slice(0, 3), ['-c', FIXED, 'pidkeep-ps'], 'the script itself comes from the capability');
     return table.join('\n') + '\n';
   };
   const fake = fakeShell({ ps: lines });
   const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'macos' });
   const spawned = await backend.spawn(request());
   assert.deepEqual(spawned.identity, { bootId: 'ps:Sun Nov 29 07:32:44 2026', pid: 40001, startTime: 'Sun Nov 29 09:00:01 2026', comm: 'recorder' });
-  assert.equal(backend.limits().selfPid, 900, 'the app (parent of its children) is never signalled');
+  assert.equal(backend.limits().selfPid, 900, 'the app (the script\'s parent) is never signalled');
+  assert.equal(backend.limits().parentPid, 800);
   const seen = await backend.probe([40001, 40002, 55555]);
   assert.deepEqual(seen.map((s) => [s.alive, s.marker]), [[true, 'ns/0123456789abcdef'], [false, undefined], [false, undefined]]);
   assert.equal(fake.calls.filter((c) => c.startsWith('execute pidkeep-ps')).length, 2, 'one call at spawn, one for the whole probe');
-  assert.ok(fake.calls.at(-1)!.endsWith('-p1,40001,40002,55555'));
+  assert.ok(fake.calls.at(-1)!.endsWith(' pidkeep-ps 40001,40002,55555'), fake.calls.at(-1));
   const found = await backend.scan!('ns/');
+  assert.ok(fake.calls.at(-1)!.endsWith(' pidkeep-ps -'), 'a sweep asks the script for this namespace\'s marked processes');
   assert.deepEqual(found.map((p) => p.pid).sort(), [40001, 777]);
   await assert.rejects(Promise.resolve(backend.signal(900, 'SIGTERM', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSAFE_PID');
   for (const pid of [0, 1, -1]) await assert.rejects(Promise.resolve(backend.signal(pid, 'SIGKILL', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSAFE_PID');
 });
 
-/** A whole `-A` listing: init, the app (900, child of a launcher 800) and `ps` itself, found by its token. */
-const listing = (env: Record<string, string>, more = '') =>
-  [
-    '    1     0     1 Sun Nov 29 07:32:44 2026 Ss   /sbin/init',
-    '  800     1   800 Sun Nov 29 07:40:00 2026 S    /usr/bin/launcher',
-    '  900   800   900 Sun Nov 29 07:40:01 2026 S    /opt/app/tauri-app HOME=/root',
-    `  950   900   900 Sun Nov 29 09:00:00 2026 R    ps -ww e -o pid=,ppid=,pgid=,lstart=,stat=,args= -A PIDKEEP_PS_TOKEN=${env.PIDKEEP_PS_TOKEN} TZ=UTC`,
-    more,
-  ].join('\n') + '\n';
+/** The macOS probe's answer: the app (900, child of a launcher 800), pid 1, and `more`. */
+const listing = (more = '') => ['app 900 800', '    1     0     1 Sun Nov 29 07:32:44 2026 Ss   init', more].join('\n') + '\n';
+const START = 'Sun Nov 29 09:10:00 2026';
+const proven = (marker = 'ns@00112233aabbccdd/0123456789abcdef') => ({ startTime: START, marker, comm: 'recorder' });
 
-test('with kill: graceful signals go through the scoped `kill` once ps has shown which process is the app', async () => {
+test('macOS with kill: a signal runs the fixed kill script with the proven start time and marker, once the app is known', async () => {
   const sent: string[][] = [];
   const fake = fakeShell({
-    ps: (_args, env) => listing(env, '  777   900   900 Sun Nov 29 09:10:00 2026 S    /usr/bin/recorder PIDKEEP_MARK=ns/0123456789abcdef'),
-    kill: (args) => (sent.push(args), args[1] === '777' ? { code: 1, stderr: 'kill: (777) - Operation not permitted' } : args[1] === '778' ? { code: 1, stderr: 'kill: (778) - No such process' } : { code: 0 }),
+    ps: () => listing(`  777   900   900 ${START} S    recorder PIDKEEP_MARK=ns@00112233aabbccdd/0123456789abcdef`),
+    kill: (args) => (sent.push(args.slice(2)), { code: 0, stdout: args[4] === '777' ? 'refused permission\n' : args[4] === '778' ? 'gone\n' : 'sent\n' }),
   });
   const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'macos' });
-  // Before anything: the app (900) and its parent (800) are learned from `ps`'s own row, and never signalled.
-  await assert.rejects(Promise.resolve(backend.signal(900, 'SIGTERM', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSAFE_PID');
-  await assert.rejects(Promise.resolve(backend.signal(800, 'SIGTERM', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSAFE_PID');
-  assert.deepEqual(backend.limits(), { selfPid: 900, parentPid: 800, maxPid: 4_194_304 });
-  assert.ok(fake.calls.some((c) => c.startsWith('execute pidkeep-ps') && c.endsWith(' -A')));
-  await backend.signal(4242, 'SIGTERM', { group: true });
-  assert.deepEqual(sent, [['-TERM', '4242']], 'only the pid: never a group');
-  // Refused while the process still runs: a failed stop. Gone meanwhile (ended before the signal): nothing left to do.
-  await assert.rejects(Promise.resolve(backend.signal(777, 'SIGINT', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'STOP_FAILED' && /Operation not permitted/.test(e.message));
-  await backend.signal(778, 'SIGINT', { group: false });
+  // Before anything: the app (900) and its parent (800) are learned from the probe, and never signalled.
+  await assert.rejects(Promise.resolve(backend.signal(900, 'SIGTERM', { group: false, expected: proven() })), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSAFE_PID');
+  await assert.rejects(Promise.resolve(backend.signal(800, 'SIGTERM', { group: false, expected: proven() })), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSAFE_PID');
+  assert.deepEqual(backend.limits(), { selfPid: 900, parentPid: 800, maxPid: 99_999 });
+  await backend.signal(4242, 'SIGTERM', { group: true, expected: proven() });
+  assert.deepEqual(sent, [['pidkeep-kill', 'TERM', '4242', START, '00112233aabbccdd/0123456789abcdef']], 'only the pid, never a group; the script re-checks start time and marker');
+  // Refused while the process runs (another user's): PERMISSION_DENIED. Gone meanwhile: nothing left to do.
+  await assert.rejects(Promise.resolve(backend.signal(777, 'SIGINT', { group: false, expected: proven() })), (e: unknown) => e instanceof PidkeepError && e.code === 'PERMISSION_DENIED');
+  await backend.signal(778, 'SIGINT', { group: false, expected: proven() });
+  // A direct caller: what the probe shows at the pid now is what the script is asked to find again.
+  await Promise.resolve(backend.signal(777, 'SIGKILL', { group: false })).catch(() => undefined);
+  assert.deepEqual(sent.at(-1), ['pidkeep-kill', 'KILL', '777', START, '00112233aabbccdd/0123456789abcdef']);
   assert.equal(backend.powers().kill.state, 'granted');
 });
 
@@ -192,16 +196,6 @@ test('with kill but no ps: the kill power is never used (the app could not be to
   const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'macos' });
   await assert.rejects(Promise.resolve(backend.signal(4242, 'SIGTERM', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'PERMISSION_DENIED' && /which process is the app/.test(e.message));
   assert.ok(!fake.calls.some((c) => c.startsWith('execute pidkeep-kill')));
-});
-
-test('ps runs in UTC and the C locale', async () => {
-  const envs: Record<string, string>[] = [];
-  const fake = fakeShell({ ps: (_args, env) => (envs.push(env), listing(env, '  600   900   900 Sun Nov 29 09:10:00 2026 S    worker PIDKEEP_MARK=ns/aaaaaaaaaaaaaaaa')) });
-  const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'macos' });
-  const [found] = await backend.scan!('ns/');
-  assert.equal(envs[0]?.TZ, 'UTC');
-  assert.equal(envs[0]?.LC_ALL, 'C');
-  assert.equal(found?.pid, 600);
 });
 
 test('a program outside the scope fails the spawn with Tauri\'s message and what to add', async () => {
@@ -231,7 +225,7 @@ test('the manager over the plugin alone: SIGTERM is skipped, SIGKILL ends it, an
 
 test('a held child whose parent changed (its app run ended under an open page) is no longer taken as held', async () => {
   let parent = 900;
-  const fake = fakeShell({ ps: () => `    1     0     1 Sun Nov 29 07:32:44 2026 Ss   /sbin/init\n40001 ${parent}   900 Sun Nov 29 09:00:01 2026 S    /usr/bin/recorder PIDKEEP_MARK=ns/0123456789abcdef\n` });
+  const fake = fakeShell({ ps: () => `app 900 800\n    1     0     1 Sun Nov 29 07:32:44 2026 Ss   init\n40001 ${parent}   900 Sun Nov 29 09:00:01 2026 S    recorder PIDKEEP_MARK=ns/0123456789abcdef\n` });
   const session = memorySession();
   const first = tauriBackend({ shell: fake.shell, session, platform: 'macos', kill: false });
   await first.spawn(request());
@@ -292,10 +286,28 @@ test('Linux: the powers are the capability\'s fixed scripts; kill sends the prov
   const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'linux' });
   const spawned = await backend.spawn({ ...request(), env: { PIDKEEP_MARK: 'ns@00112233aabbccdd/0123456789abcdef' } });
   assert.deepEqual(spawned.identity, { bootId: '0f0f0f0f-0000-4000-8000-000000000001', pid: 40001, startTime: '123456', comm: 'recorder' }, 'start ticks and the kernel boot id: no wall clock');
-  await backend.signal(40001, 'SIGTERM', { group: false, expected: { startTime: '123456', marker: 'ns@00112233aabbccdd/0123456789abcdef' } });
+  await backend.signal(40001, 'SIGTERM', { group: false, expected: { startTime: '123456', marker: 'ns@00112233aabbccdd/0123456789abcdef', comm: 'recorder' } });
   assert.deepEqual(kills[0]!.slice(2), ['pidkeep-kill', 'TERM', '40001', '123456', '00112233aabbccdd/0123456789abcdef']);
-  await backend.signal(40001, 'SIGINT', { group: false, expected: { startTime: '123456', marker: 'ns/0123456789abcdef' } });
+  await backend.signal(40001, 'SIGINT', { group: false, expected: { startTime: '123456', marker: 'ns/0123456789abcdef', comm: 'recorder' } });
   assert.equal(kills[1]![6], '/0123456789abcdef', 'a pidkeep 0.1.0 marker is sent as /<id>');
-  await assert.rejects(Promise.resolve(backend.signal(40077, 'SIGTERM', { group: false, expected: { startTime: '1', marker: 'ns@00112233aabbccdd/0123456789abcdef' } })), (e: unknown) => e instanceof PidkeepError && e.code === 'STOP_FAILED' && /refused marker/.test(e.message));
+  await assert.rejects(Promise.resolve(backend.signal(40077, 'SIGTERM', { group: false, expected: { startTime: '1', marker: 'ns@00112233aabbccdd/0123456789abcdef', comm: 'recorder' } })), (e: unknown) => e instanceof PidkeepError && e.code === 'STOP_FAILED' && /refused marker/.test(e.message));
   await assert.rejects(Promise.resolve(backend.signal(900, 'SIGTERM', { group: false })), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSAFE_PID', 'the app itself, known from the probe');
+});
+
+test('a clock step (NTP, a VM restore): Linux identities are start ticks and the kernel boot id, which it cannot move; `lstart`, which moves with it, is never read there', async () => {
+  // The same processes before and after the wall clock jumped an hour: /proc's start ticks and boot id are unchanged.
+  const probeOutput = ['boot 0f0f0f0f-0000-4000-8000-000000000001', 'app 900 899', 'stat 40001 S 900 900 123456 recorder', 'mark 40001 ns@00112233aabbccdd/0123456789abcdef', ''].join('\n');
+  const fake = fakeShell({ ps: () => probeOutput });
+  const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'linux' });
+  const spawned = await backend.spawn({ ...request(), env: { PIDKEEP_MARK: 'ns@00112233aabbccdd/0123456789abcdef' } });
+  const record = { ...spawned.identity, marker: 'ns@00112233aabbccdd/0123456789abcdef' };
+  const [after] = await backend.probe([40001]);
+  assert.equal(judge(record, after).kind, 'same', 'still the same process after the step');
+  assert.ok(!fake.calls.some((c) => /lstart/.test(c)), 'no call asks for lstart');
+  // What a wall-clock-derived identity would have done (procps `lstart` = boot time from the current clock + ticks):
+  // every start time shifted, pid 1's too, so a live process would be judged gone. macOS keeps an absolute start
+  // time per process (set at fork), so its `lstart` does not move; there it stays the identity.
+  const shifted = (lstart: string) => ({ pid: 40001, alive: true, identity: { bootId: 'ps:Sun Nov 29 08:32:44 2026', pid: 40001, startTime: lstart, comm: 'recorder' }, marker: record.marker });
+  const byLstart = { bootId: 'ps:Sun Nov 29 07:32:44 2026', pid: 40001, startTime: 'Sun Nov 29 09:00:01 2026', comm: 'recorder', marker: record.marker };
+  assert.equal(judge(byLstart, shifted('Sun Nov 29 10:00:01 2026')).kind, 'gone', 'the failure the Linux backend avoids by reading /proc');
 });

@@ -28,3 +28,10 @@ test("the example's ps and kill powers are exactly linuxPowerScopes('tauri-examp
   const execute = conf.permissions.find((p: { identifier?: string }) => p.identifier === 'shell:allow-execute');
   assert.deepEqual(execute.allow, linuxPowerScopes('tauri-example'), 'regenerate it: npm run build && node scripts/example-capabilities.mjs');
 });
+
+test("the Windows capability's powers are exactly windowsPowerScopes(): the fixed CIM probe and kill script", async () => {
+  const { windowsPowerScopes } = await import('../../src/tauri/index.js');
+  const conf = JSON.parse(readFileSync(join(root, 'examples', 'tauri-app', 'src-tauri', 'capabilities', 'windows.json'), 'utf8'));
+  const execute = conf.permissions.find((p: { identifier?: string }) => p.identifier === 'shell:allow-execute');
+  assert.deepEqual(execute.allow, windowsPowerScopes(), 'regenerate it: npm run build && node scripts/example-capabilities.mjs');
+});

@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { nodeBackend } from '../../src/node/index.js';
-import { linuxKillScript, linuxPowerScopes, linuxProbeScript, parseLinuxProbe } from '../../src/tauri/linux-powers.js';
+import { linuxKillScript, linuxPowerScopes, linuxProbeScript, parseLinuxProbe } from '../../src/tauri/platform/linux.js';
 import { isAlive, reaper, waitFor } from '../helpers/index.js';
 
 const NS = 'app.ns';

@@ -7,21 +7,9 @@
 // ticks the page names, re-checked by the script right before `kill`; never the app, its parent or pid 1.
 // Start times are clock ticks since boot from /proc/<pid>/stat, and the boot id is the kernel's: a clock step
 // changes neither (`ps -o lstart` moves with the wall clock). Records written this way match the Node backend's.
-import { isValidName } from '../validate.js';
-
-export interface PowerNames {
-  /** @default 'pidkeep-ps' */
-  ps?: string;
-  /** @default 'pidkeep-kill' */
-  kill?: string;
-}
-
-/** A shell scope entry of a capability (`shell:allow-execute`): what the app author pastes, or generates. */
-export interface ScopeEntry {
-  name: string;
-  cmd: string;
-  args: Array<string | { validator: string }>;
-}
+import type { SignalName } from '../../types.js';
+import { isValidName } from '../../validate.js';
+import { FIXED, listInRuns, markerSuffix, scriptKillFailure, shScopes, type PowerNames, type Row, type ScopeEntry, type TauriPlatform } from './types.js';
 
 /** A comma-separated list of up to 512 pids, or `-` (none: list this namespace's marked processes). */
 // Tauri anchors a validator as `^{v}$` (plugins/shell/src/scope.rs:95, `format!("^{validator}$")` unless `raw`):
@@ -33,7 +21,7 @@ export const TICKS_VALIDATOR = '[0-9]{1,20}';
 /** `<store id>/<record id>`, or `/<record id>` for a marker of pidkeep 0.1.0 (`<namespace>/<id>`). */
 export const MARKER_SUFFIX_VALIDATOR = '([0-9a-f]{16})?/[0-9a-f]{16,64}';
 
-function checkedNamespace(namespace: string): string {
+export function checkedNamespace(namespace: string): string {
   if (!isValidName(namespace)) throw new TypeError(`[pidkeep] Expected the namespace to be 1-128 characters of [A-Za-z0-9._-], got ${JSON.stringify(namespace)}`);
   return namespace;
 }
@@ -109,21 +97,9 @@ export function linuxKillScript(namespace: string): string {
   ].join('\n');
 }
 
-/**
- * The two scope entries for `shell:allow-execute`, for a capability file: the scripts are fixed arguments, so the
- * page can never change them; `$0` is the power's name (it shows in `ps`).
- */
+/** The two `shell:allow-execute` scope entries for Linux, for a capability file (paste or generate them). */
 export function linuxPowerScopes(namespace: string, names: PowerNames = {}): ScopeEntry[] {
-  const ps = names.ps ?? 'pidkeep-ps';
-  const kill = names.kill ?? 'pidkeep-kill';
-  return [
-    { name: ps, cmd: 'sh', args: ['-c', linuxProbeScript(namespace), ps, { validator: PID_LIST_VALIDATOR }] },
-    {
-      name: kill,
-      cmd: 'sh',
-      args: ['-c', linuxKillScript(namespace), kill, { validator: SIGNAL_VALIDATOR }, { validator: PID_VALIDATOR }, { validator: TICKS_VALIDATOR }, { validator: MARKER_SUFFIX_VALIDATOR }],
-    },
-  ];
+  return shScopes(names, linuxProbeScript(namespace), linuxKillScript(namespace), { pids: PID_LIST_VALIDATOR, signal: SIGNAL_VALIDATOR, pid: PID_VALIDATOR, start: TICKS_VALIDATOR, marker: MARKER_SUFFIX_VALIDATOR });
 }
 
 export interface LinuxProcess {
@@ -162,4 +138,28 @@ export function parseLinuxProbe(stdout: string): LinuxListing {
   }
   listing.processes = stats.map((p) => ({ ...p, marker: hidden.has(p.pid) ? undefined : (marks.get(p.pid) ?? null) }));
   return listing;
+}
+
+const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 6: 'SIGABRT', 9: 'SIGKILL', 10: 'SIGUSR1', 11: 'SIGSEGV', 12: 'SIGUSR2', 13: 'SIGPIPE', 15: 'SIGTERM' };
+
+/** Linux: the capability's fixed probe and kill scripts (above), run under the scope names `names`. */
+export function linuxPlatform(names: Required<PowerNames>): TauriPlatform {
+  return {
+    name: 'linux',
+    maxPid: 4_194_304,
+    psProgram: 'the pidkeep-ps script',
+    psHint: 'grant shell:allow-execute for `ps` (the "pidkeep-ps" scope from linuxPowerScopes(namespace): a fixed probe script; README, Tauri section)',
+    killHint: 'grant shell:allow-execute for `kill` (the "pidkeep-kill" scope from linuxPowerScopes(namespace): a fixed kill script; README, Tauri section)',
+    noSweep: undefined,
+    // The fixed places (`-c`, the script, its name) come from the capability whatever is sent here.
+    list: (run, pids) =>
+      listInRuns(pids, (list) => run(['-c', FIXED, names.ps, list]), (stdout) => {
+        const read = parseLinuxProbe(stdout);
+        const rows = read.processes.map((p): Row => ({ pid: p.pid, ppid: p.ppid, startTime: p.startTime, zombie: p.state === 'Z' || p.state === 'X', comm: p.comm, marker: p.marker }));
+        return { bootId: read.bootId, app: read.app, rows };
+      }),
+    killArgs: (signal: SignalName, pid, expected) => ['-c', FIXED, names.kill, signal.slice(3), String(pid), expected.startTime, markerSuffix(expected.marker)],
+    killFailure: scriptKillFailure,
+    signalName: (signal) => (signal === null ? null : (SIGNALS[signal] ?? `signal ${signal}`)),
+  };
 }
