@@ -1,4 +1,4 @@
-import { BaseDirectory, exists, lstat, mkdir, readDir, readTextFile, remove, rename, writeTextFile } from '@tauri-apps/plugin-fs';
+import { BaseDirectory, exists, mkdir, readDir, readTextFile, remove, rename, writeTextFile } from '@tauri-apps/plugin-fs';
 import { PidkeepError } from '../errors.js';
 import { layout, quarantinedKey } from '../layout.js';
 import { randomHex, stableId } from '../record.js';
@@ -9,7 +9,6 @@ import { webLock } from '../web/lock.js';
 /** The plugin functions the store calls; tests may replace any of them. */
 export interface TauriFs {
   exists: typeof exists;
-  lstat: typeof lstat;
   mkdir: typeof mkdir;
   readDir: typeof readDir;
   readTextFile: typeof readTextFile;
@@ -23,7 +22,7 @@ export interface TauriFsStoreOptions {
   baseDir?: BaseDirectory;
   /**
    * The store's directory, relative to `baseDir`: `<dir>/<namespace>/records/<key>.json`, `quarantine/` beside it.
-   * The app's capability must allow the fs plugin's `exists`, `lstat`, `mkdir`, `read-dir`, `read-text-file`,
+   * The app's capability must allow the fs plugin's `exists`, `mkdir`, `read-dir`, `read-text-file`,
    * `remove`, `rename` and `write-text-file` commands on it, e.g. scope `$APPDATA/pidkeep/**`.
    * @default 'pidkeep'
    */
@@ -34,26 +33,17 @@ export interface TauriFsStoreOptions {
   lockTimeout?: number;
 }
 
-export interface TauriFsStore extends Store {
-  /** Writes only when the key is absent (an exclusive create); returns false when it exists. */
-  create(namespace: string, key: string, text: string): Promise<boolean>;
-}
-
-/** A record file younger than this that does not end in a newline is being written by `create`, not corrupt. */
-const IN_PROGRESS_MS = 2000;
-
-/** Temp files older than this were left by a writer that died mid-write. */
-const STALE_TEMP_MS = 60_000;
+export type TauriFsStore = Store;
 
 /**
  * Records as files in the app's data directory, written at once by the app's own (Rust) process through
- * `@tauri-apps/plugin-fs`: unlike localStorage, a record is on disk when `create` or `put` resolves, so it survives
- * the app crashing right after a start. One file per record; `put` writes a temp file and renames it over the old
- * one (never half a record). `create` is exclusive: `createNew` opens with O_CREAT|O_EXCL (Rust's
- * `OpenOptions::create_new`), so of two windows or two app instances creating one name exactly one wins; the bytes
- * follow in one write, and a reader takes a young file without its final newline as still being written.
- * Every change is made by the core holding the namespace's lock (a Web Lock: see `lock`); `remove` is a plain
- * delete, nothing is ever moved aside. Unreadable files are moved to `quarantine/` with a `.reason.txt`, never deleted.
+ * `@tauri-apps/plugin-fs`: unlike localStorage, a record is on disk when `put` resolves, so it survives the app
+ * crashing right after a start. One file per record; `put` writes a temp file and renames it over the old one
+ * (never half a record). Every change is made by the core holding the namespace's lock (a Web Lock, shared by the
+ * app's windows: see `lock`), so no decision rests on a file's age: a temp file seen under the lock was left by a
+ * writer that died, and goes at once. `remove` is a plain delete, nothing is ever moved aside. Unreadable files are
+ * moved to `quarantine/` with a `.reason.txt`, never deleted. Two apps (two webviews' storage) sharing one folder
+ * share no lock: give each app its own folder.
  * @example tauriFsStore({ dir: 'pidkeep' })  // $APPDATA/pidkeep/<namespace>/records/<name>.json
  */
 export function tauriFsStore(options: TauriFsStoreOptions = {}): TauriFsStore {
@@ -62,7 +52,7 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): TauriFsStore {
   if (root.length === 0 || root.split('/').some((part) => part === '..')) {
     throw new TypeError(`[pidkeep] Expected the tauriFsStore \`dir\` to be a path inside baseDir, got ${JSON.stringify(options.dir)}`);
   }
-  const fs: TauriFs = { exists, lstat, mkdir, readDir, readTextFile, remove, rename, writeTextFile, ...options.fs };
+  const fs: TauriFs = { exists, mkdir, readDir, readTextFile, remove, rename, writeTextFile, ...options.fs };
   const at = { baseDir };
   const both = { oldPathBaseDir: baseDir, newPathBaseDir: baseDir };
 
@@ -85,40 +75,35 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): TauriFsStore {
   const there = (path: string) => fs.exists(path, at).catch(() => true);
 
   /** The plugin's errors are strings (the Rust side's message): made into errors that say what to do. */
-  const failed = (what: string, error: unknown) =>
-    new PidkeepError(
+  const failed = (what: string, error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    // fs:default (what `tauri add fs` inserts) denies $APPLOCALDATA/** on Linux, the webview's own data, and there
+    // $APPDATA is the same folder (plugins-workspace plugins/fs/permissions/deny-webview-data.toml at 77149dc).
+    const denied = /forbidden path/i.test(message) && (baseDir === BaseDirectory.AppData || baseDir === BaseDirectory.AppLocalData)
+      ? '; on Linux fs:default denies $APPLOCALDATA/** (the same folder as $APPDATA there), and a deny wins over any allow: leave fs:default out of the capability, or give tauriFsStore another baseDir (e.g. BaseDirectory.AppConfig)'
+      : '';
+    return new PidkeepError(
       'STORE_FAILED',
-      `could not ${what} (${error instanceof Error ? error.message : String(error)}); the app's capability must allow the fs plugin's exists, lstat, mkdir, read-dir, read-text-file, remove, rename and write-text-file on $${BaseDirectory[baseDir]?.toUpperCase() ?? baseDir}/${root}/**`,
+      `could not ${what} (${message}); the app's capability must allow the fs plugin's exists, mkdir, read-dir, read-text-file, remove, rename and write-text-file on $${BaseDirectory[baseDir]?.toUpperCase() ?? baseDir}/${root}/**${denied}`,
       { cause: error },
     );
+  };
   const call = <T>(what: string, run: () => Promise<T>): Promise<T> =>
     run().catch((error: unknown) => {
       throw failed(what, error);
     });
 
-  /** Reads a record: undefined when absent or still being written. */
+  /** Reads a record: undefined when absent. */
   const read = async (path: string): Promise<{ text?: string; error?: string } | undefined> => {
-    let text: string;
     try {
-      text = await fs.readTextFile(path, at);
+      return { text: await fs.readTextFile(path, at) };
     } catch (error) {
       if (!(await there(path))) return undefined;
       return { error: `cannot read the record (${String(error instanceof Error ? error.message : error)})` };
     }
-    if (!text.endsWith('\n')) {
-      // No final newline: `create` may be between its exclusive open and its write. Young: not there yet.
-      const info = await fs.lstat(path, at).catch(() => undefined);
-      if (info === undefined) return undefined;
-      if (info.mtime !== null && Date.now() - info.mtime.getTime() < IN_PROGRESS_MS) return undefined;
-    }
-    return { text };
   };
 
   const removeQuietly = (path: string) => fs.remove(path, at).catch(() => undefined);
-  const removeIfStale = async (path: string) => {
-    const info = await fs.lstat(path, at).catch(() => undefined);
-    if (info?.mtime && Date.now() - info.mtime.getTime() > STALE_TEMP_MS) await removeQuietly(path);
-  };
 
   const moveToQuarantine = async (namespace: string, key: string, from: string, reason: string) => {
     const dir = quarantineDir(namespace);
@@ -153,17 +138,24 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): TauriFsStore {
 
   const lockTimeout = options.lockTimeout ?? 10_000;
   const locks = new Map<string, () => Promise<() => void>>();
+  /** Namespaces whose lock this store holds now: only then is a temp file known to be a dead writer's. */
+  const holding = new Set<string>();
 
   return {
     name: 'tauri-fs',
     id: (namespace) => stableId('tauri-fs', String(baseDir), root, namespace),
     // A Web Lock: shared by the app's windows (one origin), released by the webview when a window dies. It does not
     // reach a second instance of the app with its own webview; issue "Real Tauri" brings the kernel lock here.
-    lock(namespace) {
+    async lock(namespace) {
       assertName(namespace, 'namespace');
       let take = locks.get(namespace);
       if (!take) locks.set(namespace, (take = webLock(`pidkeep:tauri-fs:${baseDir}:${root}:${namespace}`, lockTimeout)));
-      return take();
+      const release = await take();
+      holding.add(namespace);
+      return () => {
+        holding.delete(namespace);
+        release();
+      };
     },
 
     watch(namespace, listener) {
@@ -194,8 +186,8 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): TauriFsStore {
         dirents.map(async (dirent): Promise<StoreEntry | undefined> => {
           const { name } = dirent;
           if (name.endsWith('.tmp')) {
-            // A put's temp file left by a crashed writer goes after a while.
-            await removeIfStale(`${dir}/${name}`);
+            // Under the lock no put is under way in this app: the file was left by a writer that died.
+            if (holding.has(namespace)) await removeQuietly(`${dir}/${name}`);
             return undefined;
           }
           if (!name.endsWith('.json')) return undefined;
@@ -212,22 +204,6 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): TauriFsStore {
 
     async get(namespace, key) {
       return (await read(fileOf(namespace, key)))?.text;
-    },
-
-    async create(namespace, key, text) {
-      const file = fileOf(namespace, key);
-      await ensure(recordsDir(namespace));
-      try {
-        await fs.writeTextFile(file, text, { ...at, createNew: true });
-        changed(namespace, key);
-        return true;
-      } catch (error) {
-        const message = String(error instanceof Error ? error.message : error);
-        // The open succeeded (the name is ours) but the write failed: take the partial file back out.
-        if (/failed to write/i.test(message)) await removeQuietly(file);
-        else if (await there(file)) return false;
-        throw failed(`create ${file}`, error);
-      }
     },
 
     async put(namespace, key, text) {

@@ -16,10 +16,6 @@ export function nodeTauriFs(root: string): TauriFs {
   };
   const fs = {
     exists: async (path: string | URL) => lstat(at(path)).then(() => true, () => false),
-    lstat: async (path: string | URL) => {
-      const info = await lstat(at(path)).catch((e) => fail('failed to get metadata of path:', at(path), e));
-      return { isFile: info.isFile(), isDirectory: info.isDirectory(), isSymlink: info.isSymbolicLink(), size: info.size, mtime: info.mtime } as Awaited<ReturnType<TauriFs['lstat']>>;
-    },
     mkdir: async (path: string | URL, options?: { recursive?: boolean }) => {
       await mkdir(at(path), { recursive: options?.recursive ?? false }).catch((e) => fail('failed to create directory at path:', at(path), e));
     },
