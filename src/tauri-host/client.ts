@@ -31,7 +31,7 @@ declare const createInternals: typeof CreateInternals;
     document.body?.replaceChildren(notice);
   };
 
-  const { internals, runCallback } = createInternals(label, async (cmd, payload, headers) => {
+  const { internals, eventInternals, runCallback } = createInternals(label, async (cmd, payload, headers) => {
     await ready;
     if (destroyed) throw `[pidkeep] the window "${label}" was closed by the app: nothing it sends reaches the app`;
     const raw = payload instanceof Uint8Array;
@@ -50,6 +50,7 @@ declare const createInternals: typeof CreateInternals;
 
   const win = window as unknown as Record<string, unknown>;
   win.__TAURI_INTERNALS__ = internals;
+  win.__TAURI_EVENT_PLUGIN_INTERNALS__ = eventInternals;
   win.isTauri = true;
 
   const deliver = (event: string) => {

@@ -3,7 +3,7 @@
 
 export type Transport = (cmd: string, payload: unknown, headers: Record<string, string>) => Promise<unknown>;
 
-/** Real Tauri's text for a message to a callback id this page does not have (e.g. after a reload). */
+/** Real Tauri's text for a message to a callback id this page does not have (e.g. after a reload): tauri 2.11's scripts/core.js `runCallback`. */
 export const missingCallback = (id: number) =>
   `[TAURI] Couldn't find callback id ${id}. This might happen when the app is reloaded while Rust is running an asynchronous operation.`;
 
@@ -62,8 +62,12 @@ export function createInternals(label: string, transport: Transport) {
     },
     unregisterCallback,
     runCallback,
-    invoke(cmd: string, args: unknown = {}, options?: { headers?: unknown }) {
-      return transport(cmd, toPayload(args), headerRecord(options?.headers));
+    async invoke(cmd: string, args: unknown = {}, options?: { headers?: unknown }) {
+      const payload = toPayload(args);
+      const value = await transport(cmd, payload, headerRecord(options?.headers));
+      // Which page callback an event listener runs, for unregisterListener below.
+      if (cmd === 'plugin:event|listen' && typeof value === 'number') handlers.set(value, (payload as { handler?: number }).handler ?? -1);
+      return value;
     },
     convertFileSrc(filePath: string, protocol = 'asset') {
       return `${protocol}://localhost/${encodeURIComponent(filePath)}`;
@@ -71,5 +75,17 @@ export function createInternals(label: string, transport: Transport) {
     metadata: { currentWindow: { label }, currentWebview: { windowLabel: label, label } },
     plugins: { path: { sep: '/', delimiter: ':' } },
   };
-  return { internals, runCallback };
+  /**
+   * `window.__TAURI_EVENT_PLUGIN_INTERNALS__`, which @tauri-apps/api's unlisten calls before `plugin:event|unlisten`
+   * (event.js `_unlisten`): Tauri's event init script drops the listener's page callback there.
+   */
+  const handlers = new Map<number, number>();
+  const eventInternals = {
+    unregisterListener(_event: string, eventId: number) {
+      const handler = handlers.get(eventId);
+      handlers.delete(eventId);
+      if (handler !== undefined) unregisterCallback(handler);
+    },
+  };
+  return { internals, eventInternals, runCallback };
 }

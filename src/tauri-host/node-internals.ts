@@ -11,7 +11,7 @@ import type { TauriHost } from './types.js';
  */
 export function installTauriInternals(host: TauriHost, options: { window?: string } = {}): () => void {
   const label = options.window ?? 'main';
-  const { internals, runCallback } = createInternals(label, async (cmd, payload, headers) => {
+  const { internals, eventInternals, runCallback } = createInternals(label, async (cmd, payload, headers) => {
     const value = await host.invoke({ window: label, cmd, payload, headers });
     // a byte response reaches the page as an ArrayBuffer, as Tauri's IPC delivers it
     return value instanceof Uint8Array ? value.slice().buffer : value;
@@ -20,6 +20,7 @@ export function installTauriInternals(host: TauriHost, options: { window?: strin
   const created = global.window === undefined;
   const win = (global.window ??= {} as Record<string, unknown>);
   win.__TAURI_INTERNALS__ = internals;
+  win.__TAURI_EVENT_PLUGIN_INTERNALS__ = eventInternals;
   win.isTauri = true;
   global.isTauri = true; // @tauri-apps/api's isTauri() reads globalThis, which is not `window` in Node
   const detach = host.attach(label, runCallback);
@@ -27,6 +28,7 @@ export function installTauriInternals(host: TauriHost, options: { window?: strin
     detach();
     if (win.__TAURI_INTERNALS__ === internals) {
       delete win.__TAURI_INTERNALS__;
+      delete win.__TAURI_EVENT_PLUGIN_INTERNALS__;
       delete win.isTauri;
       delete global.isTauri;
     }

@@ -4,6 +4,7 @@ import { MARKER_ENV } from '../identity.js';
 import type { Backend, ExitInfo, Identity, MarkedProcess, PidLimits, ProbeResult, SignalName, SignalOptions, SpawnRequest, Spawned } from '../types.js';
 import { unsafePidReason } from '../validate.js';
 import { heldChildren, type HeldChildren } from './held.js';
+import { checkAgainstScopes, type SpawnScope } from './scope.js';
 import { linuxPlatform } from './platform/linux.js';
 import { macosPlatform } from './platform/macos.js';
 import type { Expected, Row, TauriPlatform } from './platform/types.js';
@@ -39,6 +40,14 @@ export interface OutputEvent {
 export interface TauriBackendOptions {
   /** Names (scope `name`s) to spawn with `Command.sidecar` rather than `Command.create`. @default [] */
   sidecars?: readonly string[];
+  /**
+   * Your capability's `shell:allow-spawn` scope entries (e.g. imported from its JSON file). With them, a start whose
+   * arguments the shell plugin would change (a fixed argument substituted, arguments past the entry's list dropped)
+   * fails with SPAWN_FAILED before anything runs, and one Tauri would refuse fails with PERMISSION_DENIED naming the
+   * argument and its validator; so a record names exactly the arguments that run. Without them the backend cannot
+   * know the capability: the record names the arguments given. @default none
+   */
+  scopes?: readonly SpawnScope[];
   /**
    * Scope name of the probe power your capabilities allow (README: Tauri, "Capabilities"; the entry from
    * linuxPowerScopes, macosPowerScopes or windowsPowerScopes): proves identity and liveness after a reload or an app
@@ -224,6 +233,8 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     const make = sidecars.has(request.command) ? shell.Command.sidecar : shell.Command.create;
     const program = logs.stdout ? wrapped.get(request.command) : undefined;
     const args = program === undefined ? [...request.args] : ['-c', LOG_WRAPPER, program, ...request.args];
+    // Before anything runs: what the plugin would run must be what the record will name.
+    if (options.scopes) checkAgainstScopes(options.scopes, request.command, args, request.name);
     const command = make.call(shell.Command, request.command, args, spawnOptions);
     const child: Own = { alive: true, identity: undefined, marker: env[MARKER_ENV] ?? '' };
     let pid = 0;

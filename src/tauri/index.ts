@@ -5,6 +5,7 @@
 //   platform/    the OS powers, one file per OS behind one small interface (types.ts): fixed scripts in the app's
 //                capability (linux.ts, macos.ts: sh; windows.ts: PowerShell), their scope entries and parsers
 //   fs-store.ts  tauriFsStore: one file per record through the fs plugin
+//   scope.ts     what the shell plugin runs for a scope entry: a start that would run other arguments is refused
 //   quit.ts      stopOnQuit: stop plans run before a quit, when the shell plugin would SIGKILL its children
 export { LOG_WRAPPER, tauriBackend, type OutputEvent, type PowerState, type ShellCommand, type ShellPlugin, type TauriBackend, type TauriBackendOptions } from './backend.js';
 export { linuxPowerScopes } from './platform/linux.js';
@@ -12,4 +13,5 @@ export { macosPowerScopes } from './platform/macos.js';
 export type { PowerNames, ScopeEntry } from './platform/types.js';
 export { windowsPowerScopes } from './platform/windows.js';
 export { tauriFsStore, type TauriFs, type TauriFsStore, type TauriFsStoreOptions } from './fs-store.js';
+export { argumentsAsRun, type SpawnScope } from './scope.js';
 export { EXIT_REQUESTED_EVENT, stopOnQuit, type QuitOptions, type QuitWindow } from './quit.js';

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { createTauriHost } from '../../src/tauri-host/host.js';
+import { installTauriInternals } from '../../src/tauri-host/node-internals.js';
 import type { TauriHostOptions } from '../../src/tauri-host/types.js';
 import { isAlive, onTeardown, reaper, root, tempDir, waitFor } from '../helpers/index.js';
 import { SHELL_CAPABILITY } from './capability.js';
@@ -168,3 +169,23 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     assert.ok(isAlive(survivor), 'the earlier run\'s orphan is none of its business');
   });
 }
+
+test('the real @tauri-apps/api: listen hears the quit event; unlisten drops the page callback (unregisterListener)', async (t) => {
+  const host = createTauriHost({ capabilities: [CAPABILITY], dataDir: tempDir(t), quitEvent: 'pidkeep://exit-requested' });
+  const uninstall = installTauriInternals(host);
+  onTeardown(t, async () => (uninstall(), await host.close()));
+  const { listen } = await import('@tauri-apps/api/event');
+  const internals = (globalThis as unknown as { window: { __TAURI_INTERNALS__: { callbacks: Map<number, unknown> } } }).window.__TAURI_INTERNALS__;
+  const before = internals.callbacks.size;
+  const heard: unknown[] = [];
+  const unlisten = await listen('pidkeep://exit-requested', (event) => heard.push(event.payload));
+  assert.equal(internals.callbacks.size, before + 1);
+  assert.equal(await host.exit(0), false, 'held back: a window is open');
+  await waitFor('the event', () => heard.length === 1);
+  assert.deepEqual(heard, [{ code: 0 }]);
+  await unlisten();
+  assert.equal(internals.callbacks.size, before, 'the page callback is gone');
+  await host.requestClose('main'); // no listener holds it back: destroyed, the last window, the app exits
+  await host.ended();
+  assert.equal(host.running(), false);
+});

@@ -311,3 +311,23 @@ test('a clock step (NTP, a VM restore): Linux identities are start ticks and the
   const byLstart = { bootId: 'ps:Sun Nov 29 07:32:44 2026', pid: 40001, startTime: 'Sun Nov 29 09:00:01 2026', comm: 'recorder', marker: record.marker };
   assert.equal(judge(byLstart, shifted('Sun Nov 29 10:00:01 2026')).kind, 'gone', 'the failure the Linux backend avoids by reading /proc');
 });
+
+test('with the capability\'s scope entries, a start the plugin would run otherwise is refused before anything runs, so no record names arguments that never ran', async () => {
+  const capability = JSON.parse(readFileSync(new URL('../../examples/tauri-app/src-tauri/capabilities/default.json', import.meta.url), 'utf8'));
+  const scopes = capability.permissions.find((p: { identifier?: string }) => p.identifier === 'shell:allow-spawn').allow;
+  const fake = fakeShell();
+  const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'linux', scopes, logs: { dir: '/data/logs', commands: { recorder: 'ffmpeg' } } });
+  const good = ['-hide_banner', '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000', '-f', 'wav', '-flush_packets', '1', '-y', '/data/a.wav'];
+  const start = (command: string, args: string[]) => backend.spawn({ ...request(), command, args });
+  await start('recorder', good);
+  await start('worker', ['5']);
+  const spawned = fake.calls.length;
+  const refused = async (command: string, args: string[], code: string, pattern: RegExp) =>
+    assert.rejects(start(command, args), (e: unknown) => e instanceof PidkeepError && e.code === code && pattern.test(e.message) && e.record === 'rec');
+  await refused('worker', ['5', '--extra'], 'SPAWN_FAILED', /would run \["5"\], not the \["5","--extra"\] given/);
+  await refused('recorder', good.map((a) => (a === '-re' ? '-readrate' : a)), 'SPAWN_FAILED', /a fixed argument comes from the capability/);
+  await refused('recorder', good.map((a) => (a === '/data/a.wav' ? 'relative.wav' : a)), 'PERMISSION_DENIED', /argument 14 \("relative\.wav"\) does not match \^\^\/\.\+\\\.wav\$\$/);
+  await refused('worker', [], 'PERMISSION_DENIED', /argument 0 must match/);
+  await refused('other', [], 'PERMISSION_DENIED', /no shell:allow-spawn scope entry is named "other"/);
+  assert.equal(fake.calls.length, spawned, 'nothing was spawned for a refused start');
+});
