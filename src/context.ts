@@ -10,7 +10,10 @@ import { assertName, DEFAULT_STOP_PLAN, normalizeStopPlan, show } from './valida
 export interface Tracked {
   record: StoredRecord;
   text: string;
+  /** Our child, whose exit event we get; otherwise its end is polled for. */
   own: boolean;
+  /** Started by this controller (not adopted), with or without an exit event. */
+  startedHere: boolean;
   metaError: string | undefined;
   status: 'running' | 'exited';
   /** Settles (after the store is updated) when the process ends; made when first asked for. */

@@ -96,7 +96,8 @@ async function startNamed<Meta>(ctx: Context<Meta>, name: string, spec: ReturnTy
     return { record, text, spawned };
   }, name);
   // The handle shows the validated meta (the schema's output); the record keeps what was given.
-  const t = track(ctx, { ...record, meta: meta.value }, text, true, { exit: spawned.exited, unref: spawned.unref?.bind(spawned) });
+  const t = track(ctx, { ...record, meta: meta.value }, text, spawned.exited !== undefined, { exit: spawned.exited, unref: spawned.unref?.bind(spawned), startedHere: true });
+  ctx.keepAlive(); // a child with no exit event is watched by the poll from now on
   if (ctx.closed) t.unref?.(); // closed while starting: this child must not hold the controller open
   else emit(ctx, { type: 'started', name, pid: record.pid });
   return t.handle as ProcessHandle<Meta>;

@@ -11,6 +11,8 @@ import { normalizeStopPlan, unsafePidReason } from './validate.js';
 export interface TrackOptions {
   /** Our own child's exit, from the backend. */
   exit?: Promise<ExitInfo> | undefined;
+  /** Started by this controller though no exit event will come (`own` false: watched by polling, as adopted ones). */
+  startedHere?: boolean;
   unref?: (() => void) | undefined;
   metaError?: string | undefined;
 }
@@ -32,6 +34,7 @@ class TrackedProcess implements Tracked {
   stopping: Promise<StopResult> | undefined = undefined;
   readonly metaError: string | undefined;
   readonly unref: (() => void) | undefined;
+  readonly startedHere: boolean;
   #exitInfo: ExitInfo | undefined;
   #resolveExit: ((info: ExitInfo) => void) | undefined;
   #exit: Promise<ExitInfo> | undefined;
@@ -46,6 +49,7 @@ class TrackedProcess implements Tracked {
   ) {
     this.metaError = options.metaError;
     this.unref = options.unref;
+    this.startedHere = options.startedHere ?? own;
   }
 
   get exit(): Promise<ExitInfo> {
@@ -75,7 +79,7 @@ function makeHandle<Meta>(ctx: Context<Meta>, t: Tracked): ProcessHandle<never> 
     get status() {
       return t.status;
     },
-    adopted: !t.own,
+    adopted: !t.startedHere,
     logs: record.logs,
     stdin: record.stdin,
     exited: t.exit,

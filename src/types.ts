@@ -107,8 +107,12 @@ export interface Spawned {
   /** Path of the stdin FIFO, when requested. */
   stdin: string | null;
   logs: { stdout: string | null; stderr: string | null };
-  /** Resolves when the child ends (only this controller's own children report an exit code). */
-  exited: Promise<ExitInfo>;
+  /**
+   * Resolves when the child ends (only this controller's own children report an exit code). Absent when no exit
+   * event will come (a Tauri process started outside the shell plugin's map): the manager then watches it by
+   * probing, as it watches adopted processes.
+   */
+  exited?: Promise<ExitInfo> | undefined;
   /** Lets the controller exit while the child runs on; called by `close()`. Until then the child keeps it alive. */
   unref?(): void;
 }

@@ -71,7 +71,19 @@ export interface TauriBackendOptions {
    * reload or restart, and no pipe to the app is left to break (SIGPIPE) when the app dies. Unix only (a TypeError
    * on Windows, which has no `sh`): there, leave `logs` out.
    */
-  logs?: { dir: string; commands: Readonly<Record<string, string>> };
+  logs?: {
+    dir: string;
+    commands: Readonly<Record<string, string>>;
+    /**
+     * Scope names among `commands` whose process is kept out of the shell plugin's map, so it survives a quit (the
+     * plugin SIGKILLs its children at exit): such a start runs `sh -c DETACH_WRAPPER <program> <args>`, which starts
+     * the program in the background and exits at once. Limits (README: Tauri, "Keeping a process across a quit"): no
+     * stdin, output to the log files only, its end seen by the `ps` power (required, with `kill` to stop it), and
+     * SIGINT and SIGQUIT ignored from its start (POSIX sh does that to background commands): stop it with SIGTERM.
+     * @default []
+     */
+    detached?: readonly string[];
+  };
   /** @default from navigator.userAgent */
   platform?: 'linux' | 'macos' | 'windows';
   /** Survives reloads but not a new webview: tells a reload from an app restart. @default globalThis.sessionStorage */
@@ -104,6 +116,13 @@ interface Own {
  * (`$0`) with its output appended to the files pidkeep named. A scope entry must allow exactly this string.
  */
 export const LOG_WRAPPER = 'mkdir -p "${PIDKEEP_STDOUT%/*}" && exec "$0" "$@" >>"$PIDKEEP_STDOUT" 2>>"$PIDKEEP_STDERR"';
+
+/**
+ * The `sh -c` script of a detached start (`logs.detached`): makes the log dir, starts the program (`$0`) in the
+ * background with no stdin and its output appended to the files pidkeep named, prints its pid and exits, so the
+ * shell plugin holds only this short-lived `sh`. A scope entry must allow exactly this string.
+ */
+export const DETACH_WRAPPER = 'mkdir -p "${PIDKEEP_STDOUT%/*}" || exit 1; "$0" "$@" </dev/null >>"$PIDKEEP_STDOUT" 2>>"$PIDKEEP_STDERR" & echo "pidkeep-pid $!"';
 
 const REFUSED = /not allowed|scope|permission/i;
 const MISSING_PROGRAM = /No such file or directory|cannot find the file|not found/i;
@@ -141,6 +160,10 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
   if (logDir !== undefined && !/^(\/|[A-Za-z]:[\\/])/.test(logDir)) throw new TypeError(`[pidkeep] Expected \`logs.dir\` to be an absolute path (e.g. from appLogDir()), got ${JSON.stringify(options.logs?.dir)}`);
   const wrapped = new Map(Object.entries(options.logs?.commands ?? {}));
   if (windows && wrapped.size > 0) throw new TypeError(`[pidkeep] \`logs\` wraps programs in \`sh -c\` (LOG_WRAPPER), which Windows does not have: leave \`logs\` out on Windows (got commands for ${[...wrapped.keys()].join(', ')})`);
+  const detached = new Set(options.logs?.detached ?? []);
+  for (const name of detached) {
+    if (!wrapped.has(name)) throw new TypeError(`[pidkeep] \`logs.detached\` names "${name}", which is not in \`logs.commands\`: a detached process writes only to its log files, so it needs its program there`);
+  }
   /** One pair of files per start (the record id keeps restarts of a name apart), grouped by namespace. */
   const logFiles = (request: SpawnRequest): Spawned['logs'] => {
     if (logDir === undefined || !wrapped.has(request.command)) return { stdout: null, stderr: null };
@@ -223,6 +246,32 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     });
   };
 
+  /**
+   * A start outside the plugin's map (`logs.detached`): the wrapper's `sh` prints the program's pid and exits. The
+   * plugin can neither write to it nor kill it, and no Terminated event will come: `ps` proves it and watches it,
+   * `kill` stops it, so both are checked before anything runs.
+   */
+  const spawnDetached = async (request: SpawnRequest, args: string[], spawnOptions: { cwd?: string; env: Record<string, string> }, logs: Spawned['logs']): Promise<Spawned> => {
+    if (request.stdin === 'fifo') throw new PidkeepError('UNSUPPORTED', `"${request.command}" is started detached (logs.detached), which leaves it no stdin: leave out \`stdin: 'fifo'\` and stop it with signals`);
+    if (!(await knowApp().catch(() => false))) {
+      throw new PidkeepError('PERMISSION_DENIED', `a detached start (logs.detached) is found, watched and stopped only through the \`ps\` and \`kill\` powers, and \`ps\` is not available${missingNote(ps)}: ${psHint}; nothing was started`);
+    }
+    let out;
+    try {
+      out = await shell.Command.create(request.command, args, spawnOptions).execute();
+    } catch (error) {
+      throw tauriRefusal(error, `spawn \`${request.command}\``, 'add a scope entry for it (sh -c DETACH_WRAPPER <program> ...) to shell:allow-execute in your capabilities') ?? error;
+    }
+    const pid = Number(/^pidkeep-pid (\d+)$/m.exec(out.stdout)?.[1]);
+    if (!Number.isSafeInteger(pid) || pid < 2) {
+      throw new PidkeepError('SPAWN_FAILED', `the detach wrapper printed no pid (exit code ${out.code}: ${out.stderr.trim().slice(0, 200) || 'no message'}); check the scope entry against DETACH_WRAPPER`);
+    }
+    const listing = await listPs([pid]);
+    const row = listing?.rows.find((r) => r.pid === pid && !r.zombie);
+    if (!listing || !row) throw new PidkeepError('SPAWN_FAILED', `\`${request.command}\` ended as soon as it started (pid ${pid}); its output is in ${logs.stderr}`, { pid });
+    return { identity: identityOf(row, listing.bootId), stdin: null, logs };
+  };
+
   const spawn = async (request: SpawnRequest): Promise<Spawned> => {
     // The plugin can add variables, not remove single ones: an `undefined` (remove) is left out.
     const env: Record<string, string> = {};
@@ -232,9 +281,11 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     const spawnOptions = request.cwd === undefined ? { env } : { cwd: request.cwd, env };
     const make = sidecars.has(request.command) ? shell.Command.sidecar : shell.Command.create;
     const program = logs.stdout ? wrapped.get(request.command) : undefined;
-    const args = program === undefined ? [...request.args] : ['-c', LOG_WRAPPER, program, ...request.args];
+    const detach = program !== undefined && detached.has(request.command);
+    const args = program === undefined ? [...request.args] : ['-c', detach ? DETACH_WRAPPER : LOG_WRAPPER, program, ...request.args];
     // Before anything runs: what the plugin would run must be what the record will name.
     if (options.scopes) checkAgainstScopes(options.scopes, request.command, args, request.name);
+    if (detach) return spawnDetached(request, args, spawnOptions, logs);
     const command = make.call(shell.Command, request.command, args, spawnOptions);
     const child: Own = { alive: true, identity: undefined, marker: env[MARKER_ENV] ?? '' };
     let pid = 0;

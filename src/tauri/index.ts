@@ -7,7 +7,7 @@
 //   fs-store.ts  tauriFsStore: one file per record through the fs plugin
 //   scope.ts     what the shell plugin runs for a scope entry: a start that would run other arguments is refused
 //   quit.ts      stopOnQuit: stop plans run before a quit, when the shell plugin would SIGKILL its children
-export { LOG_WRAPPER, tauriBackend, type OutputEvent, type PowerState, type ShellCommand, type ShellPlugin, type TauriBackend, type TauriBackendOptions } from './backend.js';
+export { DETACH_WRAPPER, LOG_WRAPPER, tauriBackend, type OutputEvent, type PowerState, type ShellCommand, type ShellPlugin, type TauriBackend, type TauriBackendOptions } from './backend.js';
 export { linuxPowerScopes } from './platform/linux.js';
 export { macosPowerScopes } from './platform/macos.js';
 export type { PowerNames, ScopeEntry } from './platform/types.js';
