@@ -3,6 +3,7 @@
 import type { createInternals as CreateInternals } from './internals.js';
 
 declare const createInternals: typeof CreateInternals;
+declare const DESTROYED_ID: number;
 
 {
   // The host put this run's token on the <script> tag of the page it served (never into this script, which any site
@@ -58,7 +59,7 @@ declare const createInternals: typeof CreateInternals;
     if (!data) return; // `retry:` and `: keep-alive`
     const { id, message } = JSON.parse(data) as { id: number; message: unknown };
     if (destroyed) return;
-    if (id === 0) return destroy(); // host.ts DESTROYED_ID
+    if (id === DESTROYED_ID) return destroy();
     try {
       runCallback(id, message);
     } catch (error) {

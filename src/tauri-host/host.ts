@@ -4,6 +4,7 @@
 import { TauriHostError } from './errors.js';
 import { createAcl, type Scope } from './capabilities.js';
 import { createFs } from './fs.js';
+import { DESTROYED_ID } from './internals.js';
 import { createPath } from './path.js';
 import { baseDirs } from './paths.js';
 import { createShell, type ChannelSink, type Shell } from './shell.js';
@@ -12,8 +13,6 @@ import { createWindows, type Windows } from './windows.js';
 
 type Deliver = (callbackId: number, message: unknown) => void;
 
-/** The callback id that tells a page its window was destroyed: the bridge's transformCallback never hands out 0. */
-export const DESTROYED_ID = 0;
 
 export function createTauriHost(options: TauriHostOptions): TauriHost {
   if (!options || !Array.isArray(options.capabilities)) {

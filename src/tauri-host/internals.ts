@@ -1,6 +1,9 @@
 // `window.__TAURI_INTERNALS__` as @tauri-apps/api expects it, over any transport. Shared by the browser bridge
 // (where this file is inlined into bridge.js, so it must import nothing) and by installTauriInternals in Node.
 
+/** The callback id that tells a page its window was destroyed (host.ts): transformCallback never hands out 0. */
+export const DESTROYED_ID = 0;
+
 export type Transport = (cmd: string, payload: unknown, headers: Record<string, string>) => Promise<unknown>;
 
 /** Real Tauri's text for a message to a callback id this page does not have (e.g. after a reload): tauri 2.11's scripts/core.js `runCallback`. */
@@ -53,7 +56,7 @@ export function createInternals(label: string, transport: Transport) {
     callbacks,
     transformCallback(callback?: (data: unknown) => void, once = false) {
       let id = randomId();
-      while (id === 0 || callbacks.has(id)) id = randomId(); // 0 is the host's "window destroyed"
+      while (id === DESTROYED_ID || callbacks.has(id)) id = randomId();
       callbacks.set(id, (data) => {
         if (once) unregisterCallback(id);
         callback?.(data);

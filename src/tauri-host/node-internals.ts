@@ -1,5 +1,5 @@
 // `window.__TAURI_INTERNALS__` in Node, so code importing @tauri-apps/* runs against an in-process host.
-import { createInternals } from './internals.js';
+import { createInternals, DESTROYED_ID } from './internals.js';
 import type { TauriHost } from './types.js';
 
 /**
@@ -23,7 +23,8 @@ export function installTauriInternals(host: TauriHost, options: { window?: strin
   win.__TAURI_EVENT_PLUGIN_INTERNALS__ = eventInternals;
   win.isTauri = true;
   global.isTauri = true; // @tauri-apps/api's isTauri() reads globalThis, which is not `window` in Node
-  const detach = host.attach(label, runCallback);
+  // A destroyed window means nothing to Node code: the host refuses its calls (WINDOW_CLOSED) from then on.
+  const detach = host.attach(label, (id, message) => id !== DESTROYED_ID && runCallback(id, message));
   return () => {
     detach();
     if (win.__TAURI_INTERNALS__ === internals) {
