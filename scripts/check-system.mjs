@@ -9,15 +9,23 @@ const needs = [
   { command: 'unshare', package: 'util-linux', why: 'the forced pid-reuse test (a private pid namespace)' },
   { command: 'ps', package: 'procps', why: "the Tauri backend's probe power (`ps` through the shell plugin)" },
   { command: 'chromium', package: 'chromium', why: 'the real-browser tests (Debian Chromium driven by playwright-core)' },
+  { command: 'xvfb-run', package: ['xvfb', 'xauth'], why: 'the WebKitGTK tests (a headless X server)' },
+  {
+    command: 'WebKitGTK 4.1 for Python',
+    check: "/usr/bin/python3 -c \"import gi; gi.require_version('WebKit2', '4.1'); from gi.repository import WebKit2\"",
+    package: ['gir1.2-webkit2-4.1', 'python3-gi'],
+    why: 'the WebKitGTK tests (the engine of Tauri v2 on Linux, driven by test/fixtures/webkit-driver.py)',
+  },
 ];
 const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+const present = (need) => (need.check ? spawnSync('sh', ['-c', need.check], { stdio: 'ignore' }).status === 0 : has(need.command));
 if (process.platform !== 'linux') {
   console.error(`pidkeep's test suite runs on Linux (it reads /proc and uses pid namespaces); this is ${process.platform}.`);
   process.exit(1);
 }
-const missing = needs.filter((need) => !has(need.command));
+const missing = needs.filter((need) => !present(need));
 if (missing.length > 0) {
-  const packages = [...new Set(missing.map((m) => m.package))];
+  const packages = [...new Set(missing.flatMap((m) => m.package))];
   if (process.getuid?.() === 0 && has('apt-get')) {
     console.log(`installing ${packages.join(', ')} for: ${missing.map((m) => m.why).join('; ')}`);
     for (const args of [['update'], ['install', '-y', ...packages]]) {

@@ -6,6 +6,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import type { TestContext } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Store } from '../../src/types.js';
+import type { Evaluator } from './webkit.js';
 import { onTeardown, root } from './index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -85,9 +86,9 @@ export async function serveDist(t: TestContext): Promise<{ url: string }> {
 }
 
 /** A Node-side Store whose every call runs on the store at `path` (e.g. `store`, `pidkeepExample.store`) in the page. */
-export function storeInPage(name: string, pagePromise: Promise<Page>, path: string): Store {
+export function storeInPage(name: string, pagePromise: Promise<Page | Evaluator>, path: string): Store {
   const call = (method: keyof Store) => async (...args: unknown[]) =>
-    (await pagePromise).evaluate(
+    ((await pagePromise) as Evaluator).evaluate(
       ([where, m, a]) => {
         const store = where.split('.').reduce<Record<string, unknown>>((object, key) => object[key] as Record<string, unknown>, window as unknown as Record<string, unknown>);
         return (store[m] as (...x: unknown[]) => unknown).apply(store, a);
@@ -96,7 +97,7 @@ export function storeInPage(name: string, pagePromise: Promise<Page>, path: stri
     );
   // The lock's release is a function in the page: kept there under a token, called by the token.
   const lock = async (namespace: string) => {
-    const page = await pagePromise;
+    const page = (await pagePromise) as Evaluator;
     const token = await page.evaluate(
       async ([where, ns]) => {
         const store = where.split('.').reduce<Record<string, unknown>>((object, key) => object[key] as Record<string, unknown>, window as unknown as Record<string, unknown>);
