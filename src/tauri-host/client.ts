@@ -32,14 +32,15 @@ declare const DESTROYED_ID: number;
     document.body?.replaceChildren(notice);
   };
 
-  const { internals, eventInternals, runCallback } = createInternals(label, async (cmd, payload, headers) => {
-    await ready;
-    if (destroyed) throw `[pidkeep] the window "${label}" was closed by the app: nothing it sends reaches the app`;
+  const post = (route: string, body: BodyInit, headers: Record<string, string>) =>
+    fetch(`${base}${route}`, { method: 'POST', headers: { ...headers, 'Tauri-Window': label, ...auth }, body });
+
+  /** One invoke, one request: for a raw body (bytes), and for an invoke made alone. */
+  async function single(cmd: string, payload: unknown, headers: Record<string, string>): Promise<unknown> {
     const raw = payload instanceof Uint8Array;
-    const response = await fetch(`${base}invoke/${encodeURIComponent(cmd)}`, {
-      method: 'POST',
-      headers: { ...headers, 'Content-Type': raw ? 'application/octet-stream' : 'application/json', 'Tauri-Window': label, ...auth },
-      body: raw ? (payload as Uint8Array<ArrayBuffer>) : JSON.stringify(payload),
+    const response = await post(`invoke/${encodeURIComponent(cmd)}`, raw ? (payload as Uint8Array<ArrayBuffer>) : JSON.stringify(payload), {
+      ...headers,
+      'Content-Type': raw ? 'application/octet-stream' : 'application/json',
     });
     // no Tauri-Response header: the door refused the request before the app saw it
     if (!response.headers.has('Tauri-Response')) throw refused(response.status, await response.text());
@@ -47,6 +48,41 @@ declare const DESTROYED_ID: number;
     const value: unknown = bytes ? await response.arrayBuffer() : await response.json();
     if (response.headers.get('Tauri-Response') === 'error') throw value;
     return value;
+  }
+
+  // Invokes made together (e.g. one read per record) go as one request: Tauri's own IPC is not held to a browser's six
+  // connections per origin, so neither is this. Each still settles on its own, with its own value or error.
+  type Queued = { cmd: string; payload: unknown; headers: Record<string, string>; resolve(value: unknown): void; reject(error: unknown): void };
+  let queue: Queued[] = [];
+  async function flush() {
+    const batch = queue;
+    queue = [];
+    if (batch.length === 1) {
+      const [one] = batch as [Queued];
+      return single(one.cmd, one.payload, one.headers).then(one.resolve, one.reject);
+    }
+    try {
+      const response = await post('invoke-batch', JSON.stringify(batch.map(({ cmd, payload, headers }) => ({ cmd, payload, headers }))), { 'Content-Type': 'application/json' });
+      if (!response.headers.has('Tauri-Response')) throw refused(response.status, await response.text());
+      const answers = (await response.json()) as Array<{ ok: boolean; value?: unknown; bytes?: string }>;
+      batch.forEach((one, i) => {
+        const answer = answers[i];
+        const value = answer?.bytes !== undefined ? Uint8Array.from(atob(answer.bytes), (c) => c.charCodeAt(0)).buffer : answer?.value;
+        if (answer?.ok) one.resolve(value);
+        else one.reject(answer ? value : 'no answer for this call in the batch');
+      });
+    } catch (error) {
+      for (const one of batch) one.reject(error);
+    }
+  }
+
+  const { internals, eventInternals, runCallback } = createInternals(label, async (cmd, payload, headers) => {
+    await ready;
+    if (destroyed) throw `[pidkeep] the window "${label}" was closed by the app: nothing it sends reaches the app`;
+    if (payload instanceof Uint8Array) return single(cmd, payload, headers);
+    return new Promise((resolve, reject) => {
+      if (queue.push({ cmd, payload, headers, resolve, reject }) === 1) queueMicrotask(() => void flush());
+    });
   });
 
   const win = window as unknown as Record<string, unknown>;

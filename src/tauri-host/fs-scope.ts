@@ -31,7 +31,19 @@ function canonicalParent(path: string): string | undefined {
   }
 }
 
+// Tauri compiles a scope's patterns once, when the scope is made (canonicalizing what exists then), not per request.
+const compiled = new WeakMap<BaseDirs, Map<string, RegExp[]>>();
+
 function compile(dirs: BaseDirs, entries: unknown[]): RegExp[] {
+  const cache = compiled.get(dirs) ?? new Map<string, RegExp[]>();
+  compiled.set(dirs, cache);
+  const key = JSON.stringify(entries);
+  let patterns = cache.get(key);
+  if (!patterns) cache.set(key, (patterns = compileNow(dirs, entries)));
+  return patterns;
+}
+
+function compileNow(dirs: BaseDirs, entries: unknown[]): RegExp[] {
   const patterns: RegExp[] = [];
   for (const entry of entries) {
     const raw = entryPath(entry);

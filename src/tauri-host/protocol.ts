@@ -1,4 +1,5 @@
-// The HTTP side of the bridge: POST /__pidkeep_tauri/invoke/<cmd> and GET /__pidkeep_tauri/events (SSE), each
+// The HTTP side of the bridge: POST /__pidkeep_tauri/invoke/<cmd>, POST /__pidkeep_tauri/invoke-batch (the calls a page
+// makes together) and GET /__pidkeep_tauri/events (SSE), each
 // judged by guard.ts before anything runs. Used by the plain server and by the Vite plugin's middleware alike.
 // No response here carries Access-Control-Allow-* headers: the bridge is for its own page, never cross-origin.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -14,7 +15,7 @@ export interface Bridge {
   onRefused(refusal: Refusal): void;
 }
 
-const PREFIX = /\/__pidkeep_tauri\/(bridge\.js|invoke\/[^?]*|events)(\?.*)?$/;
+const PREFIX = /\/__pidkeep_tauri\/(bridge\.js|invoke\/[^?]*|invoke-batch|events)(\?.*)?$/;
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -34,8 +35,7 @@ function send(res: ServerResponse, status: number, value: unknown, error: boolea
 
 async function invoke(host: TauriHost, req: IncomingMessage, res: ServerResponse, cmd: string) {
   const body = await readBody(req);
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string' && name !== TOKEN_HEADER) headers[name] = value;
+  const headers = requestHeaders(req);
   const window = headers['tauri-window'] ?? 'main';
   let payload: unknown;
   try {
@@ -50,6 +50,44 @@ async function invoke(host: TauriHost, req: IncomingMessage, res: ServerResponse
     if (error instanceof TauriHostError) send(res, 503, error.message, true);
     else send(res, 400, error, true);
   }
+}
+
+/** The most calls one batch may carry. */
+const BATCH_LIMIT = 4096;
+
+/**
+ * POST invoke-batch: `[{ cmd, payload, headers }]` from one page, run together; answers `[{ ok, value }]`, or
+ * `{ ok, bytes }` (base64) for a byte response, in the same order. Each call is judged by the ACL on its own.
+ */
+async function invokeBatch(host: TauriHost, req: IncomingMessage, res: ServerResponse) {
+  const headers = requestHeaders(req);
+  const window = headers['tauri-window'] ?? 'main';
+  let calls: Array<{ cmd?: unknown; payload?: unknown; headers?: unknown }>;
+  try {
+    calls = JSON.parse((await readBody(req)).toString('utf8')) as typeof calls;
+    if (!Array.isArray(calls) || calls.length > BATCH_LIMIT) throw new Error('not a list');
+  } catch {
+    return send(res, 400, `invalid batch: a JSON list of at most ${BATCH_LIMIT} { cmd, payload, headers } calls`, true);
+  }
+  const answers = await Promise.all(
+    calls.map(async (call) => {
+      try {
+        if (typeof call?.cmd !== 'string') throw 'invalid call: no `cmd`';
+        const own = call.headers && typeof call.headers === 'object' ? (call.headers as Record<string, string>) : {};
+        const value = await host.invoke({ window, cmd: call.cmd, payload: call.payload ?? {}, headers: { ...headers, ...own } });
+        return value instanceof Uint8Array ? { ok: true, bytes: Buffer.from(value).toString('base64') } : { ok: true, value: value ?? null };
+      } catch (error) {
+        return { ok: false, value: error instanceof TauriHostError ? error.message : error };
+      }
+    }),
+  );
+  send(res, 200, answers, false);
+}
+
+function requestHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string' && name !== TOKEN_HEADER) headers[name] = value;
+  return headers;
 }
 
 function events(host: TauriHost, req: IncomingMessage, res: ServerResponse, search: string) {
@@ -110,6 +148,12 @@ export function handleBridgeRequest(bridge: Bridge, req: IncomingMessage, res: S
     res.end(bridgeScript());
   } else if (route === 'events' && req.method === 'GET') {
     events(host, req, res, search);
+  } else if (route === 'invoke-batch' && req.method === 'POST') {
+    Promise.resolve()
+      .then(() => invokeBatch(host, req, res))
+      .catch((error: unknown) => {
+        if (!res.headersSent) send(res, 500, String(error), true);
+      });
   } else if (route.startsWith('invoke/') && req.method === 'POST') {
     const cmd = route.slice('invoke/'.length);
     // in the chain, so a malformed %-escape is a 500 answer, not an exception that ends the host
