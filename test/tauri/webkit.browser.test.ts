@@ -2,11 +2,14 @@
 // suite): reloads, two windows, an app crash, and the shared store suite for both stores, against pidkeep's Tauri
 // host with real processes.
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { storeConformance } from '../conformance/store-suite.js';
 import { storeInPage } from '../helpers/browser.js';
-import { isAlive, reaper, waitFor } from '../helpers/index.js';
-import { startExampleApp, type App, type ExampleApi } from '../helpers/tauri-app.js';
+import { ffmpegPath } from '../helpers/ffmpeg.js';
+import { isAlive, onTeardown, reaper, tempDir, waitFor } from '../helpers/index.js';
+import { startExampleApp, wavFinished, type App, type ExampleApi } from '../helpers/tauri-app.js';
 import { launchWebKit, type WebKit, type WebKitWindow } from '../helpers/webkit.js';
 
 declare global {
@@ -69,6 +72,22 @@ test('WebKitGTK, an app crash: the app and its webview die at once; the restarte
   const by = await win.evaluate(() => window.pidkeepExample!.pm.stop('w').then((r) => r.by), null);
   assert.equal(by, 'SIGTERM', 'no stdin after a restart: the kill power signals it');
   assert.ok(!isAlive(pid));
+});
+
+test('WebKitGTK, a quit with a recording running: stopOnQuit (onCloseRequested) finishes the WAV before the app exits', async (t) => {
+  const path = process.env.PATH;
+  process.env.PATH = `${dirname(ffmpegPath())}:${path}`;
+  onTeardown(t, () => void (process.env.PATH = path));
+  const app = await startExampleApp(t);
+  const main = await openIn(await launchWebKit(t), app, 'main');
+  const file = join(tempDir(t), 'tone.wav');
+  const pid = await main.evaluate((out) => window.pidkeepExample!.start('rec', window.pidkeepExample!.recorder(out)).then((h) => h.pid), file);
+  reaper(t)(pid);
+  await waitFor('FFmpeg to write samples', () => (statSync(file, { throwIfNoEntry: false })?.size ?? 0) > 8000, { timeout: 20_000 });
+  await app.host.requestClose('main');
+  await waitFor('the app to quit', () => !app.host.running(), { timeout: 20_000 });
+  assert.ok(!isAlive(pid));
+  assert.ok(wavFinished(file), 'FFmpeg got `q` and wrote its trailer before the shell plugin\'s kill');
 });
 
 /** The example page's store in a fresh app and a fresh WebKitGTK, for the shared store suite. */
