@@ -39,7 +39,7 @@ const riff = (file) => readFileSync(file).readUInt32LE(4);
 // Everything this act creates, undone however it ends (an error, Ctrl+C, the watchdog).
 const dirs = [mkdtempSync(join(tmpdir(), 'pidkeep-app-')), mkdtempSync(join(tmpdir(), 'pidkeep-vite-'))];
 const pids = new Set();
-let browser, server;
+let browser, server, appHost;
 process.on('exit', () => {
   for (const pid of pids) if (alive(pid)) try { process.kill(pid, 'SIGKILL'); } catch {} // gone meanwhile
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
@@ -56,6 +56,7 @@ try {
   const capabilities = JSON.parse(readFileSync(join(example, 'src-tauri', 'capabilities', 'default.json'), 'utf8'));
   const plugin = tauriHost({ capabilities: [capabilities], dataDir: dirs[0], identifier: 'dev.pidkeep.example' });
   const host = plugin.api.host;
+  appHost = host;
   server = await createServer({
     root: example, configFile: false, logLevel: 'error', clearScreen: false, cacheDir: join(dirs[1], 'cache'), plugins: [plugin],
     server: { host: '127.0.0.1', port: 0, hmr: false, watch: null },
@@ -131,5 +132,7 @@ try {
   say('before the crash, where the plugin held it: SIGKILL, no trailer, the WAV left with the 0xffffffff header seen in step 1');
 } finally {
   await browser?.close();
+  // The app quits (the shell plugin kills what it still holds); a dev server that just stops would be a crash.
+  await appHost?.close();
   await server?.close();
 }
