@@ -12,5 +12,5 @@ export { createTauriHost } from './host.js';
 export { TauriHostError, type TauriHostErrorCode } from './errors.js';
 export { installTauriInternals } from './node-internals.js';
 export { startTauriHostServer, type TauriHostServerOptions } from './server.js';
-export { tauriHost, type TauriHostPluginOptions } from './vite.js';
+export { tauriHost, type TauriHostPluginOptions, type TauriHostVitePlugin, type ViteDevServerLike } from './vite.js';
 export type { BridgeOptions, Capability, CapabilityFile, InvokeRequest, PermissionEntry, Refusal, TauriHost, TauriHostOptions } from './types.js';

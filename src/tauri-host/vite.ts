@@ -1,7 +1,6 @@
 // The Vite plugin: the bridge endpoints as `vite dev` middleware, and the bridge <script> (with this run's token) in
 // index.html's <head>. Requests are judged by guard.ts, as in the plain server.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Connect, Plugin } from 'vite';
 import { bridgeAttributes } from './bridge.js';
 import { newToken } from './guard.js';
 import { createTauriHost } from './host.js';
@@ -9,6 +8,27 @@ import { handleBridgeRequest, type Bridge } from './protocol.js';
 import type { BridgeOptions, TauriHost, TauriHostOptions } from './types.js';
 
 export interface TauriHostPluginOptions extends TauriHostOptions, BridgeOptions {}
+
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
+/**
+ * The part of Vite's dev server the plugin uses. Declared here, not imported from `vite` (an optional peer), so that
+ * `import 'pidkeep/tauri-host'` type-checks where Vite is not installed; Vite's own server fits it.
+ */
+export interface ViteDevServerLike {
+  config: { server: { host?: string | boolean | undefined }; logger: { warn(message: string): void } };
+  middlewares: { stack: Array<{ route: string; handle: Middleware }> };
+  httpServer: { once(event: 'close', listener: () => void): unknown } | null;
+}
+
+/** A Vite plugin (what `plugins: [...]` takes), with the host and this run's token on `api`. */
+export interface TauriHostVitePlugin {
+  name: string;
+  apply: 'serve';
+  api: { readonly host: TauriHost; readonly token: string };
+  configureServer(server: ViteDevServerLike): void;
+  transformIndexHtml(): Array<{ tag: string; attrs: Record<string, string>; injectTo: 'head-prepend' }>;
+}
 
 /**
  * Vite's CORS middleware lets other origins (by default every localhost and 127.0.0.1 port; with `server.cors: true`
@@ -40,7 +60,7 @@ function keepHtmlSameOrigin(req: IncomingMessage, res: ServerResponse) {
  * @example
  * export default defineConfig({ plugins: [tauriHost({ capabilities: ['src-tauri/capabilities/default.json'] })] });
  */
-export function tauriHost(options: TauriHostPluginOptions): Plugin & { api: { readonly host: TauriHost; readonly token: string } } {
+export function tauriHost(options: TauriHostPluginOptions): TauriHostVitePlugin {
   const host = createTauriHost(options);
   const token = newToken();
   return {
@@ -54,7 +74,7 @@ export function tauriHost(options: TauriHostPluginOptions): Plugin & { api: { re
         access: { token, names: typeof configured === 'string' ? [configured] : [] },
         onRefused: options.onRefused ?? ((r) => server.config.logger.warn(`[pidkeep] tauri-host refused ${r.method} ${r.url}: ${r.reason}`)),
       };
-      const handle: Connect.NextHandleFunction = (req, res, next) => {
+      const handle: Middleware = (req, res, next) => {
         if (handleBridgeRequest(bridge, req, res)) return;
         keepHtmlSameOrigin(req, res);
         next();
