@@ -1,54 +1,57 @@
 // The `pidkeep` command: each run is a short-lived controller that reconciles, acts and exits.
 // Exit codes: 0 done, 1 failed (message on stderr), 2 usage error, 3 no such process.
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { commandHelp, COMMANDS, overview, unknownCommand } from './cli-help.js';
 import { describeError, PidkeepError } from './errors.js';
 import { createProcessManager } from './manager.js';
 import { describeStop } from './stop.js';
 import { fileStore } from './node/file-store.js';
 import { nodeBackend } from './node/backend.js';
 import { copyLog } from './node/log-reader.js';
-import type { ProcessManager, RecoveryEntry } from './types.js';
+import type { LastExit, ProcessManager } from './types.js';
+import { isValidName } from './validate.js';
 
-const USAGE = `Usage: pidkeep <command> [options]
-
-Commands:
-  run NAME [--fifo] [--cwd DIR] [--env KEY=VALUE]... [--meta JSON] -- CMD [ARGS...]
-                      start CMD as a durable process named NAME; prints its pid
-  ls [--json]         list processes: name, pid, status, uptime, command
-  logs NAME [-f] [--stderr]
-                      print NAME's output log; -f follows it until the process ends
-  write NAME TEXT [--line]
-                      write TEXT (plus a newline with --line) to NAME's stdin (needs run --fifo)
-  stop NAME [--timeout MS]
-                      stop NAME with its stop plan (default SIGTERM, wait, SIGKILL)
-  sweep [--timeout MS] [--all-users]
-                      stop this store's processes of the namespace that no record knows
-                      (--all-users: other users' too, when run as root)
-
-Options for every command:
-  --dir DIR           where records, logs and FIFOs live (default: the per-user data dir)
-  --namespace NS      which app's processes (default: "default")
-  -h, --help          show this help
-
-Exit codes: 0 done, 1 failed, 2 usage error, 3 no such process.`;
-
-class UsageError extends Error {}
+/** A usage mistake, said in one line about one command. */
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly command?: string,
+  ) {
+    super(message);
+  }
+}
 
 const common = {
   dir: { type: 'string' },
-  namespace: { type: 'string', default: 'default' },
+  namespace: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
+
+const version = () => (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 type Out = { out: (line: string) => void; err: (line: string) => void };
 
 export async function main(argv: string[], io: Out = { out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    if (!command || command === '-h' || command === '--help' || command === 'help') {
-      io.out(USAGE);
+    if (command === '-v' || command === '--version' || command === 'version') return io.out(version()), 0;
+    if (!command || command === '-h' || command === '--help') {
+      io.out(overview());
       return command ? 0 : 2;
+    }
+    if (command === 'help') {
+      const [topic] = rest;
+      if (topic === undefined) return io.out(overview()), 0;
+      if (!COMMANDS[topic]) throw new UsageError(unknownCommand(topic));
+      return io.out(commandHelp(topic)), 0;
+    }
+    if (!COMMANDS[command]) throw new UsageError(unknownCommand(command));
+    if (rest.includes('--help') || rest.includes('-h')) {
+      // Before `--` only: after it, the words belong to the command being run.
+      const end = rest.indexOf('--');
+      if (end < 0 || rest.slice(0, end).some((arg) => arg === '--help' || arg === '-h')) return io.out(commandHelp(command)), 0;
     }
     switch (command) {
       case 'run':
@@ -58,17 +61,15 @@ export async function main(argv: string[], io: Out = { out: (l) => console.log(l
       case 'logs':
         return await logs(rest, io);
       case 'write':
-        return await write(rest, io);
+        return await write(rest);
       case 'stop':
         return await stop(rest, io);
-      case 'sweep':
-        return await sweep(rest, io);
       default:
-        throw new UsageError(`unknown command "${command}"`);
+        return await sweep(rest, io);
     }
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`pidkeep: ${(error as Error).message}\n\n${USAGE}`);
+    if (error instanceof UsageError) {
+      io.err(`pidkeep: ${error.command ? `${error.command}: ` : ''}${error.message}${error.command ? ` (see \`pidkeep ${error.command} --help\`)` : ''}`);
       return 2;
     }
     if (error instanceof TypeError) {
@@ -76,7 +77,7 @@ export async function main(argv: string[], io: Out = { out: (l) => console.log(l
       return 2;
     }
     if (error instanceof PidkeepError) {
-      io.err(`pidkeep: ${error.subject ? `${error.subject}: ` : ''}${error.reason} (${error.code})`);
+      io.err(failure(error));
       return error.code === 'NOT_FOUND' ? 3 : 1;
     }
     io.err(`pidkeep: ${(error as Error)?.stack ?? String(error)}`);
@@ -84,12 +85,43 @@ export async function main(argv: string[], io: Out = { out: (l) => console.log(l
   }
 }
 
-function parse<O extends ParseArgsConfig['options']>(args: string[], options: O, positionals: number) {
-  const parsed = parseArgs({ args, options: { ...common, ...options }, allowPositionals: true, strict: true });
-  if (parsed.positionals.length !== positionals && !(parsed.values as { help?: boolean }).help) {
-    throw new UsageError(`expected ${positionals} argument${positionals === 1 ? '' : 's'}, got ${parsed.positionals.length}`);
+/** The library's advice names its API; the CLI's names its commands. */
+const CLI_WORDS: Array<[RegExp, string]> = [
+  [/pm\.list\(\)/g, '`pidkeep ls`'],
+  [/pm\.sweep\(\)|\bsweep\(\)/g, '`pidkeep sweep`'],
+  [/`stdin: 'fifo'`/g, '`pidkeep run --fifo`'],
+];
+const cliWords = (message: string) => CLI_WORDS.reduce((text, [api, cli]) => text.replace(api, cli), message);
+const failure = (error: PidkeepError) => `pidkeep: ${error.subject ? `${error.subject}: ` : ''}${cliWords(error.reason)} (${error.code})`;
+
+/** Node's parseArgs messages, said shortly and about the command: "stop: unknown option --foo". */
+function usageOf(command: string, error: unknown): UsageError {
+  const { code, message } = error as { code?: string; message: string };
+  const option = /'(-[^' ]+)/.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`unknown option ${option ?? message}`, command);
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return new UsageError(`${option ?? 'an option'} ${/argument missing/.test(message) ? 'needs a value' : 'takes no value'}`, command);
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return new UsageError(`unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? ''}`.trim(), command);
+  return new UsageError(message, command);
+}
+
+/**
+ * Parses one command's arguments. `names` are its positionals (`NAME`, `TEXT`; a trailing `...` takes any number,
+ * at least `min`). Defaults for --dir and --namespace come from PIDKEEP_DIR and PIDKEEP_NAMESPACE.
+ */
+function parse<O extends ParseArgsConfig['options']>(command: string, args: string[], options: O, names: string[], min = names.length) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { ...common, ...options }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw usageOf(command, error);
   }
-  return parsed;
+  const variadic = names.at(-1)?.endsWith('...') ?? false;
+  const got = parsed.positionals.length;
+  if (got < min) throw new UsageError(`missing ${names.slice(got).join(' ').replace('...', '')}`, command);
+  if (!variadic && got > names.length) throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[names.length])}`, command);
+  const given = parsed.values as typeof parsed.values & { dir?: string; namespace?: string };
+  const values = { ...given, dir: given.dir ?? (process.env.PIDKEEP_DIR || undefined), namespace: given.namespace ?? (process.env.PIDKEEP_NAMESPACE || 'default') };
+  return { values, positionals: parsed.positionals };
 }
 
 async function open(values: { dir?: string | undefined; namespace?: string | undefined }): Promise<ProcessManager> {
@@ -109,20 +141,19 @@ async function withManager<T>(values: { dir?: string | undefined; namespace?: st
 async function run(args: string[], io: Out) {
   // Everything after `--` is the command line, untouched by option parsing.
   const split = args.indexOf('--');
-  if (split < 0) throw new UsageError('run needs `--` before the command: pidkeep run NAME -- CMD [ARGS...]');
+  if (split < 0) throw new UsageError('needs `--` before the command: pidkeep run NAME -- CMD [ARGS...]', 'run');
   const commandLine = args.slice(split + 1);
-  const { values, positionals } = parse(args.slice(0, split), {
+  const { values, positionals } = parse('run', args.slice(0, split), {
     fifo: { type: 'boolean' },
     cwd: { type: 'string' },
     env: { type: 'string', multiple: true },
     meta: { type: 'string' },
-  }, 1);
-  if (values.help) return io.out(USAGE), 0;
-  if (commandLine.length === 0) throw new UsageError('no command after `--`');
+  }, ['NAME']);
+  if (commandLine.length === 0) throw new UsageError('missing CMD after `--`', 'run');
   const env: Record<string, string> = {};
   for (const pair of values.env ?? []) {
     const eq = pair.indexOf('=');
-    if (eq < 1) throw new UsageError(`--env expects KEY=VALUE, got "${pair}"`);
+    if (eq < 1) throw new UsageError(`--env expects KEY=VALUE, got "${pair}"`, 'run');
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   let meta: unknown;
@@ -130,7 +161,7 @@ async function run(args: string[], io: Out) {
     try {
       meta = JSON.parse(values.meta);
     } catch {
-      throw new UsageError('--meta expects JSON');
+      throw new UsageError('--meta expects JSON', 'run');
     }
   }
   return withManager(values, async (pm) => {
@@ -141,37 +172,105 @@ async function run(args: string[], io: Out) {
   });
 }
 
-async function ls(args: string[], io: Out) {
-  const { values } = parse(args, { json: { type: 'boolean' } }, 0);
-  if (values.help) return io.out(USAGE), 0;
+interface Row {
+  namespace: string;
+  name: string;
+  pid: number | null;
+  status: string;
+  startedAt: number | null;
+  command: string | null;
+  args: readonly string[] | null;
+  adopted: boolean;
+  logs: { stdout: string | null; stderr: string | null } | null;
+  meta: unknown;
+  lastExit: LastExit | null;
+  /** Why a row is not running (or what is odd about it), for people. */
+  note: string | null;
+}
+
+/** One namespace's rows: its processes, what the reconcile found instead of them, and set-aside records. */
+async function rowsOf(values: { dir?: string | undefined; namespace: string }): Promise<Row[]> {
   const pm = await open(values);
-  // Records set aside as unreadable stay listed with the live process their marker points to (stop it by name).
-  const setAside = await pm.setAside();
-  await pm.close();
+  try {
+    // Records set aside as unreadable stay listed with the live process their marker points to (stop it by name).
+    const setAside = await pm.setAside();
+    const asideNames = new Set(setAside.map((entry) => entry.name));
+    const base = { namespace: pm.namespace, adopted: false, logs: null, meta: null, lastExit: null, startedAt: null, command: null, args: null };
+    const rows: Row[] = pm.list().map((h) => ({ ...base, name: h.name, pid: h.pid, status: 'running', startedAt: h.startedAt, command: h.command, args: h.args, adopted: h.adopted, logs: h.logs, meta: h.meta, note: null }));
+    for (const r of pm.recovery) {
+      if (r.status === 'adopted' || (r.status === 'corrupt' && asideNames.has(r.name))) continue;
+      const last = (await pm.lastExit(r.name).catch(() => undefined)) ?? null;
+      rows.push({ ...base, name: r.name, pid: r.pid, status: r.status, command: last?.command ?? null, args: last?.args ?? null, lastExit: last, note: r.detail });
+    }
+    for (const entry of setAside) rows.push({ ...base, name: entry.name, pid: entry.pid, status: entry.pid === null ? 'set aside' : 'set aside, running', note: `unreadable record (${entry.reason})` });
+    // Ended runs stay listed (with how they ended) until the name is started again.
+    const shown = new Set(rows.map((r) => r.name));
+    for (const last of await pm.ended()) {
+      if (shown.has(last.name)) continue;
+      const exit = last.exit.code !== null ? `exit code ${last.exit.code}` : last.exit.signal !== null ? `by ${last.exit.signal}` : undefined;
+      rows.push({ ...base, name: last.name, pid: last.pid, status: 'ended', command: last.command, args: last.args, lastExit: last, note: `${last.how}${exit ? `, ${exit}` : ''}, ${new Date(last.endedAt).toISOString()}` });
+    }
+    return rows;
+  } finally {
+    await pm.close();
+  }
+}
+
+/** The namespaces a store folder holds (each a folder with records/), for `ls --all` and an empty `ls`. */
+function namespacesIn(dir: string | undefined): string[] {
+  const root = dirname(fileStore({ dir }).location('default'));
+  try {
+    return readdirSync(root, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && isValidName(entry.name) && existsSync(join(root, entry.name, 'records')))
+      .map((entry) => entry.name)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** An argument as a POSIX shell would need it: plain words bare, anything else in single quotes. */
+export function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+async function ls(args: string[], io: Out) {
+  const { values } = parse('ls', args, { json: { type: 'boolean' }, all: { type: 'boolean' } }, []);
+  const namespaces = values.all ? namespacesIn(values.dir) : [values.namespace];
+  const rows: Row[] = [];
+  for (const namespace of namespaces) rows.push(...(await rowsOf({ dir: values.dir, namespace })));
+  rows.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
   const now = Date.now();
-  const asideNames = new Set(setAside.map((entry) => entry.name));
-  const rows = [
-    ...pm.list().map((h) => ({ name: h.name, pid: h.pid as number | null, status: 'running', startedAt: h.startedAt as number | null, command: [h.command, ...h.args].join(' '), meta: h.meta })),
-    ...pm.recovery.filter((r: RecoveryEntry) => r.status !== 'adopted' && !(r.status === 'corrupt' && asideNames.has(r.name))).map((r) => ({ name: r.name, pid: r.pid, status: r.status, startedAt: null, command: r.detail, meta: null })),
-    ...setAside.map((entry) => ({ name: entry.name, pid: entry.pid, status: entry.pid === null ? 'set aside' : 'set aside, running', startedAt: null, command: `unreadable record (${entry.reason})`, meta: null })),
-  ].sort((a, b) => a.name.localeCompare(b.name));
   if (values.json) {
     io.out(JSON.stringify(rows.map((r) => ({ ...r, uptimeMs: r.startedAt === null ? null : now - r.startedAt })), null, 2));
     return 0;
   }
   if (rows.length === 0) {
-    io.out(`no processes in namespace "${pm.namespace}"`);
+    const here = namespacesIn(values.dir).filter((ns) => ns !== values.namespace);
+    io.out(values.all ? 'no processes in this store' : `no processes in namespace "${values.namespace}"${here.length ? `; this store has: ${here.join(', ')} (\`pidkeep ls --namespace NS\`, or \`pidkeep ls --all\`)` : ''}`);
     return 0;
   }
-  const table = [['NAME', 'PID', 'STATUS', 'UPTIME', 'COMMAND'], ...rows.map((r) => [r.name, String(r.pid ?? '-'), r.status, r.startedAt === null ? '-' : uptime(now - r.startedAt), r.command])];
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  for (const row of table) io.out(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
+  const notes = rows.some((r) => r.note !== null);
+  const header = [...(values.all ? ['NAMESPACE'] : []), 'NAME', 'PID', 'STATUS', 'UPTIME', 'COMMAND', ...(notes ? ['NOTE'] : [])];
+  const table = [
+    header,
+    ...rows.map((r) => [
+      ...(values.all ? [r.namespace] : []),
+      r.name,
+      String(r.pid ?? '-'),
+      r.status,
+      r.startedAt === null ? '-' : uptime(now - r.startedAt),
+      r.command === null ? '-' : [r.command, ...(r.args ?? [])].map(shellQuote).join(' '),
+      ...(notes ? [r.note ?? ''] : []),
+    ]),
+  ];
+  const widths = header.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  for (const row of table) io.out(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
   return 0;
 }
 
 async function logs(args: string[], io: Out) {
-  const { values, positionals } = parse(args, { follow: { type: 'boolean', short: 'f' }, stderr: { type: 'boolean' } }, 1);
-  if (values.help) return io.out(USAGE), 0;
+  const { values, positionals } = parse('logs', args, { follow: { type: 'boolean', short: 'f' }, stderr: { type: 'boolean' } }, ['NAME']);
   const name = positionals[0]!;
   const pm = await open(values);
   const out = outputWriter(process.stdout);
@@ -242,33 +341,44 @@ function outputWriter(stream: NodeJS.WritableStream) {
   };
 }
 
-async function write(args: string[], io: Out) {
-  const { values, positionals } = parse(args, { line: { type: 'boolean' } }, 2);
-  if (values.help) return io.out(USAGE), 0;
+async function write(args: string[]) {
+  const { values, positionals } = parse('write', args, { line: { type: 'boolean' } }, ['NAME', 'TEXT']);
   return withManager(values, async (pm) => {
     const handle = pm.get(positionals[0]!);
-    if (!handle) throw new PidkeepError('NOT_FOUND', `no running process is named "${positionals[0]}" in namespace "${pm.namespace}"`, { record: positionals[0] });
+    if (!handle) throw new PidkeepError('NOT_FOUND', `no running process is named "${positionals[0]}" in namespace "${pm.namespace}"; see \`pidkeep ls\``, { record: positionals[0] });
     await handle.write(values.line ? `${positionals[1]}\n` : positionals[1]!);
     return 0;
   });
 }
 
 async function stop(args: string[], io: Out) {
-  const { values, positionals } = parse(args, { timeout: { type: 'string' } }, 1);
-  if (values.help) return io.out(USAGE), 0;
-  const plan = timeoutPlan(values.timeout);
+  const { values, positionals } = parse('stop', args, { timeout: { type: 'string' }, all: { type: 'boolean' } }, ['NAME...'], 0);
+  if (values.all && positionals.length > 0) throw new UsageError('give NAMEs or --all, not both', 'stop');
+  if (!values.all && positionals.length === 0) throw new UsageError('missing NAME (or --all)', 'stop');
+  const plan = timeoutPlan(values.timeout, 'stop');
   return withManager(values, async (pm) => {
-    const result = await pm.stop(positionals[0]!, plan);
-    io.out(`${result.name} (pid ${result.pid}): ${describeStop(result)}`);
-    return 0;
+    const names = values.all ? pm.list().map((h) => h.name) : [...new Set(positionals)];
+    if (names.length === 0) io.out(`nothing to stop in namespace "${pm.namespace}"`);
+    // One after another, each reported on its own line; the worst outcome decides the exit code.
+    let code = 0;
+    for (const name of names) {
+      try {
+        const result = await pm.stop(name, plan);
+        io.out(`${result.name} (pid ${result.pid}): ${describeStop(result)}`);
+      } catch (error) {
+        if (!(error instanceof PidkeepError)) throw error;
+        io.err(failure(error));
+        code = Math.max(code, error.code === 'NOT_FOUND' ? 3 : 1);
+      }
+    }
+    return code;
   });
 }
 
 async function sweep(args: string[], io: Out) {
-  const { values } = parse(args, { timeout: { type: 'string' }, 'all-users': { type: 'boolean' } }, 0);
-  if (values.help) return io.out(USAGE), 0;
+  const { values } = parse('sweep', args, { timeout: { type: 'string' }, 'all-users': { type: 'boolean' } }, []);
   return withManager(values, async (pm) => {
-    const swept = await pm.sweep({ stop: timeoutPlan(values.timeout), allUsers: values['all-users'] === true });
+    const swept = await pm.sweep({ stop: timeoutPlan(values.timeout, 'sweep'), allUsers: values['all-users'] === true });
     for (const entry of swept) io.out(`swept pid ${entry.pid} (${entry.comm}, ${entry.marker}): ${describeStop(entry.result)}`);
     if (swept.length === 0) io.out(`nothing to sweep in namespace "${pm.namespace}"`);
     return 0;
@@ -276,10 +386,10 @@ async function sweep(args: string[], io: Out) {
 }
 
 /** `--timeout MS`: SIGTERM, wait MS, then SIGKILL. */
-function timeoutPlan(timeout: string | undefined) {
+function timeoutPlan(timeout: string | undefined, command: string) {
   if (timeout === undefined) return undefined;
   const wait = Number(timeout);
-  if (!Number.isInteger(wait) || wait < 0) throw new UsageError(`--timeout expects milliseconds, got "${timeout}"`);
+  if (!/^\d+$/.test(timeout) || !Number.isSafeInteger(wait)) throw new UsageError(`--timeout expects milliseconds, got "${timeout}"`, command);
   return [{ signal: 'SIGTERM' as const, wait }];
 }
 

@@ -7,7 +7,7 @@ import { findSetAside, stopSetAside } from './set-aside.js';
 import { start } from './start.js';
 import { sweepUnrecorded } from './sweep.js';
 import { stopTracked } from './tracked.js';
-import type { ManagerOptions, ProcessHandle, ProcessManager, StopResult } from './types.js';
+import type { LastExit, ManagerOptions, ProcessHandle, ProcessManager, StopResult } from './types.js';
 import { assertName } from './validate.js';
 import { watch } from './watch.js';
 
@@ -25,6 +25,15 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
   const recovery = await recover(ctx);
   const watcher = watch(ctx);
   const running = () => [...ctx.tracked.values()].filter((t) => t.status === 'running');
+
+  /** The ended run a record's text holds, if it is one of this namespace's traces. */
+  const traceOf = (text: string | undefined, key: string): LastExit | undefined => {
+    const parsed = text === undefined ? undefined : parseRecord(text, key, namespace, ctx.limits);
+    if (parsed?.kind !== 'ok' || !parsed.record.ended) return undefined;
+    const { record } = parsed;
+    const { at, code, signal, how } = record.ended!;
+    return { name: record.name, pid: record.pid, command: record.command, args: record.args, startedAt: record.startedAt, endedAt: at, exit: { code, signal }, how };
+  };
 
   return {
     namespace,
@@ -61,12 +70,11 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     async lastExit(name) {
       assertName(name);
       const key = ownKey(ctx, name);
-      const text = await ctx.store.get(namespace, key);
-      const parsed = text === undefined ? undefined : parseRecord(text, key, namespace, ctx.limits);
-      if (parsed?.kind !== 'ok' || !parsed.record.ended) return undefined;
-      const { record } = parsed;
-      const { at, code, signal, how } = record.ended!;
-      return { name, pid: record.pid, command: record.command, args: record.args, startedAt: record.startedAt, endedAt: at, exit: { code, signal }, how };
+      return traceOf(await ctx.store.get(namespace, key), key);
+    },
+    async ended() {
+      const traces = (await ctx.store.list(namespace)).map((entry) => traceOf(entry.text, entry.key));
+      return traces.filter((trace): trace is LastExit => trace !== undefined).sort((a, b) => a.name.localeCompare(b.name));
     },
     async sweep(sweepOptions) {
       ensureOpen(ctx);

@@ -403,6 +403,8 @@ export interface ProcessManager<Meta = unknown> {
   setAside(): Promise<SetAsideProcess[]>;
   /** How the last run of `name` ended, when it has ended and its trace is in the store; undefined otherwise. */
   lastExit(name: string): Promise<LastExit | undefined>;
+  /** Every ended run whose trace the store keeps (one per name, until the name is started again), by name. */
+  ended(): Promise<LastExit[]>;
   /** Stops processes of this namespace that no record knows (spawned, then their record was lost). */
   sweep(options?: SweepOptions): Promise<SweepEntry[]>;
   /** Called on every change, including a process that ends on its own. */

@@ -28,7 +28,7 @@ test('the CLI runs, lists, shows logs, writes, stops and sweeps, with exit codes
   assert.equal(table.code, 0);
   const lines = table.stdout.trim().split('\n');
   assert.match(lines[0]!, /^NAME\s+PID\s+STATUS\s+UPTIME\s+COMMAND$/);
-  assert.match(table.stdout, new RegExp(`echo\\s+${pid}\\s+running\\s+\\d+s\\s+sh -c echo started`));
+  assert.match(table.stdout, new RegExp(`echo\\s+${pid}\\s+running\\s+\\d+s\\s+sh -c 'echo started`));
 
   const json = await runCli(['ls', '--json', ...at]);
   const rows = JSON.parse(json.stdout);
@@ -84,13 +84,14 @@ test('the CLI runs, lists, shows logs, writes, stops and sweeps, with exit codes
   assert.match(sweep.stdout, new RegExp(`swept pid ${sleeperPid} \\(sleep, cli@[0-9a-f]{16}/`));
   await waitFor('the swept process to end', () => !isAlive(sleeperPid));
   assert.match((await runCli(['sweep', ...at])).stdout, /nothing to sweep/);
-  assert.match((await runCli(['ls', ...at])).stdout, /no processes in namespace "cli"/);
+  const after = (await runCli(['ls', ...at])).stdout;
+  assert.doesNotMatch(after, /running/, 'nothing runs any more');
+  assert.match(after, /\necho\s+\d+\s+ended\s+-\s+sh -c .*stopped by pidkeep/, 'a stopped run stays listed as ended until its name is used again');
 });
 
-test('the CLI rejects bad usage with exit code 2 and the usage text', async (t) => {
+test('the CLI rejects bad usage with exit code 2 and one line that says what to fix', async (t) => {
   const dir = tempDir(t);
   const cases = [
-    [],
     ['bogus'],
     ['run', 'x', '--dir', dir],
     ['run', 'x', '--dir', dir, '--'],
@@ -103,8 +104,12 @@ test('the CLI rejects bad usage with exit code 2 and the usage text', async (t) 
   for (const args of cases) {
     const result = await runCli(args);
     assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
-    assert.match(result.stderr + result.stdout, /Usage: pidkeep|Expected the name/, args.join(' '));
+    assert.equal(result.stderr.trim().split('\n').length, 1, `${args.join(' ')}: one line`);
+    assert.match(result.stderr, /see `pidkeep( \w+)? --help`|Expected the name/, args.join(' '));
   }
+  const bare = await runCli([]);
+  assert.equal(bare.code, 2, 'no command at all: the overview, as a usage error');
+  assert.match(bare.stdout, /Usage: pidkeep <command>/);
   const help = await runCli(['--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /Usage: pidkeep <command>/);
@@ -255,4 +260,117 @@ test('logs never reads through a symbolic link, a FIFO or a linked directory out
   assert.equal(throughDir.stdout, '');
   assert.ok(throughDir.stderr.includes(log), throughDir.stderr);
   assert.match(throughDir.stderr, /symbolic link on its way leads outside.*\(PERMISSION_DENIED\)/);
+});
+
+test('the CLI helps like the tools people know: --version, help CMD and CMD --help, a one-line hint for typos and PM2 verbs, short usage errors that name the argument', async () => {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  for (const flag of ['-v', '--version']) assert.deepEqual(await runCli([flag]).then((r) => [r.code, r.stdout.trim()]), [0, pkg.version]);
+  const help = await runCli(['help', 'stop']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^Usage: pidkeep stop NAME\.\.\. \| stop --all/);
+  assert.match(help.stdout, /--all\s+every process of the namespace/);
+  assert.equal((await runCli(['stop', '--help'])).stdout, help.stdout, '`stop --help` is `help stop`');
+  assert.match((await runCli(['run', 'x', '--help'])).stdout, /^Usage: pidkeep run NAME \[options\] -- CMD/);
+  assert.match((await runCli(['--help'])).stdout, /Commands:[\s\S]*help \[COMMAND\]/);
+
+  for (const [typed, meant] of [['start', 'run'], ['list', 'ls'], ['ps', 'ls'], ['delete', 'stop'], ['sotp', 'stop'], ['lgos', 'logs'], ['restrat', undefined]] as const) {
+    const run = await runCli([typed, 'x']);
+    assert.equal(run.code, 2, typed);
+    assert.equal(run.stderr.trim().split('\n').length, 1, `${typed}: one line, not the whole usage`);
+    if (meant) assert.match(run.stderr, new RegExp(`unknown command "${typed}": did you mean \`pidkeep ${meant}\`\\?`), typed);
+    else assert.match(run.stderr, /unknown command "restrat" \(see `pidkeep --help`\)/);
+  }
+
+  for (const [args, message] of [
+    [['stop'], /^pidkeep: stop: missing NAME \(or --all\) \(see `pidkeep stop --help`\)$/],
+    [['stop', 'x', '--bogus'], /^pidkeep: stop: unknown option --bogus \(see `pidkeep stop --help`\)$/],
+    [['stop', 'x', '--timeout'], /^pidkeep: stop: --timeout needs a value/],
+    [['stop', 'x', '--timeout', 'soon'], /^pidkeep: stop: --timeout expects milliseconds, got "soon"/],
+    [['stop', 'x', '--all'], /^pidkeep: stop: give NAMEs or --all, not both/],
+    [['write', 'x'], /^pidkeep: write: missing TEXT/],
+    [['logs'], /^pidkeep: logs: missing NAME/],
+    [['ls', 'extra'], /^pidkeep: ls: unexpected argument "extra"/],
+    [['run', 'x', 'sleep', '1'], /^pidkeep: run: needs `--` before the command/],
+    [['run', 'x', '--'], /^pidkeep: run: missing CMD after `--`/],
+  ] as const) {
+    const run = await runCli([...args]);
+    assert.equal(run.code, 2, args.join(' '));
+    assert.match(run.stderr.trim(), message, args.join(' '));
+  }
+});
+
+test('stop NAME... and stop --all, each process on its own line; PIDKEEP_DIR and PIDKEEP_NAMESPACE set the defaults', async (t) => {
+  const reap = reaper(t);
+  const env = { PIDKEEP_DIR: tempDir(t), PIDKEEP_NAMESPACE: uniqueNamespace('envns') };
+  for (const name of ['a', 'b', 'c']) {
+    const run = await runCli(['run', name, '--', 'sleep', '60'], { env });
+    assert.equal(run.code, 0, run.stderr);
+    reap(Number(run.stdout.trim()));
+  }
+  assert.match((await runCli(['ls'], { env })).stdout, /^NAME[\s\S]*\na\s[\s\S]*\nb\s[\s\S]*\nc\s/);
+  const two = await runCli(['stop', 'a', 'b'], { env });
+  assert.equal(two.code, 0, two.stderr);
+  assert.deepEqual(two.stdout.trim().split('\n').map((line) => line.split(' ')[0]), ['a', 'b']);
+  const partly = await runCli(['stop', 'a', 'c'], { env });
+  assert.equal(partly.code, 3, 'one of them was not found');
+  assert.match(partly.stdout, /^c \(pid \d+\): stopped/);
+  assert.match(partly.stderr, /a.*NOT_FOUND/);
+  const third = await runCli(['run', 'd', '--', 'sleep', '60'], { env });
+  reap(Number(third.stdout.trim()));
+  const all = await runCli(['stop', '--all'], { env });
+  assert.equal(all.code, 0, all.stderr);
+  assert.match(all.stdout, /^d \(pid \d+\): stopped/);
+  const left = (await runCli(['ls', '--json'], { env })).stdout;
+  assert.deepEqual((JSON.parse(left) as Array<{ status: string }>).map((r) => r.status), ['ended', 'ended', 'ended', 'ended'], 'all four stopped, kept as traces');
+  assert.match((await runCli(['ls', '--namespace', 'other'], { env })).stdout, /no processes in namespace "other"/, 'a flag wins over the variable');
+});
+
+test('CLI messages name commands, not the API: `pidkeep ls`, `pidkeep run --fifo`', async (t) => {
+  const env = { PIDKEEP_DIR: tempDir(t), PIDKEEP_NAMESPACE: uniqueNamespace('words') };
+  const run = await runCli(['run', 'quiet', '--', 'sleep', '60'], { env });
+  reaper(t)(Number(run.stdout.trim()));
+  const write = await runCli(['write', 'quiet', 'x'], { env });
+  assert.equal(write.code, 1);
+  assert.match(write.stderr, /start it with `pidkeep run --fifo` to write to it \(NO_STDIN\)/);
+  const missing = await runCli(['stop', 'nobody'], { env });
+  assert.equal(missing.code, 3);
+  assert.match(missing.stderr, /see `pidkeep ls` \(NOT_FOUND\)/);
+  assert.doesNotMatch(write.stderr + missing.stderr, /pm\.|stdin: 'fifo'/);
+  await runCli(['stop', 'quiet'], { env });
+});
+
+test('ls: commands quoted as a shell would; a row that is not running says why in its own column; --json with args, adopted, logs and the last exit; --all; an empty namespace names the others', async (t) => {
+  const dir = tempDir(t);
+  const reap = reaper(t);
+  const env = { PIDKEEP_DIR: dir, PIDKEEP_NAMESPACE: 'web' };
+  const quoted = await runCli(['run', 'quoted', '--', 'sh', '-c', "echo 'it''s'; exec sleep 60", 'arg with space'], { env });
+  reap(Number(quoted.stdout.trim()));
+  const short = await runCli(['run', 'short', '--', 'sleep', '0.2'], { env });
+  reap(Number(short.stdout.trim()));
+  await waitFor('the short one to end', () => !isAlive(Number(short.stdout.trim())));
+  const other = await runCli(['run', 'job', '--namespace', 'batch', '--', 'sleep', '60'], { env });
+  reap(Number(other.stdout.trim()));
+
+  const table = (await runCli(['ls'], { env })).stdout.trim().split('\n');
+  assert.match(table[0]!, /^NAME\s+PID\s+STATUS\s+UPTIME\s+COMMAND\s+NOTE$/);
+  assert.ok(table.some((line) => line.includes(`sh -c 'echo '\\''it'\\'''\\''s'\\''; exec sleep 60' 'arg with space'`)), table.join('\n'));
+  const gone = table.find((line) => line.startsWith('short'))!;
+  assert.match(gone, /^short\s+\d+\s+gone\s+-\s+sleep 0\.2\s+ended while no controller watched/, 'why, in its own column');
+
+  const rows = JSON.parse((await runCli(['ls', '--json'], { env })).stdout) as Array<Record<string, unknown>>;
+  const byName = new Map(rows.map((r) => [r.name, r]));
+  assert.deepEqual(byName.get('quoted')!.args, ['-c', "echo 'it''s'; exec sleep 60", 'arg with space']);
+  assert.equal(byName.get('quoted')!.command, 'sh');
+  assert.equal(byName.get('quoted')!.adopted, true, 'every CLI run adopts what an earlier one started');
+  assert.match(String((byName.get('quoted')!.logs as { stdout: string }).stdout), /quoted\..*\.out\.log$|quoted\.out\.log$/);
+  assert.equal(byName.get('short')!.status, 'ended', 'an ended run stays listed until its name is started again');
+  assert.match(String((byName.get('short')!.lastExit as { how: string }).how), /ended while no controller watched/, 'the last exit, where known');
+
+  const all = (await runCli(['ls', '--all'], { env })).stdout;
+  assert.match(all, /^NAMESPACE\s+NAME/);
+  assert.match(all, /\nbatch\s+job\s/);
+  assert.match(all, /\nweb\s+quoted\s/);
+  const empty = await runCli(['ls', '--namespace', 'nothing-here'], { env });
+  assert.match(empty.stdout, /no processes in namespace "nothing-here"; this store has: batch, web/);
+  for (const [name, namespace] of [['quoted', 'web'], ['job', 'batch']] as const) await runCli(['stop', name, '--namespace', namespace], { env });
 });

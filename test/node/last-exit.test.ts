@@ -27,10 +27,12 @@ test('an ended process leaves a trace of how it ended, which never blocks its na
   assert.deepEqual(s?.exit, { code: null, signal: 'SIGTERM' });
   assert.equal(s?.how, 'stopped by pidkeep');
   assert.equal(await later.lastExit('never'), undefined);
+  assert.deepEqual((await later.ended()).map((e) => [e.name, e.how]), [['quick', 'exited'], ['stopped', 'stopped by pidkeep']], 'every trace, by name');
   // The name is free: a new run replaces the trace, and while it runs there is no last exit to show.
   const again = await later.start('quick', { command: 'sleep', args: ['300'] });
   reaper(t)(again.pid);
   assert.equal(await later.lastExit('quick'), undefined);
+  assert.deepEqual((await later.ended()).map((e) => e.name), ['stopped'], 'a running name has no trace');
   assert.deepEqual(await later.sweep(), []);
   await again.stop();
 });

@@ -1,0 +1,122 @@
+// What `pidkeep` says about itself: the overview, one help text per command, and the one-line hint for a command
+// it does not know (a typo, or a verb from PM2 or systemctl).
+
+export interface CommandHelp {
+  usage: string;
+  summary: string;
+  /** `[flag, what it does]` rows. */
+  options: Array<[string, string]>;
+}
+
+export const COMMANDS: Record<string, CommandHelp> = {
+  run: {
+    usage: 'run NAME [options] -- CMD [ARGS...]',
+    summary: 'start CMD as a durable process named NAME and print its pid',
+    options: [
+      ['--fifo', 'give it a stdin FIFO (for `pidkeep write`, and stop plans that write)'],
+      ['--cwd DIR', 'its working directory'],
+      ['--env KEY=VALUE', 'add a variable (repeat for more)'],
+      ['--meta JSON', 'data kept with the record, shown by `pidkeep ls --json`'],
+    ],
+  },
+  ls: {
+    usage: 'ls [--json] [--all]',
+    summary: "list the namespace's processes: name, pid, status, uptime, command, and why a row is not running",
+    options: [
+      ['--json', 'one JSON object per process: args as a list, adopted, log paths, the last exit where known'],
+      ['--all', 'every namespace in the store'],
+    ],
+  },
+  logs: {
+    usage: 'logs NAME [-f] [--stderr]',
+    summary: "print NAME's output log",
+    options: [
+      ['-f, --follow', 'keep printing until the process ends'],
+      ['--stderr', 'the error log instead of the output log'],
+    ],
+  },
+  write: {
+    usage: 'write NAME TEXT [--line]',
+    summary: "write TEXT to NAME's stdin (it must have been started with `pidkeep run --fifo`)",
+    options: [['--line', 'add a newline']],
+  },
+  stop: {
+    usage: 'stop NAME... | stop --all',
+    summary: 'stop processes with their stop plans (by default SIGTERM, a wait, then SIGKILL)',
+    options: [
+      ['--all', 'every process of the namespace'],
+      ['--timeout MS', 'instead of the plan: SIGTERM, wait MS, then SIGKILL'],
+    ],
+  },
+  sweep: {
+    usage: 'sweep [--timeout MS] [--all-users]',
+    summary: "stop this store's processes of the namespace that no record knows (a controller died before writing it)",
+    options: [
+      ['--timeout MS', 'SIGTERM, wait MS, then SIGKILL'],
+      ['--all-users', "other users' processes too (as root)"],
+    ],
+  },
+};
+
+const COMMON: Array<[string, string]> = [
+  ['--dir DIR', 'where records, logs and FIFOs live (default: $PIDKEEP_DIR, else the per-user data dir)'],
+  ['--namespace NS', 'which app\'s processes (default: $PIDKEEP_NAMESPACE, else "default")'],
+  ['-h, --help', 'show help'],
+];
+
+const EXIT_CODES = 'Exit codes: 0 done, 1 failed (the error code in parentheses), 2 usage error, 3 no such process.';
+
+const rows = (list: Array<[string, string]>) => {
+  const width = Math.max(...list.map(([flag]) => flag.length));
+  return list.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`).join('\n');
+};
+
+/** `pidkeep --help`: every command in one line or two. */
+export function overview(): string {
+  const commands = Object.values(COMMANDS).map((c) => `  ${c.usage}\n      ${c.summary}`).join('\n');
+  return `Usage: pidkeep <command> [options]\n\nCommands:\n${commands}\n  help [COMMAND]\n      this help, or one command's\n\nOptions for every command:\n${rows([...COMMON, ['-v, --version', 'print the version']])}\n\n${EXIT_CODES}`;
+}
+
+/** `pidkeep help CMD` and `pidkeep CMD --help`. */
+export function commandHelp(name: string): string {
+  const help = COMMANDS[name]!;
+  return `Usage: pidkeep ${help.usage}\n\n${help.summary[0]!.toUpperCase()}${help.summary.slice(1)}.\n\nOptions:\n${rows([...help.options, ...COMMON])}\n\n${EXIT_CODES}`;
+}
+
+/** Verbs people bring from PM2, systemctl and friends, with the pidkeep command that does that. */
+const ALIASES: Record<string, string> = {
+  start: 'run',
+  exec: 'run',
+  list: 'ls',
+  ps: 'ls',
+  status: 'ls',
+  delete: 'stop',
+  del: 'stop',
+  kill: 'stop',
+  rm: 'stop',
+  log: 'logs',
+  send: 'write',
+  cleanup: 'sweep',
+};
+
+/** Edits from a to b, a swap of two neighbours counting as one (`sotp` is one from `stop`). */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The one-line answer to a command pidkeep does not have. */
+export function unknownCommand(name: string): string {
+  const alias = ALIASES[name.toLowerCase()];
+  const near = alias ?? Object.keys(COMMANDS).find((command) => distance(name.toLowerCase(), command) <= (command.length <= 4 ? 1 : 2));
+  return near
+    ? `unknown command "${name}": did you mean \`pidkeep ${near}\`? (see \`pidkeep ${near} --help\`)`
+    : `unknown command "${name}" (see \`pidkeep --help\`)`;
+}
