@@ -48,6 +48,16 @@ export const COMMANDS: Record<string, CommandHelp> = {
       ['--timeout MS', 'instead of the plan: SIGTERM, wait MS, then SIGKILL'],
     ],
   },
+  restart: {
+    usage: 'restart NAME [--timeout MS]',
+    summary: 'stop NAME and start it again as it was started (command, arguments, cwd, variables, stdin, stop plan); prints the new pid',
+    options: [['--timeout MS', 'instead of its stop plan: SIGTERM, wait MS, then SIGKILL']],
+  },
+  describe: {
+    usage: 'describe NAME [--json]',
+    summary: 'everything pidkeep knows of NAME: its record, identity, stop plan, log paths, how it was found, its last exit',
+    options: [['--json', 'the same as one JSON object']],
+  },
   sweep: {
     usage: 'sweep [--timeout MS] [--all-users]',
     summary: "stop this store's processes of the namespace that no record knows (a controller died before writing it)",
@@ -91,6 +101,10 @@ const ALIASES: Record<string, string> = {
   ps: 'ls',
   status: 'ls',
   delete: 'stop',
+  reload: 'restart',
+  show: 'describe',
+  info: 'describe',
+  inspect: 'describe',
   del: 'stop',
   kill: 'stop',
   rm: 'stop',

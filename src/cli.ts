@@ -64,6 +64,10 @@ export async function main(argv: string[], io: Out = { out: (l) => console.log(l
         return await write(rest);
       case 'stop':
         return await stop(rest, io);
+      case 'restart':
+        return await restart(rest, io);
+      case 'describe':
+        return await describe(rest, io);
       default:
         return await sweep(rest, io);
     }
@@ -372,6 +376,52 @@ async function stop(args: string[], io: Out) {
       }
     }
     return code;
+  });
+}
+
+async function restart(args: string[], io: Out) {
+  const { values, positionals } = parse('restart', args, { timeout: { type: 'string' } }, ['NAME']);
+  const plan = timeoutPlan(values.timeout, 'restart');
+  return withManager(values, async (pm) => {
+    const handle = await pm.restart(positionals[0]!, plan);
+    io.out(String(handle.pid));
+    return 0;
+  });
+}
+
+async function describe(args: string[], io: Out) {
+  const { values, positionals } = parse('describe', args, { json: { type: 'boolean' } }, ['NAME']);
+  const name = positionals[0]!;
+  return withManager(values, async (pm) => {
+    const handle = pm.get(name);
+    const found = pm.recovery.find((r) => r.name === name);
+    const last = handle ? undefined : await pm.lastExit(name);
+    if (!handle && !found && !last) throw new PidkeepError('NOT_FOUND', `nothing is known of "${name}" in namespace "${pm.namespace}"; see \`pidkeep ls\``, { record: name });
+    const facts = {
+      name,
+      namespace: pm.namespace,
+      status: handle ? 'running' : (found?.status ?? 'ended'),
+      pid: handle?.pid ?? found?.pid ?? last?.pid ?? null,
+      command: handle?.command ?? last?.command ?? null,
+      args: handle?.args ?? last?.args ?? null,
+      startedAt: handle ? new Date(handle.startedAt).toISOString() : last ? new Date(last.startedAt).toISOString() : null,
+      found: handle ? (handle.adopted ? 'adopted: started by an earlier controller, proven by boot id, pid, start time and marker' : 'started by this command') : (found?.detail ?? null),
+      stdin: handle?.stdin ?? null,
+      logs: handle?.logs ?? null,
+      stopPlan: handle?.stopPlan ?? null,
+      meta: handle?.meta ?? null,
+      lastExit: last ?? null,
+    };
+    if (values.json) io.out(JSON.stringify(facts, null, 2));
+    else {
+      const width = Math.max(...Object.keys(facts).map((k) => k.length));
+      for (const [key, value] of Object.entries(facts)) {
+        if (value === null) continue;
+        const shown = key === 'args' && Array.isArray(value) ? value.map(shellQuote).join(' ') : typeof value === 'string' ? value : JSON.stringify(value);
+        io.out(`${key.padEnd(width)}  ${shown}`);
+      }
+    }
+    return 0;
   });
 }
 

@@ -2,7 +2,7 @@ import { recover } from './adopt.js';
 import { createContext, ensureOpen, ownKey } from './context.js';
 import { describeError, PidkeepError } from './errors.js';
 import { markerPrefix } from './identity.js';
-import { parseRecord } from './record.js';
+import { parseRecord, type StoredRecord } from './record.js';
 import { findSetAside, stopSetAside } from './set-aside.js';
 import { start } from './start.js';
 import { sweepUnrecorded } from './sweep.js';
@@ -52,6 +52,26 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
       const setAside = await stopSetAside(ctx, name, plan);
       if (setAside) return setAside;
       throw new PidkeepError('NOT_FOUND', `no running process is named "${name}" in namespace "${namespace}"; see pm.list()`, { record: name });
+    },
+    async restart(name, plan) {
+      ensureOpen(ctx);
+      assertName(name);
+      const t = ctx.tracked.get(name);
+      let record: StoredRecord | undefined;
+      if (t?.status === 'running') {
+        record = t.record;
+        await stopTracked(ctx, t, plan); // a stop that fails leaves it running: no second process is started
+      } else {
+        const key = ownKey(ctx, name);
+        const text = await ctx.store.get(namespace, key);
+        const parsed = text === undefined ? undefined : parseRecord(text, key, namespace, ctx.limits);
+        if (parsed?.kind === 'ok' && parsed.record.ended) record = parsed.record;
+        else if (parsed?.kind === 'ok') throw new PidkeepError('NOT_FOUND', `"${name}" is recorded, but this controller does not manage it (see pm.recovery for why); nothing was restarted`, { record: name, pid: parsed.record.pid });
+      }
+      if (!record) throw new PidkeepError('NOT_FOUND', `no process and no ended run is named "${name}" in namespace "${namespace}"; see pm.list()`, { record: name });
+      // The same command, arguments, folder, variables, stdin, stop plan and meta as the run before.
+      const env = Object.fromEntries(Object.entries(record.env ?? {}).map(([key, value]) => [key, value ?? undefined]));
+      return start(ctx, name, { command: record.command, args: record.args, cwd: record.cwd ?? undefined, env, stdin: record.stdin ? 'fifo' : 'ignore', stop: record.stop, meta: record.meta as Meta });
     },
     async stopAll(plan) {
       ensureOpen(ctx);

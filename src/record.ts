@@ -24,6 +24,8 @@ export interface StoredRecord {
   logs: { stdout: string | null; stderr: string | null };
   stop: StopStep[];
   meta: unknown;
+  /** The variables the start gave (null: removed), for a restart; absent when it gave none, and in older records. */
+  env?: Record<string, string | null>;
   pid: number;
   bootId: string;
   startTime: string;
@@ -119,6 +121,10 @@ export function parseRecord(text: string, key: string, namespace: string, limits
     return bad((error as Error).message.replace('[pidkeep] ', ''));
   }
   if (stop.some((step) => step.write !== undefined) && r.stdin === null) return bad('stop plan writes to stdin but the record has no stdin FIFO');
+  const env = r.env as Record<string, unknown> | undefined;
+  if (env !== undefined && (typeof env !== 'object' || env === null || Array.isArray(env) || Object.entries(env).some(([k, v]) => k.length === 0 || k.length > 1024 || k.includes('=') || !(v === null || isText(v, 131_072))))) {
+    return bad('field `env` is not an object of variables (string or null)');
+  }
 
   // Only pids that can never be a child are refused here. The controller's own pid and its parent's are valid
   // records (pidkeep inside a pidkeep-managed process): they are listed, and the signal guard refuses them.
@@ -152,6 +158,7 @@ export function parseRecord(text: string, key: string, namespace: string, limits
       logs: { stdout: logs.stdout as string | null, stderr: logs.stderr as string | null },
       stop,
       meta: r.meta,
+      ...(env !== undefined ? { env: { ...(env as Record<string, string | null>) } } : {}),
       pid: r.pid as number,
       bootId: r.bootId,
       startTime: r.startTime,

@@ -53,6 +53,8 @@ async function startNamed<Meta>(ctx: Context<Meta>, name: string, spec: ReturnTy
     logs: { stdout: null, stderr: null },
     stop: steps,
     meta: meta.stored,
+    // Kept for a restart (undefined, a removal, as null); the marker is added at the spawn, never kept.
+    ...(Object.keys(spec.env).length > 0 ? { env: Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, v ?? null])) } : {}),
     pid: 2,
     bootId: '',
     startTime: '',

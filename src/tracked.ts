@@ -80,6 +80,7 @@ function makeHandle<Meta>(ctx: Context<Meta>, t: Tracked): ProcessHandle<never> 
       return t.status;
     },
     adopted: !t.startedHere,
+    stopPlan: record.stop,
     logs: record.logs,
     stdin: record.stdin,
     exited: t.exit,

@@ -343,6 +343,8 @@ export interface ProcessHandle<Meta = unknown> {
   readonly status: 'running' | 'exited';
   /** True when an earlier controller started it. */
   readonly adopted: boolean;
+  /** The stop plan `stop()` runs by default: the one it was started with. */
+  readonly stopPlan: readonly StopStep[];
   readonly logs: { stdout: string | null; stderr: string | null };
   /** The stdin FIFO's path with `stdin: 'fifo'`, else null. */
   readonly stdin: string | null;
@@ -396,6 +398,12 @@ export interface ProcessManager<Meta = unknown> {
   /** Runs the stop plan of `name`; a name whose record was set aside is stopped through its marker. */
   stop(name: string, plan?: StopPlan): Promise<StopResult>;
   stopAll(plan?: StopPlan): Promise<StopResult[]>;
+  /**
+   * Stops `name` (with `plan`, else its own stop plan) and starts it again exactly as it was started: command,
+   * arguments, cwd, the variables the start gave, stdin, stop plan and meta. An ended run (its trace) is started
+   * again the same way. A stop that fails starts nothing.
+   */
+  restart(name: string, plan?: StopPlan): Promise<ProcessHandle<Meta>>;
   /**
    * Records set aside as unreadable, each with the live process its marker points to. Such a process is never
    * stranded: `pm.stop(name)` (its default plan's signal steps) or `pm.sweep()` ends it.

@@ -273,12 +273,12 @@ test('the CLI helps like the tools people know: --version, help CMD and CMD --he
   assert.match((await runCli(['run', 'x', '--help'])).stdout, /^Usage: pidkeep run NAME \[options\] -- CMD/);
   assert.match((await runCli(['--help'])).stdout, /Commands:[\s\S]*help \[COMMAND\]/);
 
-  for (const [typed, meant] of [['start', 'run'], ['list', 'ls'], ['ps', 'ls'], ['delete', 'stop'], ['sotp', 'stop'], ['lgos', 'logs'], ['restrat', undefined]] as const) {
+  for (const [typed, meant] of [['start', 'run'], ['list', 'ls'], ['ps', 'ls'], ['delete', 'stop'], ['sotp', 'stop'], ['lgos', 'logs'], ['restrat', 'restart'], ['reload', 'restart'], ['show', 'describe'], ['frobnicate', undefined]] as const) {
     const run = await runCli([typed, 'x']);
     assert.equal(run.code, 2, typed);
     assert.equal(run.stderr.trim().split('\n').length, 1, `${typed}: one line, not the whole usage`);
     if (meant) assert.match(run.stderr, new RegExp(`unknown command "${typed}": did you mean \`pidkeep ${meant}\`\\?`), typed);
-    else assert.match(run.stderr, /unknown command "restrat" \(see `pidkeep --help`\)/);
+    else assert.match(run.stderr, /unknown command "frobnicate" \(see `pidkeep --help`\)/);
   }
 
   for (const [args, message] of [
