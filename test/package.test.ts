@@ -73,3 +73,15 @@ test('moduleResolution node10 (the old "node") cannot see the subpath exports, a
   assert.notEqual(status, 0);
   assert.match(output, /Cannot find module 'pidkeep\/node'/);
 });
+
+test("the README's error list and troubleshooting table name every error code the library has", () => {
+  const codes = [...readFileSync(join(root, 'src', 'errors.ts'), 'utf8').matchAll(/^\s+\| '([A-Z_]+)'/gm)].map((m) => m[1]!);
+  assert.ok(codes.length >= 16, `${codes.length} codes read from src/errors.ts`);
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const errors = readme.slice(readme.indexOf('### Errors'), readme.indexOf('## The CLI'));
+  const troubleshooting = readme.slice(readme.indexOf('## Troubleshooting'), readme.indexOf('## Speed'));
+  for (const code of codes) {
+    assert.ok(errors.includes(`\`${code}\``), `${code} in "Errors"`);
+    assert.ok(new RegExp(`^\\| \`${code}\` \\|`, 'm').test(troubleshooting), `${code} in "Troubleshooting"`);
+  }
+});
