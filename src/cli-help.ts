@@ -17,6 +17,7 @@ export const COMMANDS: Record<string, CommandHelp> = {
       ['--cwd DIR', 'its working directory'],
       ['--env KEY=VALUE', 'add a variable (repeat for more)'],
       ['--meta JSON', 'data kept with the record, shown by `pidkeep ls --json`'],
+      ['--settle MS', 'how long it must stay up to count as started (default 500; 0: do not wait); a command that ends sooner fails `run` with its exit code and the last lines of its stderr'],
     ],
   },
   ls: {

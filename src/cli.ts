@@ -2,6 +2,7 @@
 // Exit codes: 0 done, 1 failed (message on stderr), 2 usage error, 3 no such process.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { commandHelp, COMMANDS, overview, unknownCommand } from './cli-help.js';
 import { describeError, PidkeepError } from './errors.js';
@@ -152,7 +153,10 @@ async function run(args: string[], io: Out) {
     cwd: { type: 'string' },
     env: { type: 'string', multiple: true },
     meta: { type: 'string' },
+    settle: { type: 'string' },
   }, ['NAME']);
+  const settle = values.settle === undefined ? 500 : Number(values.settle);
+  if (!/^\d+$/.test(values.settle ?? '0') || !Number.isSafeInteger(settle)) throw new UsageError(`--settle expects milliseconds, got "${values.settle}"`, 'run');
   if (commandLine.length === 0) throw new UsageError('missing CMD after `--`', 'run');
   const env: Record<string, string> = {};
   for (const pair of values.env ?? []) {
@@ -171,9 +175,27 @@ async function run(args: string[], io: Out) {
   return withManager(values, async (pm) => {
     const [command, ...commandArgs] = commandLine as [string, ...string[]];
     const handle = await pm.start(positionals[0]!, { command, args: commandArgs, cwd: values.cwd, env, meta, stdin: values.fifo ? 'fifo' : 'ignore' });
+    // A command that exits at once is not a started process: wait a moment before saying it runs.
+    const ended = await Promise.race([handle.exited, delay(settle, undefined, { ref: false })]);
+    if (ended) {
+      const how = ended.code !== null ? `exit code ${ended.code}` : ended.signal !== null ? `signal ${ended.signal}` : 'an unknown status';
+      const tail = handle.logs.stderr ? lastLines(handle.logs.stderr, 10) : '';
+      io.err(`pidkeep: run: ${handle.name} (pid ${handle.pid}) ended within ${settle} ms with ${how}${tail ? `; the last lines of its stderr:\n${tail}` : ' and wrote nothing to stderr'}`);
+      return 1;
+    }
     io.out(String(handle.pid));
     return 0;
   });
+}
+
+/** The last `count` lines of a (small, or the end of a big) text file, for an error message. */
+function lastLines(path: string, count: number): string {
+  try {
+    const text = readFileSync(path, 'utf8');
+    return text.slice(-8192).trimEnd().split('\n').slice(-count).join('\n');
+  } catch {
+    return '';
+  }
 }
 
 interface Row {

@@ -345,7 +345,7 @@ test('ls: commands quoted as a shell would; a row that is not running says why i
   const env = { PIDKEEP_DIR: dir, PIDKEEP_NAMESPACE: 'web' };
   const quoted = await runCli(['run', 'quoted', '--', 'sh', '-c', "echo 'it''s'; exec sleep 60", 'arg with space'], { env });
   reap(Number(quoted.stdout.trim()));
-  const short = await runCli(['run', 'short', '--', 'sleep', '0.2'], { env });
+  const short = await runCli(['run', 'short', '--settle', '0', '--', 'sleep', '0.2'], { env });
   reap(Number(short.stdout.trim()));
   await waitFor('the short one to end', () => !isAlive(Number(short.stdout.trim())));
   const other = await runCli(['run', 'job', '--namespace', 'batch', '--', 'sleep', '60'], { env });
@@ -373,4 +373,22 @@ test('ls: commands quoted as a shell would; a row that is not running says why i
   const empty = await runCli(['ls', '--namespace', 'nothing-here'], { env });
   assert.match(empty.stdout, /no processes in namespace "nothing-here"; this store has: batch, web/);
   for (const [name, namespace] of [['quoted', 'web'], ['job', 'batch']] as const) await runCli(['stop', name, '--namespace', namespace], { env });
+});
+
+test('run: a command that ends at once is no started process: exit 1 with its exit code and the last lines of its stderr; --settle 0 does not wait', async (t) => {
+  const env = { PIDKEEP_DIR: tempDir(t), PIDKEEP_NAMESPACE: uniqueNamespace('settle') };
+  const failing = await runCli(['run', 'bad', '--', 'sh', '-c', 'echo first >&2; echo "no such option: --prot" >&2; exit 7'], { env });
+  assert.equal(failing.code, 1);
+  assert.equal(failing.stdout, '', 'no pid: nothing was started that runs');
+  assert.match(failing.stderr, /^pidkeep: run: bad \(pid \d+\) ended within 500 ms with exit code 7; the last lines of its stderr:\nfirst\nno such option: --prot\n$/);
+  const quiet = await runCli(['run', 'quiet', '--', 'true'], { env });
+  assert.match(quiet.stderr, /ended within 500 ms with exit code 0 and wrote nothing to stderr/);
+  const untimed = await runCli(['run', 'untimed', '--settle', '0', '--', 'sh', '-c', 'exit 3'], { env });
+  assert.equal(untimed.code, 0, 'with --settle 0 the pid is printed at once');
+  assert.match(untimed.stdout, /^\d+\n$/);
+  const slow = await runCli(['run', 'slow', '--settle', '100', '--', 'sleep', '60'], { env });
+  assert.equal(slow.code, 0, slow.stderr);
+  reaper(t)(Number(slow.stdout.trim()));
+  assert.equal((await runCli(['run', 'x', '--settle', 'soon', '--', 'true'], { env })).code, 2);
+  await runCli(['stop', 'slow'], { env });
 });
