@@ -176,7 +176,8 @@ async function run(args: string[], io: Out) {
     const [command, ...commandArgs] = commandLine as [string, ...string[]];
     const handle = await pm.start(positionals[0]!, { command, args: commandArgs, cwd: values.cwd, env, meta, stdin: values.fifo ? 'fifo' : 'ignore' });
     // A command that exits at once is not a started process: wait a moment before saying it runs.
-    const ended = await Promise.race([handle.exited, delay(settle, undefined, { ref: false })]);
+    // --settle 0 does not look at all: a command that ended already would otherwise win the race.
+    const ended = settle > 0 ? await Promise.race([handle.exited, delay(settle, undefined, { ref: false })]) : undefined;
     if (ended) {
       const how = ended.code !== null ? `exit code ${ended.code}` : ended.signal !== null ? `signal ${ended.signal}` : 'an unknown status';
       const tail = handle.logs.stderr ? lastLines(handle.logs.stderr, 10) : '';
