@@ -22,6 +22,7 @@ export async function recover<Meta>(ctx: Context<Meta>): Promise<RecoveryEntry[]
   // (the default) needs no turn of the event loop per process.
   if (ctx.onOrphan === 'adopt') for (const item of found) adopt(ctx, item, recovery, '');
   else await Promise.all(found.map((item) => apply(ctx, item, recovery)));
+  for (const { name, pid, status, detail } of recovery) emit(ctx, { type: 'recovered', name, pid, status, detail });
   return recovery;
 }
 

@@ -18,6 +18,11 @@ export const COMMANDS: Record<string, CommandHelp> = {
       ['--env KEY=VALUE', 'add a variable (repeat for more)'],
       ['--meta JSON', 'data kept with the record, shown by `pidkeep ls --json`'],
       ['--settle MS', 'how long it must stay up to count as started (default 500; 0: do not wait); a command that ends sooner fails `run` with its exit code and the last lines of its stderr'],
+      ['--ready CHECK', 'when it counts as started instead: alive:MS, port:PORT, port:HOST:PORT (a connection succeeds) or line:TEXT (a line of its output contains TEXT); one that is not ready in time is stopped and `run` fails'],
+      ['--ready-timeout MS', 'how long --ready port: or line: waits (default 30000)'],
+      ['--log-max SIZE', 'cap each log file (e.g. 10M): a small log writer process rotates it, also while no controller runs'],
+      ['--log-keep K', 'rotated files kept per stream with --log-max (default 1)'],
+      ['--stop STEP', 'its stop plan, a step each (in order): SIGNAL[:MS] or write:TEXT[:MS] (needs --fifo; \\n is a newline), e.g. --stop write:q:5000 --stop SIGINT:3000; SIGKILL is added last (default: SIGTERM:5000, SIGKILL:2000)'],
     ],
   },
   ls: {
@@ -29,11 +34,14 @@ export const COMMANDS: Record<string, CommandHelp> = {
     ],
   },
   logs: {
-    usage: 'logs NAME [-f] [--stderr]',
-    summary: "print NAME's output log",
+    usage: 'logs NAME [-f] [-n N] [--stdout | --stderr] [--all-runs]',
+    summary: "print NAME's output: its last run, both streams, each line marked `out: ` or `err: `",
     options: [
-      ['-f, --follow', 'keep printing until the process ends'],
-      ['--stderr', 'the error log instead of the output log'],
+      ['-f, --follow', 'keep printing until the process ends (starts from the last 10 lines unless -n is given)'],
+      ['-n, --lines N', 'only the last N lines of each stream'],
+      ['--stdout', 'only the output log, unmarked'],
+      ['--stderr', 'only the error log, unmarked'],
+      ['--all-runs', 'every run the log files still hold, each after its `--- pidkeep: run ... ---` line'],
     ],
   },
   write: {

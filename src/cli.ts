@@ -9,9 +9,9 @@ import { describeError, PidkeepError } from './errors.js';
 import { createProcessManager } from './manager.js';
 import { describeStop } from './stop.js';
 import { fileStore } from './node/file-store.js';
-import { nodeBackend } from './node/backend.js';
-import { copyLog } from './node/log-reader.js';
-import type { LastExit, ProcessManager } from './types.js';
+import { nodeBackend, type NodeBackendOptions } from './node/backend.js';
+import { showLogs, type LogSource, type LogView } from './node/log-view.js';
+import type { LastExit, ProcessManager, ReadyCheck, SignalName, StopStep } from './types.js';
 import { isValidName } from './validate.js';
 
 /** A usage mistake, said in one line about one command. */
@@ -95,9 +95,15 @@ const CLI_WORDS: Array<[RegExp, string]> = [
   [/pm\.list\(\)/g, '`pidkeep ls`'],
   [/pm\.sweep\(\)|\bsweep\(\)/g, '`pidkeep sweep`'],
   [/`stdin: 'fifo'`/g, '`pidkeep run --fifo`'],
-];
+  [/pm\.stop\("([^"]+)"\)/g, '`pidkeep stop $1`'],
+  [/use \{ alive \} or \{ until \} instead/g, 'use --ready alive:MS instead'],
+]
 const cliWords = (message: string) => CLI_WORDS.reduce((text, [api, cli]) => text.replace(api, cli), message);
-const failure = (error: PidkeepError) => `pidkeep: ${error.subject ? `${error.subject}: ` : ''}${cliWords(error.reason)} (${error.code})`;
+/** `pidkeep: <subject>: <reason> (CODE)`; a reason that quotes lines (a stderr tail) has the code on its first line. */
+const failure = (error: PidkeepError) => {
+  const [first, ...quoted] = cliWords(error.reason).split('\n');
+  return [`pidkeep: ${error.subject ? `${error.subject}: ` : ''}${first} (${error.code})`, ...quoted].join('\n');
+};
 
 /** Node's parseArgs messages, said shortly and about the command: "stop: unknown option --foo". */
 function usageOf(command: string, error: unknown): UsageError {
@@ -129,13 +135,13 @@ function parse<O extends ParseArgsConfig['options']>(command: string, args: stri
   return { values, positionals: parsed.positionals };
 }
 
-async function open(values: { dir?: string | undefined; namespace?: string | undefined }): Promise<ProcessManager> {
-  return createProcessManager({ namespace: values.namespace ?? 'default', backend: nodeBackend(), store: fileStore({ dir: values.dir }) });
+async function open(values: { dir?: string | undefined; namespace?: string | undefined }, backend: NodeBackendOptions = {}): Promise<ProcessManager> {
+  return createProcessManager({ namespace: values.namespace ?? 'default', backend: nodeBackend(backend), store: fileStore({ dir: values.dir }) });
 }
 
 /** One short-lived controller for one command: reconcile, act, close (closing never stops a process). */
-async function withManager<T>(values: { dir?: string | undefined; namespace?: string | undefined }, use: (pm: ProcessManager) => Promise<T>): Promise<T> {
-  const pm = await open(values);
+async function withManager<T>(values: { dir?: string | undefined; namespace?: string | undefined }, use: (pm: ProcessManager) => Promise<T>, backend?: NodeBackendOptions): Promise<T> {
+  const pm = await open(values, backend);
   try {
     return await use(pm);
   } finally {
@@ -154,9 +160,22 @@ async function run(args: string[], io: Out) {
     env: { type: 'string', multiple: true },
     meta: { type: 'string' },
     settle: { type: 'string' },
+    ready: { type: 'string' },
+    'ready-timeout': { type: 'string' },
+    stop: { type: 'string', multiple: true },
+    'log-max': { type: 'string' },
+    'log-keep': { type: 'string' },
   }, ['NAME']);
-  const settle = values.settle === undefined ? 500 : Number(values.settle);
-  if (!/^\d+$/.test(values.settle ?? '0') || !Number.isSafeInteger(settle)) throw new UsageError(`--settle expects milliseconds, got "${values.settle}"`, 'run');
+  const ms = (flag: string, value: string) => {
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new UsageError(`${flag} expects milliseconds, got "${value}"`, 'run');
+    return Number(value);
+  };
+  if (values.settle !== undefined && values.ready !== undefined) throw new UsageError('give --settle or --ready, not both (--settle MS is --ready alive:MS)', 'run');
+  const timeout = values['ready-timeout'] === undefined ? undefined : ms('--ready-timeout', values['ready-timeout']);
+  const ready = values.ready !== undefined ? readySpec(values.ready, timeout) : values.settle !== undefined ? settleSpec(ms('--settle', values.settle)) : settleSpec(DEFAULT_SETTLE);
+  const stop = values.stop?.map(stopStep);
+  if (values['log-keep'] !== undefined && values['log-max'] === undefined) throw new UsageError('--log-keep needs --log-max', 'run');
+  const logs = values['log-max'] === undefined ? undefined : { maxBytes: byteSize(values['log-max']), ...(values['log-keep'] === undefined ? {} : { keep: count('--log-keep', values['log-keep']) }) };
   if (commandLine.length === 0) throw new UsageError('missing CMD after `--`', 'run');
   const env: Record<string, string> = {};
   for (const pair of values.env ?? []) {
@@ -174,29 +193,55 @@ async function run(args: string[], io: Out) {
   }
   return withManager(values, async (pm) => {
     const [command, ...commandArgs] = commandLine as [string, ...string[]];
-    const handle = await pm.start(positionals[0]!, { command, args: commandArgs, cwd: values.cwd, env, meta, stdin: values.fifo ? 'fifo' : 'ignore' });
-    // A command that exits at once is not a started process: wait a moment before saying it runs.
-    // --settle 0 does not look at all: a command that ended already would otherwise win the race.
-    const ended = settle > 0 ? await Promise.race([handle.exited, delay(settle, undefined, { ref: false })]) : undefined;
-    if (ended) {
-      const how = ended.code !== null ? `exit code ${ended.code}` : ended.signal !== null ? `signal ${ended.signal}` : 'an unknown status';
-      const tail = handle.logs.stderr ? lastLines(handle.logs.stderr, 10) : '';
-      io.err(`pidkeep: run: ${handle.name} (pid ${handle.pid}) ended within ${settle} ms with ${how}${tail ? `; the last lines of its stderr:\n${tail}` : ' and wrote nothing to stderr'}`);
-      return 1;
-    }
+    // A command that ends at once is no started process: start() waits for `ready` and rejects with NOT_READY.
+    const handle = await pm.start(positionals[0]!, { command, args: commandArgs, cwd: values.cwd, env, meta, stdin: values.fifo ? 'fifo' : 'ignore', ready, ...(stop ? { stop } : {}) });
     io.out(String(handle.pid));
     return 0;
-  });
+  }, logs ? { logs } : {});
 }
 
-/** The last `count` lines of a (small, or the end of a big) text file, for an error message. */
-function lastLines(path: string, count: number): string {
-  try {
-    const text = readFileSync(path, 'utf8');
-    return text.slice(-8192).trimEnd().split('\n').slice(-count).join('\n');
-  } catch {
-    return '';
+/** `10M`, `512K`, `1G` or plain bytes. */
+function byteSize(value: string): number {
+  const match = /^(\d+)([KMG]?)i?B?$/i.exec(value);
+  if (!match) throw new UsageError(`--log-max expects a size such as 10M, 512K or 1048576, got "${value}"`, 'run');
+  return Number(match[1]) * 1024 ** ' KMG'.indexOf((match[2] || ' ').toUpperCase());
+}
+
+function count(flag: string, value: string): number {
+  if (!/^\d+$/.test(value)) throw new UsageError(`${flag} expects a whole number, got "${value}"`, 'run');
+  return Number(value);
+}
+
+/** How long `run` waits by default to see that a command did not fail at once. */
+const DEFAULT_SETTLE = 500;
+
+/** --settle 0 does not look at all: a command that ended already would otherwise win the race. */
+const settleSpec = (settle: number): ReadyCheck | false => (settle === 0 ? false : { alive: settle });
+
+/** `--ready alive:MS | port:PORT | port:HOST:PORT | line:TEXT`. */
+function readySpec(spec: string, timeout: number | undefined): ReadyCheck {
+  const [kind, ...rest] = spec.split(':');
+  const value = rest.join(':');
+  const bad = () => new UsageError(`--ready expects alive:MS, port:PORT, port:HOST:PORT or line:TEXT, got "${spec}"`, 'run');
+  const within = timeout === undefined ? {} : { timeout };
+  if (kind === 'alive' && /^\d+$/.test(value)) return { alive: Number(value) };
+  if (kind === 'line' && value.length > 0) return { line: value, ...within };
+  if (kind === 'port') {
+    const match = /^(?:(.+):)?(\d{1,5})$/.exec(value);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) throw bad();
+    return { port, ...(match[1] ? { host: match[1].replace(/^\[(.*)\]$/, '$1') } : {}), ...within };
   }
+  throw bad();
+}
+
+/** `--stop SIGNAL[:MS]` or `--stop write:TEXT[:MS]` (`\n` in TEXT is a newline); repeat for the next step. */
+function stopStep(spec: string): StopStep {
+  const signal = /^(SIG[A-Z0-9]+)(?::(\d+))?$/.exec(spec);
+  if (signal) return { signal: signal[1] as SignalName, ...(signal[2] ? { wait: Number(signal[2]) } : {}) };
+  const write = /^write:(.+?)(?::(\d+))?$/s.exec(spec);
+  if (write) return { write: write[1]!.replace(/\\n/g, '\n'), ...(write[2] ? { wait: Number(write[2]) } : {}) };
+  throw new UsageError(`--stop expects SIGNAL[:MS] or write:TEXT[:MS], got "${spec}"`, 'run');
 }
 
 interface Row {
@@ -296,29 +341,57 @@ async function ls(args: string[], io: Out) {
   return 0;
 }
 
+/** How often `logs -f` looks for new output. */
+const FOLLOW_POLL_MS = 200;
+/** After the process ended, how long `logs -f` waits for a log writer to pass on the last of its output. */
+const FOLLOW_DRAIN_MS = 2000;
+
 async function logs(args: string[], io: Out) {
-  const { values, positionals } = parse('logs', args, { follow: { type: 'boolean', short: 'f' }, stderr: { type: 'boolean' } }, ['NAME']);
+  const { values, positionals } = parse(
+    'logs',
+    args,
+    { follow: { type: 'boolean', short: 'f' }, lines: { type: 'string', short: 'n' }, stdout: { type: 'boolean' }, stderr: { type: 'boolean' }, 'all-runs': { type: 'boolean' } },
+    ['NAME'],
+  );
+  if (values.stdout && values.stderr) throw new UsageError('give --stdout or --stderr, not both (without either, both streams are printed, each line marked)', 'logs');
+  if (values.lines !== undefined && !/^\d{1,9}$/.test(values.lines)) throw new UsageError(`-n expects a number of lines, got "${values.lines}"`, 'logs');
+  // Like `tail`: all of it by default, and -f starts from the last 10 lines.
+  const lines = values.lines !== undefined ? Number(values.lines) : values.follow ? 10 : undefined;
   const name = positionals[0]!;
   const pm = await open(values);
   const out = outputWriter(process.stdout);
+  let view: LogView | undefined;
   try {
     const handle = pm.get(name);
     const home = fileStore({ dir: values.dir }).location(pm.namespace);
-    // A record names its log paths: copyLog reads only regular files inside this namespace's own directory.
-    const path = (values.stderr ? handle?.logs.stderr : handle?.logs.stdout) ?? join(home, 'logs', `${name}.${values.stderr ? 'err' : 'out'}.log`);
-    let copy = await copyLog(path, home, 0, out.write, name);
-    if (!copy && !handle) throw new PidkeepError('NOT_FOUND', `no process and no log named "${name}" in namespace "${pm.namespace}"`, { record: name });
-    // A log that is missing for now keeps the last offset: if it comes back shorter, copyLog starts it over.
-    const more = async () => (copy = (await copyLog(path, home, copy?.offset ?? 0, out.write, name)) ?? copy);
+    // A record names its log paths: the reader opens only regular files inside this namespace's own directory.
+    const pathOf = (stream: 'stdout' | 'stderr') => handle?.logs[stream] ?? join(home, 'logs', `${name}.${stream === 'stdout' ? 'out' : 'err'}.log`);
+    const sources: LogSource[] = values.stdout
+      ? [{ path: pathOf('stdout'), mark: null }]
+      : values.stderr
+        ? [{ path: pathOf('stderr'), mark: null }]
+        : [
+            { path: pathOf('stdout'), mark: 'out: ' },
+            { path: pathOf('stderr'), mark: 'err: ' },
+          ];
+    view = await showLogs(sources, home, { lines, allRuns: values['all-runs'] === true, following: values.follow === true && handle !== undefined }, out.write, name);
+    if (!view.found && !handle) throw new PidkeepError('NOT_FOUND', `no process and no log named "${name}" in namespace "${pm.namespace}"; see \`pidkeep ls\``, { record: name });
     if (values.follow && handle) {
       // Follow until the process ends, then print what it wrote last; stop as soon as the reader has gone.
       let ended = false;
       void handle.exited.then(() => (ended = true));
-      while (!ended && copy?.reading !== false) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        await more();
+      while (!ended && view.reading) {
+        await delay(FOLLOW_POLL_MS);
+        await view.poll();
       }
-      if (copy?.reading !== false) await more();
+      // A log writer may still be passing on the child's last output: wait until the logs stop growing (bounded).
+      for (const until = Date.now() + FOLLOW_DRAIN_MS; view.reading && Date.now() < until; ) {
+        const before = out.written;
+        await delay(FOLLOW_POLL_MS / 2);
+        await view.poll();
+        if (out.written === before) break;
+      }
+      if (view.reading) await view.poll(true);
     }
     if (out.failure) {
       io.err(`pidkeep: could not write the log to standard output (${describeError(out.failure)})`);
@@ -326,6 +399,7 @@ async function logs(args: string[], io: Out) {
     }
     return 0;
   } finally {
+    view?.close();
     out.release();
     await pm.close();
   }
@@ -339,6 +413,7 @@ async function logs(args: string[], io: Out) {
 function outputWriter(stream: NodeJS.WritableStream) {
   let stopped = false;
   let failure: Error | undefined;
+  let written = 0;
   const fail = (error: Error) => {
     stopped = true;
     if ((error as NodeJS.ErrnoException).code !== 'EPIPE') failure ??= error;
@@ -349,8 +424,13 @@ function outputWriter(stream: NodeJS.WritableStream) {
     get failure() {
       return failure;
     },
+    /** Bytes handed to the stream so far. */
+    get written() {
+      return written;
+    },
     write: async (chunk: Uint8Array): Promise<boolean> => {
       if (stopped) return false;
+      written += chunk.length;
       const error = await new Promise<Error | null | undefined>((done) => {
         try {
           stream.write(chunk, done);

@@ -48,6 +48,8 @@ export interface Context<Meta = unknown> {
   /** Names this controller is starting right now: a second start of one name fails before spawning. */
   readonly starting: Set<string>;
   readonly listeners: Set<(event: ManagerEvent) => void>;
+  /** Counts events: a snapshot made at another count is out of date. */
+  changes: number;
   closed: boolean;
   /** Set by the watcher: lets the poll timer hold the controller open only while adopted processes run. */
   keepAlive(): void;
@@ -89,13 +91,15 @@ export function createContext<Meta>(options: ManagerOptions<Meta>): Context<Meta
     otherPidNamespaces,
     tracked: new Map(),
     starting: new Set(),
-    listeners: new Set(),
+    listeners: new Set(options.onEvent ? [checkListener(options.onEvent)] : []),
+    changes: 0,
     closed: false,
     keepAlive: () => undefined,
   };
 }
 
 export function emit<Meta>(ctx: Context<Meta>, event: ManagerEvent): void {
+  ctx.changes++;
   for (const listener of [...ctx.listeners]) {
     try {
       listener(event);
@@ -103,6 +107,11 @@ export function emit<Meta>(ctx: Context<Meta>, event: ManagerEvent): void {
       // A listener's bug must not break process supervision.
     }
   }
+}
+
+function checkListener(value: unknown): (event: ManagerEvent) => void {
+  if (typeof value !== 'function') throw new TypeError(`[pidkeep] Expected \`onEvent\` to be a function, got ${show(value)}`);
+  return value as (event: ManagerEvent) => void;
 }
 
 export function ensureOpen<Meta>(ctx: Context<Meta>): void {

@@ -15,6 +15,7 @@ export type PidkeepErrorCode =
   | 'UNSUPPORTED'
   | 'PROBE_FAILED'
   | 'RECORD_UNREADABLE'
+  | 'NOT_READY'
   | 'CLOSED';
 
 export interface PidkeepErrorDetails {

@@ -1,5 +1,5 @@
 import { recover } from './adopt.js';
-import { createContext, ensureOpen, ownKey } from './context.js';
+import { createContext, ensureOpen, ownKey, type Tracked } from './context.js';
 import { describeError, PidkeepError } from './errors.js';
 import { markerPrefix } from './identity.js';
 import { parseRecord, type StoredRecord } from './record.js';
@@ -7,7 +7,7 @@ import { findSetAside, stopSetAside } from './set-aside.js';
 import { start } from './start.js';
 import { sweepUnrecorded } from './sweep.js';
 import { stopTracked } from './tracked.js';
-import type { LastExit, ManagerOptions, ProcessHandle, ProcessManager, StopResult } from './types.js';
+import type { LastExit, ManagerOptions, ProcessHandle, ProcessInfo, ProcessManager, StopResult } from './types.js';
 import { assertName } from './validate.js';
 import { watch } from './watch.js';
 
@@ -25,6 +25,11 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
   const recovery = await recover(ctx);
   const watcher = watch(ctx);
   const running = () => [...ctx.tracked.values()].filter((t) => t.status === 'running');
+  let snapshot: { at: number; value: readonly ProcessInfo<Meta>[] } = { at: -1, value: [] };
+  const infoOf = (t: Tracked): ProcessInfo<Meta> => {
+    const { name, pid, startedAt, command, args, meta, stdin, logs } = t.record;
+    return Object.freeze({ name, pid, startedAt, command, args, meta: meta as Meta, adopted: !t.startedHere, stopping: t.stopping !== undefined, logs: Object.freeze({ ...logs }), stdin });
+  };
 
   /** The ended run a record's text holds, if it is one of this namespace's traces. */
   const traceOf = (text: string | undefined, key: string): LastExit | undefined => {
@@ -32,7 +37,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     if (parsed?.kind !== 'ok' || !parsed.record.ended) return undefined;
     const { record } = parsed;
     const { at, code, signal, how } = record.ended!;
-    return { name: record.name, pid: record.pid, command: record.command, args: record.args, startedAt: record.startedAt, endedAt: at, exit: { code, signal }, how };
+    return { name: record.name, pid: record.pid, command: record.command, args: record.args, startedAt: record.startedAt, endedAt: at, exit: { code, signal }, how, meta: record.meta };
   };
 
   return {
@@ -100,6 +105,10 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
       ensureOpen(ctx);
       const { store, backend, limits } = ctx;
       return sweepUnrecorded({ namespace, store, backend, limits, prefix: markerPrefix(namespace, ctx.storeId), tracking: [...ctx.tracked.values()].map((t) => t.record.id) }, sweepOptions);
+    },
+    snapshot() {
+      if (snapshot.at !== ctx.changes) snapshot = { at: ctx.changes, value: Object.freeze(running().map(infoOf)) };
+      return snapshot.value;
     },
     subscribe(listener) {
       ctx.listeners.add(listener);

@@ -7,7 +7,8 @@ import { checkMeta } from './meta.js';
 import { MAX_RECORD_BYTES, newRecordId, parseRecord, serializeRecord, type StoredRecord } from './record.js';
 import { stopMarked } from './sweep.js';
 import { track } from './tracked.js';
-import type { ProcessHandle, Spawned, StartOptions } from './types.js';
+import { awaitReady, checkReady } from './ready.js';
+import type { ProcessHandle, ReadyCheck, Spawned, StartOptions } from './types.js';
 import { assertName, checkStart, normalizeStopPlan, unsafePidReason } from './validate.js';
 
 /** Room a spawn may add to a record: log and FIFO paths (4 KiB each at most) and the identity. */
@@ -17,19 +18,20 @@ export async function start<Meta>(ctx: Context<Meta>, name: string, options: Sta
   ensureOpen(ctx);
   assertName(name);
   const spec = checkStart(options);
+  const ready = checkReady(ctx, options.ready, name);
   const current = ctx.tracked.get(name);
   if ((current && current.status === 'running') || ctx.starting.has(name)) {
     throw new PidkeepError('ALREADY_RUNNING', 'a process of this name is already running or starting; stop it first or pick another name', { record: name, pid: current?.record.pid });
   }
   ctx.starting.add(name);
   try {
-    return await startNamed(ctx, name, spec, options);
+    return await startNamed(ctx, name, spec, options, ready);
   } finally {
     ctx.starting.delete(name);
   }
 }
 
-async function startNamed<Meta>(ctx: Context<Meta>, name: string, spec: ReturnType<typeof checkStart>, options: StartOptions<Meta>): Promise<ProcessHandle<Meta>> {
+async function startNamed<Meta>(ctx: Context<Meta>, name: string, spec: ReturnType<typeof checkStart>, options: StartOptions<Meta>, ready: ReadyCheck | false): Promise<ProcessHandle<Meta>> {
   const { namespace, store, backend, limits } = ctx;
   const meta = await checkMeta(ctx.metaSchema, options.meta, name);
   const steps = options.stop === undefined ? ctx.defaultStop : normalizeStopPlan(options.stop);
@@ -102,6 +104,7 @@ async function startNamed<Meta>(ctx: Context<Meta>, name: string, spec: ReturnTy
   ctx.keepAlive(); // a child with no exit event is watched by the poll from now on
   if (ctx.closed) t.unref?.(); // closed while starting: this child must not hold the controller open
   else emit(ctx, { type: 'started', name, pid: record.pid });
+  await awaitReady(ctx, t, ready);
   return t.handle as ProcessHandle<Meta>;
 }
 

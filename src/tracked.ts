@@ -147,7 +147,6 @@ export function stopTracked<Meta>(ctx: Context<Meta>, t: Tracked, plan?: StopPla
   if (steps.some((step) => step.write !== undefined) && !t.record.stdin) {
     return Promise.reject(new PidkeepError('NO_STDIN', "the stop plan writes to stdin, but this process was started without `stdin: 'fifo'`", { record: name, pid }));
   }
-  emit(ctx, { type: 'stopping', name, pid });
   t.stopping = runStopPlan({
     name,
     pid,
@@ -176,6 +175,8 @@ export function stopTracked<Meta>(ctx: Context<Meta>, t: Tracked, plan?: StopPla
     .finally(() => {
       t.stopping = undefined;
     });
+  // Told once `stopping` is set: a listener that reads pm.snapshot() at once sees the stop.
+  emit(ctx, { type: 'stopping', name, pid });
   return t.stopping;
 }
 

@@ -175,6 +175,13 @@ export interface Backend {
    * have put it, `dir` being the store's location as given to `spawn`. Optional.
    */
   release?(files: { id: string; stdin: string | null; namespace: string; dir: string | undefined }): MaybePromise<void>;
+  /**
+   * Resolves once `check` passes for the process just spawned (a port accepts, an output line matches); rejects when
+   * `signal` aborts. Without it, `start({ ready: { port } })` and `{ line }` fail with `UNSUPPORTED` before spawning.
+   */
+  waitReady?(check: BackendReadyCheck, target: ReadyTarget, signal: AbortSignal): Promise<void>;
+  /** The last `lines` lines of a log this backend wrote (for an error); '' when there is none. */
+  tail?(path: string, lines: number): MaybePromise<string>;
 }
 
 /** One stored record as raw text, or the reason it could not be read. */
@@ -278,6 +285,37 @@ export interface StartOptions<Meta = unknown> {
   stdin?: 'ignore' | 'fifo';
   /** @default the manager's `stop` option */
   stop?: StopPlan;
+  /**
+   * When `start()` resolves: once the process is ready. A process that ends first, or is not ready within the
+   * check's `timeout` (it is then stopped with its plan), rejects `start()` with `NOT_READY`, its exit and the
+   * last lines of its stderr. `false` resolves as soon as the process is recorded.
+   * @default { alive: 100 }: catches a command that fails at once (a bad flag, a missing file)
+   */
+  ready?: ReadyCheck | false;
+}
+
+/**
+ * When a started process counts as ready.
+ * - `{ alive: ms }`: it is still running `ms` after the start.
+ * - `{ port, host? }`: a TCP connection to `host` (default `localhost`, every address it resolves to) succeeds.
+ * - `{ line, stream? }`: a line of its output (default `'both'` streams) contains `line`, or matches it (a RegExp).
+ * - `{ until }`: your function, called every `interval` ms (default 100), returns true (e.g. an HTTP health check).
+ * `timeout` (default 30000 ms) bounds the last three.
+ */
+export type ReadyCheck =
+  | { alive: number }
+  | { port: number; host?: string; timeout?: number }
+  | { line: string | RegExp; stream?: 'stdout' | 'stderr' | 'both'; timeout?: number }
+  | { until: (handle: ProcessHandle<unknown>) => boolean | Promise<boolean>; interval?: number; timeout?: number };
+
+/** The checks a backend carries out itself: they need sockets or the process's output. */
+export type BackendReadyCheck = Extract<ReadyCheck, { port: number } | { line: string | RegExp }>;
+
+/** What a backend's readiness check looks at. */
+export interface ReadyTarget {
+  name: string;
+  pid: number;
+  logs: { stdout: string | null; stderr: string | null };
 }
 
 export interface ManagerOptions<Meta = unknown> {
@@ -306,6 +344,11 @@ export interface ManagerOptions<Meta = unknown> {
   otherPidNamespaces?: 'keep' | 'forget';
   /** How often adopted processes are checked for their end, in ms. @default 500 */
   pollInterval?: number;
+  /**
+   * Called on every change, like `pm.subscribe`, from before the start-up reconcile: the adoptions, stops and
+   * `recovered` entries of start-up reach it too (a subscriber can only attach after the manager resolves).
+   */
+  onEvent?: (event: ManagerEvent) => void;
 }
 
 /** The stored facts of a process, as handed to an `onOrphan` function. */
@@ -323,7 +366,19 @@ export type ManagerEvent =
   | { type: 'adopted'; name: string; pid: number }
   | { type: 'exited'; name: string; pid: number; exit: ExitInfo }
   | { type: 'stopping'; name: string; pid: number }
-  | { type: 'stopped'; name: string; pid: number; result: StopResult };
+  | { type: 'stopped'; name: string; pid: number; result: StopResult }
+  /** One per `pm.recovery` entry, at start-up (see the `onEvent` option); `pid` is null for a record without one. */
+  | { type: 'recovered'; name: string; pid: number | null; status: RecoveryEntry['status']; detail: string };
+
+/**
+ * One running process as a plain frozen value, for UIs: `pm.snapshot()` returns the same array until something
+ * changes, as `useSyncExternalStore` and Svelte stores want. Act on it through `pm.get(name)`.
+ */
+export interface ProcessInfo<Meta = unknown> extends Pick<ProcessHandle<Meta>, 'name' | 'pid' | 'startedAt' | 'command' | 'args' | 'meta' | 'adopted' | 'stdin'> {
+  /** A stop plan is running. */
+  readonly stopping: boolean;
+  readonly logs: { readonly stdout: string | null; readonly stderr: string | null };
+}
 
 /** A working handle on a managed process, whether this controller started it or adopted it. */
 export interface ProcessHandle<Meta = unknown> {
@@ -381,6 +436,8 @@ export interface LastExit {
   exit: ExitInfo;
   /** For people: "exited", "stopped by pidkeep", "ended while no controller watched (...)". */
   how: string;
+  /** The run's `meta` as stored (not checked against `metaSchema`: a trace is history). */
+  meta: unknown;
 }
 
 export interface ProcessManager<Meta = unknown> {
@@ -415,8 +472,14 @@ export interface ProcessManager<Meta = unknown> {
   ended(): Promise<LastExit[]>;
   /** Stops processes of this namespace that no record knows (spawned, then their record was lost). */
   sweep(options?: SweepOptions): Promise<SweepEntry[]>;
-  /** Called on every change, including a process that ends on its own. */
+  /** Called on every change, including a process that ends on its own and processes other controllers start. */
   subscribe(listener: (event: ManagerEvent) => void): Unsubscribe;
+  /**
+   * The running processes as frozen values, the same array until an event changes them:
+   * `useSyncExternalStore(pm.subscribe, pm.snapshot)` in React; in Svelte, `readable(pm.snapshot(), (set) =>
+   * pm.subscribe(() => set(pm.snapshot())))`.
+   */
+  snapshot(): readonly ProcessInfo<Meta>[];
   /** Stops watching. Never stops processes: a later controller adopts them. */
   close(): Promise<void>;
 }

@@ -16,24 +16,26 @@ export interface Watcher {
 }
 
 export function watch<Meta>(ctx: Context<Meta>): Watcher {
-  let polling = false;
-  // Adopted processes are not our children: no exit event arrives, so one batched probe watches them all.
-  const poll = async () => {
-    if (polling || ctx.closed) return;
+  let polling: Promise<void> | undefined;
+  // Adopted processes are not our children: no exit event arrives, so one batched probe watches them all. A poll
+  // asked for while one runs shares it.
+  const poll = (): Promise<void> => (polling ??= pollOnce().finally(() => (polling = undefined)));
+  const pollOnce = async () => {
+    if (ctx.closed) return;
     const watched = [...ctx.tracked.values()].filter((t) => !t.own && t.status === 'running' && !t.stopping);
     ctx.keepAlive();
     if (watched.length === 0) return;
-    polling = true;
     try {
       const verdicts = await checkIdentities(ctx.backend, watched.map((t) => t.record));
       for (const [index, t] of watched.entries()) {
         const verdict = verdicts[index]!;
-        if (verdict.kind === 'gone' || verdict.kind === 'reused') markExited(ctx, t, { code: null, signal: null });
+        if (verdict.kind !== 'gone' && verdict.kind !== 'reused') continue;
+        markExited(ctx, t, { code: null, signal: null });
+        // Where the store tells of changes, another controller may already have started the name again.
+        if (ctx.store.watch) void lookUpLater(t.record.name).catch(() => undefined);
       }
     } catch {
       // A failed probe is retried at the next tick.
-    } finally {
-      polling = false;
     }
   };
   const timer = setInterval(() => void poll(), ctx.pollInterval);
@@ -107,8 +109,10 @@ export function watch<Meta>(ctx: Context<Meta>): Watcher {
     // Only keys of this pid namespace name processes this controller can watch.
     const name = key.split('@')[0];
     if (ctx.closed || !isValidName(name) || ownKey(ctx, name) !== key) return;
-    if (ctx.tracked.has(name)) void poll();
-    else void lookUpLater(name).catch(() => undefined);
+    // A watched one may have ended (the poll tells), and another controller may have started the name again since.
+    void (ctx.tracked.has(name) ? poll() : Promise.resolve())
+      .then(() => (ctx.tracked.has(name) ? undefined : lookUpLater(name)))
+      .catch(() => undefined);
   });
 
   return {

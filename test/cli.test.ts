@@ -3,7 +3,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { cli, isAlive, reaper, runCli, tempDir, uniqueNamespace, waitFor } from './helpers/index.js';
+import { cli, isAlive, pipeCli, reaper, runCli, tempDir, uniqueNamespace, waitFor } from './helpers/index.js';
 
 test('the CLI runs, lists, shows logs, writes, stops and sweeps, with exit codes scripts can rely on', async (t) => {
   const dir = tempDir(t);
@@ -39,12 +39,12 @@ test('the CLI runs, lists, shows logs, writes, stops and sweeps, with exit codes
 
   assert.equal((await runCli(['write', 'echo', 'hello', '--line', ...at])).code, 0);
   await waitFor('the echo to reach the log', async () => (await runCli(['logs', 'echo', ...at])).stdout.includes('got hello'));
-  await waitFor('the sleeper to greet', async () => /^hi\n/.test((await runCli(['logs', 'sleeper', ...at])).stdout));
+  await waitFor('the sleeper to greet', async () => /^hi\n/.test((await runCli(['logs', 'sleeper', '--stdout', ...at])).stdout));
 
   // logs -f follows until the process ends, then prints what it wrote last.
   const talker = await runCli(['run', 'talker', ...at, '--', 'sh', '-c', 'echo one; sleep 0.5; echo two; sleep 0.5; echo three']);
   reap(Number(talker.stdout.trim()));
-  const followed = await runCli(['logs', 'talker', '-f', ...at], { timeout: 20_000 });
+  const followed = await runCli(['logs', 'talker', '-f', '--stdout', ...at], { timeout: 20_000 });
   assert.equal(followed.code, 0, followed.stderr);
   assert.equal(followed.stdout, 'one\ntwo\nthree\n');
 
@@ -118,28 +118,6 @@ test('the CLI rejects bad usage with exit code 2 and one line that says what to 
 const MiB = 1024 * 1024;
 
 /**
- * Runs the built CLI with its stdout piped into `reader`, as a shell's `pidkeep ... | reader` does. The test keeps no
- * end of that pipe, so once the reader exits the CLI's next write meets a closed pipe (EPIPE).
- */
-async function pipeCli(t: TestContext, args: string[], reader: string[]) {
-  const reap = reaper(t);
-  const sink = spawn(reader[0]!, reader.slice(1), { stdio: ['pipe', 'pipe', 'ignore'], timeout: 60_000, killSignal: 'SIGKILL' });
-  reap(sink.pid);
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', sink.stdin!, 'pipe'], timeout: 60_000, killSignal: 'SIGKILL' });
-  reap(child.pid);
-  sink.stdin!.destroy(); // the CLI now holds the pipe's only write end
-  let read = '';
-  let stderr = '';
-  sink.stdout!.setEncoding('utf8').on('data', (c: string) => (read += c));
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  const [code] = await Promise.all([
-    new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c))),
-    new Promise((resolve) => sink.once('close', resolve)),
-  ]);
-  return { code, stderr, read };
-}
-
-/**
  * Runs the built CLI with its stdout drained by this test through a pipe. Returns how many bytes it printed, the last
  * few, and its peak resident set size in KiB: getrusage(2)'s own figure, written by a preload as the CLI exits.
  */
@@ -175,7 +153,7 @@ test('logs into a reader that closes early (`pidkeep logs x | head -c 10`) ends 
   const line = 'the quick brown fox jumps over the lazy dog\n';
   writeFileSync(join(logs, 'chatty.out.log'), line.repeat(Math.ceil((8 * MiB) / line.length)));
   const printed = await pipeCli(t, ['logs', 'chatty', ...at], ['head', '-c', '10']);
-  assert.equal(printed.read, line.slice(0, 10), 'the reader got the start of the log');
+  assert.equal(printed.read, `out: ${line}`.slice(0, 10), 'the reader got the start of the log');
   assert.equal(printed.stderr, '', 'no EPIPE stack trace, no message');
   assert.equal(printed.code, 0);
 
@@ -186,7 +164,7 @@ test('logs into a reader that closes early (`pidkeep logs x | head -c 10`) ends 
   const pid = Number(ticker.stdout.trim());
   reap(pid);
   const followed = await pipeCli(t, ['logs', 'ticker', '-f', ...at], ['head', '-c', '10']);
-  assert.equal(followed.read, 'tick\ntick\n');
+  assert.equal(followed.read, 'out: tick\n');
   assert.equal(followed.stderr, '');
   assert.equal(followed.code, 0);
   assert.ok(isAlive(pid), 'closing the reader of `logs -f` does not stop the process');
@@ -204,11 +182,12 @@ test('logs streams a 200 MiB log in bounded chunks: the CLI\'s peak memory stays
   writeSync(fd, 'THE END\n', size - 8);
   closeSync(fd);
 
-  const small = await measureCli(t, ['logs', 'small', ...at]);
+  // --stdout: the log as it is, so the count of bytes printed is the file's size.
+  const small = await measureCli(t, ['logs', 'small', '--stdout', ...at]);
   assert.equal(small.bytes, 2);
   // Through a pipe: writes to a pipe are asynchronous in Node, so a copy that does not wait for each write queues the
   // whole log in memory (a file or /dev/null as stdout is written synchronously and would hide that).
-  const big = await measureCli(t, ['logs', 'big', ...at]);
+  const big = await measureCli(t, ['logs', 'big', '--stdout', ...at]);
   assert.equal(big.bytes, size, 'every byte was printed');
   assert.match(big.tail, /THE END\n$/);
   const grewMiB = (big.maxRssKiB - small.maxRssKiB) / 1024;
@@ -227,7 +206,7 @@ test('logs never reads through a symbolic link, a FIFO or a linked directory out
   const victim = await runCli(['run', 'victim', ...at, '--', 'sh', '-c', 'echo hello; exec sleep 60']);
   assert.equal(victim.code, 0, victim.stderr);
   reap(Number(victim.stdout.trim()));
-  await waitFor('the victim to write its log', async () => (await runCli(['logs', 'victim', ...at])).stdout === 'hello\n');
+  await waitFor('the victim to write its log', async () => (await runCli(['logs', 'victim', ...at])).stdout === 'out: hello\n');
 
   // The log file replaced by a symlink to a file outside the store (the record still names the log's own path).
   const logs = join(dir, namespace, 'logs');
@@ -380,9 +359,9 @@ test('run: a command that ends at once is no started process: exit 1 with its ex
   const failing = await runCli(['run', 'bad', '--', 'sh', '-c', 'echo first >&2; echo "no such option: --prot" >&2; exit 7'], { env });
   assert.equal(failing.code, 1);
   assert.equal(failing.stdout, '', 'no pid: nothing was started that runs');
-  assert.match(failing.stderr, /^pidkeep: run: bad \(pid \d+\) ended within 500 ms with exit code 7; the last lines of its stderr:\nfirst\nno such option: --prot\n$/);
+  assert.match(failing.stderr, /^pidkeep: bad, pid \d+: it ended before it was ready \(alive for 500 ms\) with exit code 7; the last lines of its stderr: \(NOT_READY\)\nfirst\nno such option: --prot\n$/);
   const quiet = await runCli(['run', 'quiet', '--', 'true'], { env });
-  assert.match(quiet.stderr, /ended within 500 ms with exit code 0 and wrote nothing to stderr/);
+  assert.match(quiet.stderr, /it ended before it was ready \(alive for 500 ms\) with exit code 0; its stderr \(.*quiet\.err\.log\) is empty \(NOT_READY\)/);
   const untimed = await runCli(['run', 'untimed', '--settle', '0', '--', 'sh', '-c', 'exit 3'], { env });
   assert.equal(untimed.code, 0, 'with --settle 0 the pid is printed at once');
   assert.match(untimed.stdout, /^\d+\n$/);
@@ -391,4 +370,74 @@ test('run: a command that ends at once is no started process: exit 1 with its ex
   reaper(t)(Number(slow.stdout.trim()));
   assert.equal((await runCli(['run', 'x', '--settle', 'soon', '--', 'true'], { env })).code, 2);
   await runCli(['stop', 'slow'], { env });
+});
+
+test('run --ready waits for a port or a line, stops what is not ready in time; --stop sets the stop plan', async (t) => {
+  const env = { PIDKEEP_DIR: tempDir(t), PIDKEEP_NAMESPACE: uniqueNamespace('ready') };
+  const reap = reaper(t);
+  const server = `setTimeout(() => require('net').createServer().listen(0, '127.0.0.1', function () { console.log('listening on ' + this.address().port) }), 300)`;
+  const began = Date.now();
+  const byLine = await runCli(['run', 'web', '--ready', 'line:listening on', '--', process.execPath, '-e', server], { env });
+  assert.equal(byLine.code, 0, byLine.stderr);
+  // Not a speed test: the check's 30 s timeout must not hold the CLI open once the line came.
+  assert.ok(Date.now() - began < 20_000, `run returned after ${Date.now() - began} ms`);
+  reap(Number(byLine.stdout.trim()));
+  const port = Number(/listening on (\d+)/.exec((await runCli(['logs', 'web', '--stdout'], { env })).stdout)?.[1]);
+  assert.ok(port > 0);
+  // The port is open: a second process is ready by it at once.
+  const byPort = await runCli(['run', 'probe', '--ready', `port:127.0.0.1:${port}`, '--', 'sleep', '60'], { env });
+  assert.equal(byPort.code, 0, byPort.stderr);
+  reap(Number(byPort.stdout.trim()));
+  const late = await runCli(['run', 'late', '--ready', 'line:never said', '--ready-timeout', '300', '--', 'sleep', '60'], { env });
+  assert.equal(late.code, 1);
+  assert.match(late.stderr, /^pidkeep: late, pid \d+: it was not ready within 300 ms \(a line of its output matching never said\), so it was stopped: stopped by step 0 \(SIGTERM\)/);
+  const latePid = Number(/pid (\d+)/.exec(late.stderr)![1]);
+  assert.ok(!isAlive(latePid), 'a start that was not ready leaves nothing running');
+
+  // A stop plan from the command line: `q` on stdin first, as FFmpeg wants, then SIGINT.
+  const quitter = await runCli(['run', 'quitter', '--fifo', '--stop', 'write:q\\n:3000', '--stop', 'SIGINT:2000', '--', 'sh', '-c', 'while read line; do [ "$line" = q ] && exit 0; done'], { env });
+  assert.equal(quitter.code, 0, quitter.stderr);
+  reap(Number(quitter.stdout.trim()));
+  const described = JSON.parse((await runCli(['describe', 'quitter', '--json'], { env })).stdout);
+  assert.deepEqual(described.stopPlan ?? described.stop, [{ write: 'q\n', wait: 3000 }, { signal: 'SIGINT', wait: 2000 }, { signal: 'SIGKILL', wait: 2000 }]);
+  const stopped = await runCli(['stop', 'quitter'], { env });
+  assert.equal(stopped.code, 0, stopped.stderr);
+  assert.match(stopped.stdout, /write "q\\n"/);
+  for (const [flags, message] of [
+    [['--ready', 'port:http'], /--ready expects alive:MS, port:PORT/],
+    [['--ready', 'alive:5', '--settle', '5'], /give --settle or --ready, not both/],
+    [['--stop', 'TERM'], /--stop expects SIGNAL\[:MS\] or write:TEXT\[:MS\]/],
+    [['--ready-timeout', 'soon'], /--ready-timeout expects milliseconds/],
+  ] as const) {
+    const bad = await runCli(['run', 'x', ...flags, '--', 'sleep', '1'], { env });
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, message);
+  }
+  for (const name of ['web', 'probe']) await runCli(['stop', name], { env });
+});
+
+test('run --log-max caps a chatty process\'s logs, also after the CLI has exited', async (t) => {
+  const env = { PIDKEEP_DIR: tempDir(t), PIDKEEP_NAMESPACE: uniqueNamespace('logmax') };
+  const reap = reaper(t);
+  const chatty = await runCli(['run', 'chatty', '--log-max', '8K', '--log-keep', '2', '--', 'sh', '-c', 'i=0; while [ $i -lt 20000 ]; do echo "line $i of a chatty process"; i=$((i+1)); done; exec sleep 60'], { env });
+  assert.equal(chatty.code, 0, chatty.stderr);
+  reap(Number(chatty.stdout.trim()));
+  const described = JSON.parse((await runCli(['describe', 'chatty', '--json'], { env })).stdout);
+  const log: string = described.logs.stdout;
+  await waitFor('the last line to be written', () => readFileSync(log, 'utf8').includes('line 19999 of'));
+  const { statSync, existsSync } = await import('node:fs');
+  for (const file of [log, `${log}.1`, `${log}.2`]) assert.ok(statSync(file).size <= 8 * 1024, `${file} is ${statSync(file).size} bytes`);
+  assert.ok(!existsSync(`${log}.3`), 'keep 2: no third rotated file');
+  const tail = await runCli(['logs', 'chatty', '--stdout', '-n', '1'], { env });
+  assert.equal(tail.stdout, 'line 19999 of a chatty process\n');
+  for (const [flags, message] of [
+    [['--log-max', 'lots'], /--log-max expects a size/],
+    [['--log-keep', '2'], /--log-keep needs --log-max/],
+    [['--log-max', '100'], /maxBytes/],
+  ] as const) {
+    const bad = await runCli(['run', 'x', ...flags, '--', 'sleep', '1'], { env });
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, message);
+  }
+  assert.equal((await runCli(['stop', 'chatty'], { env })).code, 0);
 });

@@ -6,25 +6,40 @@ import { promisify } from 'node:util';
 import { describeError, PidkeepError } from '../errors.js';
 import type { Backend, ExitInfo, Spawned, SpawnRequest } from '../types.js';
 import { unsafePidReason } from '../validate.js';
+import { checkLogLimits, openChildOutput, type ChildOutput, type LogLimits } from './log-output.js';
 import { currentPlatform, type Platform } from './platform/index.js';
+import { lastRunTail } from './log-view.js';
+import { waitReady, type LogOffsets } from './ready.js';
 
 export interface NodeBackendOptions {
   /** Where logs and FIFOs go when the store offers no directory. @default `<tmpdir>/pidkeep-<user>/<namespace>` */
   dir?: string;
   /** The environment children start from; `env` of each start is added on top. @default process.env */
   env?: Record<string, string | undefined>;
+  /**
+   * Caps each child's log files: a small log writer process (one per child, in its own session, needing no
+   * controller) reads its output from pipes and rotates a file before it passes `maxBytes`, keeping `keep` old files
+   * (`<log>.1` ...). Unset, children write straight to their files, uncapped, with no process in between.
+   * A writer killed with SIGKILL leaves its child writing into a closed pipe (EPIPE, or SIGPIPE, which ends most
+   * programs).
+   * @default undefined (no cap); `keep` defaults to 1
+   * @example nodeBackend({ logs: { maxBytes: 10 * 1024 * 1024, keep: 2 } }) // at most 30 MiB per stream
+   */
+  logs?: LogLimits;
   /** For tests of other operating systems' logic; normally picked from `process.platform`. */
   platform?: Platform;
 }
 
 /**
  * Runs children as durable processes: each leads its own process group, writes stdout and stderr to log files
- * (never to pipes, which would kill it with SIGPIPE when the controller dies), and may read stdin from a FIFO.
+ * (never to pipes the controller holds, which would kill it with SIGPIPE when the controller dies; with `logs`, to
+ * pipes of a log writer that outlives the controller), and may read stdin from a FIFO.
  * @example
  * const pm = await createProcessManager({ namespace: 'my-app', backend: nodeBackend(), store: fileStore() });
  */
 export function nodeBackend(options: NodeBackendOptions = {}): Backend {
   const platform = options.platform ?? currentPlatform();
+  const logLimits = checkLogLimits(options.logs);
   const maxPid = platform.maxPid();
   const uid = process.getuid?.();
   // The controller's own process group does not change under it (only a fork sets it): read it once.
@@ -34,6 +49,8 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
   const bootId = platform.bootId?.();
   const limits = () => ({ selfPid: process.pid, parentPid: process.ppid, maxPid, ...(uid === undefined ? {} : { uid }), ...(pidNamespace === undefined ? {} : { pidNamespace }), ...(bootId === undefined ? {} : { bootId }) });
   const made = new Set<string>();
+  /** Where each running child's logs began at its spawn, by pid. */
+  const logStarts = new Map<number, LogOffsets>();
   const ensureDir = (dir: string) => {
     if (made.has(dir)) return;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -54,20 +71,13 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
       const logs = { stdout: join(logsDir, `${request.name}.out.log`), stderr: join(logsDir, `${request.name}.err.log`) };
       const fds: number[] = [];
       let stdinPath: string | null = null;
+      let output: ChildOutput | undefined;
       try {
-        let out: number;
-        try {
-          out = openSync(logs.stdout, APPEND, 0o600);
-        } catch (error) {
+        output = await openChildOutput(logs, { id: request.id, name: request.name }, logLimits, () => {
           // The logs dir was removed since we made it: make it again, once.
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
           made.clear();
           ensureDir(logsDir);
-          out = openSync(logs.stdout, APPEND, 0o600);
-        }
-        fds.push(out);
-        const err = openSync(logs.stderr, APPEND, 0o600);
-        fds.push(err);
+        });
         let stdin: number | 'ignore' = 'ignore';
         if (request.stdin === 'fifo') {
           ensureDir(join(dir, 'run'));
@@ -85,7 +95,7 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
           cwd: request.cwd,
           env,
           detached: true,
-          stdio: [stdin, out, err],
+          stdio: [stdin, output.stdout, output.stderr],
           windowsHide: true,
         });
         if (child.pid === undefined) {
@@ -99,14 +109,21 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
           const exit = await exited;
           throw new PidkeepError('SPAWN_FAILED', `the process ended at once (exit code ${exit.code}, signal ${exit.signal}) before its identity could be read; see ${logs.stderr}`, { record: request.name, pid });
         }
+        logStarts.set(pid, output.starts);
+        void exited.then(() => logStarts.delete(pid));
         return { identity, stdin: stdinPath, logs, exited, unref: () => child.unref() };
       } catch (error) {
         if (stdinPath) removeFifo(stdinPath);
         throw error;
       } finally {
+        output?.release();
         for (const fd of fds) closeSync(fd);
       }
     },
+
+    waitReady: (check, target, signal) => waitReady(check, target, logStarts.get(target.pid) ?? { stdout: 0, stderr: 0 }, signal),
+    // Only the last run's lines, never its separator line or an earlier run's (see log-view.ts).
+    tail: (path, lines) => lastRunTail(path, lines),
 
     signal(pid, signal, { group }) {
       // The core proved identity; this is the last line of defence against a pid that must never be signalled.
@@ -178,8 +195,6 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
 }
 
 const execFileAsync = promisify(execFile);
-// Log files are opened for appending and never through a symlink someone planted in their place.
-const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
 
 /**
  * `<tmpdir>/pidkeep-<user>` for logs and FIFOs when the store has no directory. The name is predictable, so it is

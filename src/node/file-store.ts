@@ -9,6 +9,7 @@ import { MAX_RECORD_BYTES, randomHex, stableId } from '../record.js';
 import type { QuarantinedEntry, StoreEntry, SyncStore } from '../types.js';
 import { assertKey, assertName } from '../validate.js';
 import { currentPlatform, pidExists } from './platform/index.js';
+import { watchRecords } from './store-watch.js';
 
 export interface FileStoreOptions {
   /**
@@ -19,12 +20,19 @@ export interface FileStoreOptions {
   dir?: string;
   /** How long to wait for another controller to release the namespace's lock before failing with `STORE_LOCKED`, in ms. @default 10000 */
   lockTimeout?: number;
+  /**
+   * How often a manager checks the records folder for records other controllers wrote, in ms: the bound on how late
+   * `pm.list()` sees them where fs.watch cannot tell at once (network file systems, a wiped and remade folder).
+   * @default 1000
+   */
+  watchInterval?: number;
 }
 
 /** The file store's reads and writes are synchronous underneath (small files); its types say so. */
 export interface FileStore extends SyncStore {
   readonly dir: string;
   location(namespace: string): string;
+  watch(namespace: string, listener: (key: string) => void): () => void;
 }
 
 /** The default root for records, logs and FIFOs. */
@@ -48,6 +56,8 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
   const root = options.dir ?? defaultDir();
   const lockTimeout = options.lockTimeout ?? 10_000;
   if (!Number.isInteger(lockTimeout) || lockTimeout < 0) throw new TypeError(`[pidkeep] Expected the fileStore \`lockTimeout\` to be a non-negative integer of ms, got ${String(lockTimeout)}`);
+  const watchInterval = options.watchInterval ?? 1000;
+  if (!Number.isInteger(watchInterval) || watchInterval < 10) throw new TypeError(`[pidkeep] Expected the fileStore \`watchInterval\` to be an integer of at least 10 ms, got ${String(watchInterval)}`);
   const ready = new Set<string>();
   const recordsDir = (namespace: string) => layout.recordsDir(root, namespace);
   const fileOf = (namespace: string, key: string) => {
@@ -204,6 +214,11 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
       }
       if (tidying) tidied.add(namespace);
       return entries;
+    },
+
+    watch(namespace, listener) {
+      assertName(namespace, 'namespace');
+      return watchRecords(recordsDir(namespace), watchInterval, listener);
     },
 
     get(namespace, key) {

@@ -7,11 +7,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { PidkeepError } from '../../src/errors.js';
-import { readText, reaper, tempDir } from '../helpers/index.js';
+import { outputIn, readText, reaper, tempDir } from '../helpers/index.js';
 
 backendConformance('nodeBackend', () => nodeBackend(), {
   groups: true,
-  output: (_backend, spawned) => readText(spawned.logs.stdout!),
+  output: (_backend, spawned) => outputIn(spawned.logs.stdout!),
   defused() {
     const delivered: unknown[] = [];
     const platform = currentPlatform();

@@ -26,7 +26,7 @@ async function manager(t: TestContext, options: Partial<Parameters<typeof create
     for (const p of await nodeBackend().scan!(`${nsOf(t)}/`)) reap(p.pid);
     await pm.close();
   });
-  pm.subscribe((e) => 'pid' in e && reap(e.pid));
+  pm.subscribe((e) => e.pid !== null && reap(e.pid));
   return pm;
 }
 

@@ -142,6 +142,14 @@ export function readText(path: string): string {
   }
 }
 
+/** What a process wrote to the log at `path`, without the `--- pidkeep: run ... ---` line each spawn puts before it. */
+export function outputIn(path: string): string {
+  return readText(path)
+    .split('\n')
+    .filter((line) => !line.startsWith('--- pidkeep: run '))
+    .join('\n');
+}
+
 /** Starts a Node script as a separate OS process and collects its stdout lines. */
 export function startNode(t: TestContext, script: string, args: string[], env: Record<string, string> = {}) {
   const child: ChildProcess = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
@@ -180,4 +188,26 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     child.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/**
+ * Runs the built CLI with its stdout piped into `reader`, as a shell's `pidkeep ... | reader` does. The test keeps no
+ * end of that pipe, so once the reader exits the CLI's next write meets a closed pipe (EPIPE).
+ */
+export async function pipeCli(t: TestContext, args: string[], reader: string[]) {
+  const reap = reaper(t);
+  const sink = spawn(reader[0]!, reader.slice(1), { stdio: ['pipe', 'pipe', 'ignore'], timeout: 60_000, killSignal: 'SIGKILL' });
+  reap(sink.pid);
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', sink.stdin!, 'pipe'], timeout: 60_000, killSignal: 'SIGKILL' });
+  reap(child.pid);
+  sink.stdin!.destroy(); // the CLI now holds the pipe's only write end
+  let read = '';
+  let stderr = '';
+  sink.stdout!.setEncoding('utf8').on('data', (c: string) => (read += c));
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const [code] = await Promise.all([
+    new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c))),
+    new Promise((resolve) => sink.once('close', resolve)),
+  ]);
+  return { code, stderr, read };
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { createProcessManager, PidkeepError } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
-import { isAlive, readText, reaper, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
+import { isAlive, outputIn, readText, reaper, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
 
 /**
  * A managed group: the leader ends at SIGTERM; a member ignores SIGTERM (an ignored signal stays ignored across
@@ -14,7 +14,7 @@ async function groupWithDeafMember(t: TestContext, wrap: string) {
   t.after(() => pm.close());
   const handle = await pm.start('g', { command: 'sh', args: ['-c', `(trap "" TERM; exec ${wrap} sleep 300) & echo $! ; exec sleep 300`], stop: [{ signal: 'SIGTERM', wait: 3000 }, { signal: 'SIGKILL', wait: 3000 }] });
   reap(handle.pid);
-  const member = Number(await waitFor('the member pid', () => readText(handle.logs.stdout!).trim()));
+  const member = Number(await waitFor('the member pid', () => outputIn(handle.logs.stdout!).trim()));
   reap(member);
   await waitFor('the member to run sleep', () => readText(`/proc/${member}/comm`).trim() === 'sleep');
   return { handle, member };

@@ -10,7 +10,7 @@ test('an ended process leaves a trace of how it ended, which never blocks its na
   const open = () => createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }) });
   const pm = await open();
   t.after(() => pm.close());
-  const quick = await pm.start('quick', { command: 'sh', args: ['-c', 'exit 3'] });
+  const quick = await pm.start('quick', { command: 'sh', args: ['-c', 'exit 3'], ready: false });
   assert.deepEqual(await quick.exited, { code: 3, signal: null });
   const stopped = await pm.start('stopped', { command: 'sleep', args: ['300'] });
   reaper(t)(stopped.pid);

@@ -13,7 +13,7 @@ test('pidkeep inside a pidkeep-managed process: both are recorded, listed and st
   const outer = await outerManager.start('outer', { command: process.execPath, args: [fixture('nested.mjs'), dir, namespace] });
   reap(outer.pid);
   await outerManager.close();
-  const started = await waitFor('the inner start', () => /started (\d+)/.exec(readText(outer.logs.stdout!))?.[1]);
+  const started = await waitFor('the inner start', () => /^started (\d+)$/m.exec(readText(outer.logs.stdout!))?.[1]);
   reap(Number(started));
   // The inner controller's own pid is the outer record's pid: a valid record, adopted, not quarantined.
   assert.match(readText(outer.logs.stdout!), /recovery \[\["outer","adopted"\]\]/);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createProcessManager } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
-import { isAlive, readText, reaper, runCli, tempDir, waitFor } from '../helpers/index.js';
+import { isAlive, outputIn, reaper, runCli, tempDir, waitFor } from '../helpers/index.js';
 
 test("sweep stops a process whose record was lost and leaves recorded ones and another namespace's alone", async (t) => {
   const dir = tempDir(t);
@@ -24,7 +24,7 @@ test("sweep stops a process whose record was lost and leaves recorded ones and a
   const pm = await open('sweep-app');
   t.after(() => pm.close());
   assert.deepEqual(pm.list().map((h) => h.name), ['kept']);
-  const grandchild = Number(await waitFor('the grandchild pid', () => readText(lost.logs.stdout!).trim()));
+  const grandchild = Number(await waitFor('the grandchild pid', () => outputIn(lost.logs.stdout!).trim()));
   reap(grandchild);
   // No age to wait for: the sweep decides under the store's lock, which every start holds until its record is written.
   const swept = await pm.sweep();

@@ -1,0 +1,92 @@
+// The readiness checks that need Node: a TCP connection, a line in the process's output.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { connect } from 'node:net';
+import type { BackendReadyCheck, ReadyTarget } from '../types.js';
+
+/** How often a log is read again, or a refused connection tried again. */
+const RETRY_MS = 50;
+/** A line longer than this is matched on its last part only: memory stays bounded whatever the process writes. */
+const MAX_LINE = 64 * 1024;
+
+/** Where each log ended when the process was spawned: only what this run wrote is matched. */
+export type LogOffsets = { stdout: number; stderr: number };
+
+export async function waitReady(check: BackendReadyCheck, target: ReadyTarget, offsets: LogOffsets, signal: AbortSignal): Promise<void> {
+  if ('port' in check) {
+    while (!(await connects(check.port, check.host ?? 'localhost', signal))) await pause(signal);
+    return;
+  }
+  const streams = check.stream === 'stdout' || check.stream === 'stderr' ? [check.stream] : (['stdout', 'stderr'] as const);
+  const readers = streams.flatMap((stream) => (target.logs[stream] ? [lineReader(target.logs[stream]!, offsets[stream])] : []));
+  if (readers.length === 0) throw new Error(`${target.name} has no ${check.stream ?? 'output'} log to read`);
+  const matches = (line: string) => (typeof check.line === 'string' ? line.includes(check.line) : (check.line.lastIndex = 0, check.line.test(line)));
+  for (;;) {
+    // The line being written (no newline yet) counts too: a prompt such as "ready> " never ends its line.
+    for (const reader of readers) if (reader.read().some(matches)) return;
+    await pause(signal);
+  }
+}
+
+/** Whether a TCP connection to host:port succeeds now (every address of the host is tried: localhost may be ::1). */
+function connects(port: number, host: string, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    // No `signal` option: each attempt would leave a listener on it. An abort ends the attempt below.
+    const socket = connect({ port, host, autoSelectFamily: true });
+    socket.setTimeout(1000);
+    const done = (ok: boolean) => {
+      signal.removeEventListener('abort', abort);
+      socket.destroy();
+      resolve(ok);
+    };
+    const abort = () => done(false);
+    signal.addEventListener('abort', abort, { once: true });
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
+  });
+}
+
+function pause(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', stop);
+      resolve();
+    }, RETRY_MS);
+    const stop = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', stop, { once: true });
+  });
+}
+
+/** Reads a growing log from `offset`; each call returns the lines completed since, and the one being written. */
+function lineReader(path: string, offset: number) {
+  const decoder = new TextDecoder();
+  const chunk = Buffer.allocUnsafe(64 * 1024);
+  let partial = '';
+  return {
+    read(): string[] {
+      let fd: number;
+      try {
+        fd = openSync(path, 'r');
+      } catch {
+        return []; // not written yet, or between two files of a rotation
+      }
+      let text = '';
+      try {
+        // A file now shorter than where we were was rotated or truncated: its new content starts at 0.
+        if (fstatSync(fd).size < offset) offset = 0;
+        // At most 1 MiB a call: a process that writes faster is matched over several calls, in bounded memory.
+        for (let n, reads = 0; reads < 16 && (n = readSync(fd, chunk, 0, chunk.length, offset)) > 0; offset += n, reads++) text += decoder.decode(chunk.subarray(0, n), { stream: true });
+      } finally {
+        closeSync(fd);
+      }
+      if (text === '') return partial ? [partial] : [];
+      const lines = (partial + text).split('\n');
+      partial = lines.pop()!.slice(-MAX_LINE);
+      return [...lines, partial];
+    },
+  };
+}

@@ -1,0 +1,141 @@
+// start(name, { ready }): a started process is one that is ready, not merely one that was spawned. A command that
+// fails at once (a bad flag, a missing file) must fail start(), not show up as a process that ends a moment later.
+import { probeOne, type Context, type Tracked } from './context.js';
+import { describeError, PidkeepError } from './errors.js';
+import { judge } from './identity.js';
+import { describeStop } from './stop.js';
+import { markExited, stopTracked } from './tracked.js';
+import type { ExitInfo, ProcessHandle, ReadyCheck } from './types.js';
+import { show } from './validate.js';
+
+/** Long enough for a command that fails at once to have failed; short enough not to be noticed. */
+export const DEFAULT_READY: ReadyCheck = { alive: 100 };
+const DEFAULT_TIMEOUT = 30_000;
+const DEFAULT_INTERVAL = 100;
+
+/** Checks `ready` before anything is spawned; TypeError for a malformed check, UNSUPPORTED for one the backend cannot run. */
+export function checkReady<Meta>(ctx: Context<Meta>, value: unknown, name: string): ReadyCheck | false {
+  if (value === undefined) return DEFAULT_READY;
+  if (value === false) return false;
+  const bad = (what: string) => new TypeError(`[pidkeep] Expected \`ready\` to be false, { alive }, { port }, { line } or { until }: ${what}, got ${show(value)}`);
+  if (typeof value !== 'object' || value === null) throw bad('not an object');
+  const o = value as Record<string, unknown>;
+  const ms = (key: string, min: number) => {
+    const v = o[key];
+    if (v !== undefined && (!Number.isSafeInteger(v) || (v as number) < min)) throw bad(`\`${key}\` must be an integer of at least ${min} ms`);
+  };
+  ms('timeout', 1);
+  ms('interval', 10);
+  const kinds = ['alive', 'port', 'line', 'until'].filter((key) => o[key] !== undefined);
+  if (kinds.length !== 1) throw bad('give exactly one of alive, port, line, until');
+  if ('alive' in o) ms('alive', 0);
+  if (o.port !== undefined && (!Number.isSafeInteger(o.port) || (o.port as number) < 1 || (o.port as number) > 65535)) throw bad('`port` must be 1-65535');
+  if (o.host !== undefined && (typeof o.host !== 'string' || o.host.length === 0)) throw bad('`host` must be a host name or address');
+  if (o.line !== undefined && !(typeof o.line === 'string' && o.line.length > 0) && !(o.line instanceof RegExp)) throw bad('`line` must be a non-empty string or a RegExp');
+  if (o.stream !== undefined && o.stream !== 'stdout' && o.stream !== 'stderr' && o.stream !== 'both') throw bad("`stream` must be 'stdout', 'stderr' or 'both'");
+  if (o.until !== undefined && typeof o.until !== 'function') throw bad('`until` must be a function');
+  if ((o.port !== undefined || o.line !== undefined) && !ctx.backend.waitReady) {
+    throw new PidkeepError('UNSUPPORTED', `the ${ctx.backend.name} backend cannot check ${o.port !== undefined ? 'ports' : 'output lines'}; use { alive } or { until } instead (nothing was started)`, { record: name });
+  }
+  return value as ReadyCheck;
+}
+
+type Outcome = { kind: 'ready' } | { kind: 'ended'; exit: ExitInfo } | { kind: 'timeout' } | { kind: 'failed'; error: unknown };
+
+/**
+ * Waits until a process this controller just started and recorded is ready. Rejects with NOT_READY when it ends
+ * first (its record stays as the trace of the run) or when the check times out (it is then stopped with its plan:
+ * a start that failed leaves nothing running).
+ */
+export async function awaitReady<Meta>(ctx: Context<Meta>, t: Tracked, check: ReadyCheck | false): Promise<void> {
+  if (check === false) return;
+  const abort = new AbortController();
+  // The status is set the moment an end is seen; `exit` settles once the store has the trace.
+  const ended = t.exit.then((exit): Outcome => ({ kind: 'ended', exit }));
+  try {
+    const outcome = await Promise.race([ended, passes(ctx, t, check, abort.signal)]);
+    if (outcome.kind === 'ready') return;
+    throw await notReady(ctx, t, check, outcome);
+  } finally {
+    abort.abort();
+  }
+}
+
+async function passes<Meta>(ctx: Context<Meta>, t: Tracked, check: ReadyCheck, signal: AbortSignal): Promise<Outcome> {
+  if ('alive' in check) {
+    await sleep(check.alive, signal);
+    // An adopted-style watch (no exit event) learns of an end only by looking.
+    if (t.status === 'running' && !t.own) {
+      const verdict = judge(t.record, await probeOne(ctx, t.record.pid).catch(() => undefined));
+      if (verdict.kind === 'gone' || verdict.kind === 'reused') markExited(ctx, t, { code: null, signal: null });
+    }
+    return t.status === 'running' ? { kind: 'ready' } : { kind: 'ended', exit: await t.exit };
+  }
+  const timeout = check.timeout ?? DEFAULT_TIMEOUT;
+  const timer = sleep(timeout, signal).then((): Outcome => ({ kind: 'timeout' }));
+  const waiting = async (): Promise<Outcome> => {
+    if ('until' in check) {
+      const handle = t.handle as ProcessHandle<unknown>;
+      while (!signal.aborted) {
+        if (await check.until(handle)) return { kind: 'ready' };
+        await sleep(check.interval ?? DEFAULT_INTERVAL, signal);
+      }
+      return { kind: 'timeout' };
+    }
+    await ctx.backend.waitReady!(check, { name: t.record.name, pid: t.record.pid, logs: t.record.logs }, signal);
+    return { kind: 'ready' };
+  };
+  return Promise.race([timer, waiting().catch((error: unknown): Outcome => ({ kind: 'failed', error }))]);
+}
+
+/** The error for a start that did not become ready, after stopping what is left of it. */
+async function notReady<Meta>(ctx: Context<Meta>, t: Tracked, check: ReadyCheck, outcome: Exclude<Outcome, { kind: 'ready' }>): Promise<PidkeepError> {
+  const { name, pid, logs } = t.record;
+  const waitedFor = describeCheck(check);
+  let what: string;
+  let cause: unknown;
+  if (outcome.kind === 'ended') {
+    const { code, signal } = outcome.exit;
+    const how = code !== null ? `exit code ${code}` : signal !== null ? `signal ${signal}` : 'an unknown status';
+    what = `it ended before it was ready (${waitedFor}) with ${how}`;
+  } else {
+    cause = outcome.kind === 'failed' ? outcome.error : undefined;
+    const why = outcome.kind === 'timeout' ? `it was not ready within ${'timeout' in check && check.timeout !== undefined ? check.timeout : DEFAULT_TIMEOUT} ms (${waitedFor})` : `its readiness check failed (${describeError(outcome.error)})`;
+    let fate: string;
+    try {
+      fate = `so it was stopped: ${describeStop(await stopTracked(ctx, t))}`;
+    } catch (error) {
+      fate = `and it could not be stopped (${describeError(error)}): stop it with pm.stop("${name}")`;
+    }
+    what = `${why}, ${fate}`;
+  }
+  let tail = '';
+  try {
+    tail = logs.stderr && ctx.backend.tail ? (await ctx.backend.tail(logs.stderr, 10)).trimEnd() : '';
+  } catch {
+    // The tail only helps the reader; its absence is said below.
+  }
+  const where = tail ? `; the last lines of its stderr:\n${tail}` : logs.stderr ? `; its stderr (${logs.stderr}) is empty` : '';
+  return new PidkeepError('NOT_READY', `${what}${where}`, { record: name, pid, cause });
+}
+
+/** A pause that ends early (and lets go of its timer) once the wait is over: no timer may keep a CLI alive. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function describeCheck(check: ReadyCheck): string {
+  if ('alive' in check) return `alive for ${check.alive} ms`;
+  if ('port' in check) return `a connection to ${check.host ?? 'localhost'}:${check.port}`;
+  if ('line' in check) return `a line of its ${check.stream === 'stdout' || check.stream === 'stderr' ? check.stream : 'output'} matching ${String(check.line)}`;
+  return 'its `until` check';
+}
