@@ -14,10 +14,12 @@
 //   4. A Tauri page reloaded with 1, 10 and 100 live records (Chromium, pidkeep-tauri-host): time from the start of
 //      the navigation to a ready manager and IPC calls, for tauriFsStore and webStore; <= 200 ms with 100 records
 //      (tauriFsStore), and with webStore no IPC call more per record.
+//   5. The `pidkeep` command, each command a fresh Node process (bench/cli.mjs): `run` + `stop` of a sleep (the default
+//      settle included) <= 0.5x PM2's `start` + `delete` with a warm daemon (a private PM2_HOME); `ls` <= 1.3x `node -e 0`.
 // It prints PASS or FAIL for each and exits 1 on a FAIL.
-// Knobs (for investigation; the defaults are the targets' method): BENCH_ONLY=stop,start,reconcile,reload picks
+// Knobs (for investigation; the defaults are the targets' method): BENCH_ONLY=stop,start,reconcile,reload,cli picks
 // sections; BENCH_STOP_ROUNDS (40), BENCH_START_ROUNDS (100), BENCH_RECONCILE_ROUNDS (30), BENCH_RECORDS (1000),
-// BENCH_RELOAD_ROUNDS (15).
+// BENCH_RELOAD_ROUNDS (15), BENCH_CLI_ROUNDS (20; `ls` runs twice as many).
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +30,7 @@ import { createProcessManager } from 'pidkeep';
 import { fileStore, nodeBackend } from 'pidkeep/node';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const only = new Set((process.env.BENCH_ONLY ?? 'stop,start,reconcile,reload').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'stop,start,reconcile,reload,cli').split(',').map((s) => s.trim()));
 const knob = (name, fallback) => {
   const value = Number(process.env[name] ?? fallback);
   if (!Number.isInteger(value) || value < 1) throw new TypeError(`${name} must be a positive integer`);
@@ -39,6 +41,7 @@ const START_ROUNDS = knob('BENCH_START_ROUNDS', 100);
 const RECONCILE_ROUNDS = knob('BENCH_RECONCILE_ROUNDS', 30);
 const RECORDS = knob('BENCH_RECORDS', 1000);
 const RELOAD_ROUNDS = knob('BENCH_RELOAD_ROUNDS', 15);
+const CLI_ROUNDS = knob('BENCH_CLI_ROUNDS', 20);
 const linux = process.platform === 'linux';
 
 const dir = mkdtempSync(join(tmpdir(), 'pidkeep-bench-'));
@@ -127,11 +130,11 @@ async function interleaved({ rounds, warm = 5, pause = 3, setup, hand, kept, ext
   return result;
 }
 
-/** Prints both sides and the ratio of medians; returns the ratio. */
-function report(label, { hand, kept }, handLabel, keptLabel) {
+/** Prints both sides and the ratio of medians; returns the ratio. `baseline` names the baseline's side. */
+function report(label, { hand, kept }, handLabel, keptLabel, baseline = 'by hand') {
   const ratio = median(kept) / median(hand);
   const paired = median(kept.map((k, i) => k / hand[i]));
-  console.log(`${label}: by hand (${handLabel}) ${spread(hand)}`);
+  console.log(`${label}: ${baseline} (${handLabel}) ${spread(hand)}`);
   console.log(`${label}: pidkeep (${keptLabel}) ${spread(kept)}`);
   console.log(`${label}: ratio of medians ${ratio.toFixed(2)}x (median of per-round ratios ${paired.toFixed(2)}x) over ${hand.length} interleaved rounds`);
   return ratio;
@@ -161,7 +164,7 @@ if (only.has('stop')) {
       rounds: STOP_ROUNDS,
       pause: 10, // both sleeps are in their nanosleep by then, and pidkeep's spare record file is made
       async setup(i) {
-        handle = await pm.start(`s${i + 100}`, { command: 'sleep', args: ['120'] });
+        handle = await pm.start(`s${i + 100}`, { command: 'sleep', args: ['120'], ready: false });
         remember(handle.pid);
         child = spawn('sleep', ['120'], { detached: true, stdio: 'ignore' });
         await new Promise((resolve, reject) => child.once('spawn', resolve).once('error', reject));
@@ -269,7 +272,8 @@ if (only.has('start')) {
   const pm = await createProcessManager({ namespace: 'bench-start', backend: nodeBackend(), store: fileStore({ dir }) });
   async function withPidkeep(i) {
     const t0 = performance.now();
-    const handle = await pm.start(`p${i + 100}`, { command: 'sleep', args: ['120'] });
+    // ready: false: the hand-written spawn waits for no readiness either (the default waits 100 ms to catch a command failing at once).
+    const handle = await pm.start(`p${i + 100}`, { command: 'sleep', args: ['120'], ready: false });
     const elapsed = performance.now() - t0;
     remember(handle.pid);
     return elapsed;
@@ -288,7 +292,7 @@ if (only.has('reconcile')) {
   if (linux) {
     const namespace = 'bench-reconcile';
     const seed = await createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }) });
-    for (let i = 0; i < RECORDS; i++) remember((await seed.start(`r${i}`, { command: 'sleep', args: ['300'] })).pid);
+    for (let i = 0; i < RECORDS; i++) remember((await seed.start(`r${i}`, { command: 'sleep', args: ['300'], ready: false })).pid);
     await seed.close();
     const records = join(dir, namespace, 'records');
     let handSeen = 0;
@@ -383,7 +387,7 @@ if (only.has('reload')) {
       for (const n of [0, 1, 10, 100]) {
         await open(store);
         await page.evaluate(async ([from, to]) => {
-          for (let i = from; i < to; i++) await window.bench.pm.start(`w${i}`, { command: 'worker', args: ['600'] });
+          for (let i = from; i < to; i++) await window.bench.pm.start(`w${i}`, { command: 'worker', args: ['600'], ready: false });
         }, [running, n]);
         running = n;
         const rounds = [];
@@ -415,6 +419,18 @@ if (only.has('reload')) {
   } finally {
     await browser.close();
     await server.close();
+  }
+}
+
+// --- 5. the CLI against PM2, and ls against node -e 0 ---------------------------------------------------------
+// Each command is a fresh Node process, as a user types it; PM2's daemon is warm (started before the timed rounds)
+// and has its own PM2_HOME in this run's temp dir. See bench/cli.mjs.
+if (only.has('cli')) {
+  if (linux) {
+    const { cliBench } = await import('./cli.mjs');
+    await cliBench({ dir, rounds: CLI_ROUNDS, interleaved, report, verdict, check, remember, readStat, statFields, median, spread });
+  } else {
+    console.log('cli: the section checks its sleeps through /proc; skipped on this platform');
   }
 }
 process.exitCode = failed ? 1 : 0;

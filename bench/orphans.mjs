@@ -13,7 +13,7 @@ const pm = await createProcessManager({ namespace, backend: nodeBackend(), store
 const kept = [];
 const hand = [];
 for (let i = 0; i < count; i++) {
-  const handle = await pm.start(`${prefix}${i}`, { command: 'sleep', args: ['300'] });
+  const handle = await pm.start(`${prefix}${i}`, { command: 'sleep', args: ['300'], ready: false });
   kept.push(handle.pid);
   const child = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
   await new Promise((resolve, reject) => child.once('spawn', resolve).once('error', reject));

@@ -91,4 +91,4 @@ say(`recorder alive: ${alive(pid)}; records left: ${pm.list().length}`);
 step(5, 'Nothing was orphaned, nothing was killed by mistake.');
 bystander.kill('SIGKILL');
 await pm.close();
-console.log('\nTry the CLI: node dist/bin.js run web -- python3 -m http.server 8123; node dist/bin.js ls; node dist/bin.js stop web');
+console.log('\nTry the CLI: node dist/bin.cjs run web -- python3 -m http.server 8123; node dist/bin.cjs ls; node dist/bin.cjs stop web');

@@ -10,6 +10,14 @@ const needs = [
   { command: 'ps', package: 'procps', why: "the Tauri backend's probe power (`ps` through the shell plugin)" },
   { command: 'chromium', package: 'chromium', why: 'the real-browser tests (Debian Chromium driven by playwright-core)' },
   { command: 'xvfb-run', package: ['xvfb', 'xauth'], why: 'the WebKitGTK tests (a headless X server)' },
+  { command: 'pulseaudio', package: 'pulseaudio', why: "the recorder's real audio path (a private daemon with a null sink)" },
+  { command: 'pactl', package: 'pulseaudio-utils', why: 'asking that PulseAudio daemon whether it runs' },
+  {
+    command: "Debian's ffmpeg with PulseAudio",
+    check: "/usr/bin/ffmpeg -hide_banner -h demuxer=pulse 2>/dev/null | grep -q 'Demuxer pulse'",
+    package: 'ffmpeg',
+    why: "the recorder's PulseAudio tests (the npm FFmpeg build has no PulseAudio input)",
+  },
   {
     command: 'WebKitGTK 4.1 for Python',
     check: "/usr/bin/python3 -c \"import gi; gi.require_version('WebKit2', '4.1'); from gi.repository import WebKit2\"",

@@ -17,7 +17,7 @@ export const COMMANDS: Record<string, CommandHelp> = {
       ['--cwd DIR', 'its working directory'],
       ['--env KEY=VALUE', 'add a variable (repeat for more)'],
       ['--meta JSON', 'data kept with the record, shown by `pidkeep ls --json`'],
-      ['--settle MS', 'how long it must stay up to count as started (default 500; 0: do not wait); a command that ends sooner fails `run` with its exit code and the last lines of its stderr'],
+      ['--settle MS', 'how long it must stay up to count as started (default 25: catches a native command that fails at once; give 500 or --ready for node or python scripts, whose failures take longer; 0: do not wait); a command that ends sooner fails `run` with its exit code and the last lines of its stderr'],
       ['--ready CHECK', 'when it counts as started instead: alive:MS, port:PORT, port:HOST:PORT (a connection succeeds) or line:TEXT (a line of its output contains TEXT); one that is not ready in time is stopped and `run` fails'],
       ['--ready-timeout MS', 'how long --ready port: or line: waits (default 30000)'],
       ['--log-max SIZE', 'cap each log file (e.g. 10M): a small log writer process rotates it, also while no controller runs'],

@@ -1,6 +1,7 @@
 // The `pidkeep` command: each run is a short-lived controller that reconciles, acts and exits.
 // Exit codes: 0 done, 1 failed (message on stderr), 2 usage error, 3 no such process.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -12,7 +13,7 @@ import { fileStore } from './node/file-store.js';
 import { nodeBackend, type NodeBackendOptions } from './node/backend.js';
 import { showLogs, type LogSource, type LogView } from './node/log-view.js';
 import type { LastExit, ProcessManager, ReadyCheck, SignalName, StopStep } from './types.js';
-import { isValidName } from './validate.js';
+import { byCodeUnit, isValidName } from './validate.js';
 
 /** A usage mistake, said in one line about one command. */
 class UsageError extends Error {
@@ -30,11 +31,29 @@ const common = {
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
 
-const version = () => (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+// Through the package's own name, so it is found from dist/cli.js and from the bundle in dist/node/ alike.
+const version = () => (createRequire(import.meta.url)('pidkeep/package.json') as { version: string }).version;
 
 type Out = { out: (line: string) => void; err: (line: string) => void };
 
-export async function main(argv: string[], io: Out = { out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {
+/**
+ * Lines straight to a file descriptor: process.stdout would load Node's stream, tty and net modules, ~5 ms of a
+ * command that prints one line. A reader that has gone (EPIPE) ends the output quietly, as `cat` does.
+ */
+const lineTo = (fd: number) => (line: string) => {
+  const bytes = Buffer.from(`${line}\n`);
+  for (let at = 0; at < bytes.length; ) {
+    try {
+      at += writeSync(fd, bytes, at);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') return;
+      if (code !== 'EAGAIN') throw error; // EAGAIN: a non-blocking pipe is full for now; write the rest
+    }
+  }
+};
+
+export async function main(argv: string[], io: Out = { out: lineTo(1), err: lineTo(2) }): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === '-v' || command === '--version' || command === 'version') return io.out(version()), 0;
@@ -136,7 +155,7 @@ function parse<O extends ParseArgsConfig['options']>(command: string, args: stri
 }
 
 async function open(values: { dir?: string | undefined; namespace?: string | undefined }, backend: NodeBackendOptions = {}): Promise<ProcessManager> {
-  return createProcessManager({ namespace: values.namespace ?? 'default', backend: nodeBackend(backend), store: fileStore({ dir: values.dir }) });
+  return createProcessManager({ namespace: values.namespace ?? 'default', backend: nodeBackend(backend), store: fileStore({ dir: values.dir, watch: false }) });
 }
 
 /** One short-lived controller for one command: reconcile, act, close (closing never stops a process). */
@@ -213,7 +232,7 @@ function count(flag: string, value: string): number {
 }
 
 /** How long `run` waits by default to see that a command did not fail at once. */
-const DEFAULT_SETTLE = 500;
+const DEFAULT_SETTLE = 25;
 
 /** --settle 0 does not look at all: a command that ended already would otherwise win the race. */
 const settleSpec = (settle: number): ReadyCheck | false => (settle === 0 ? false : { alive: settle });
@@ -311,7 +330,7 @@ async function ls(args: string[], io: Out) {
   const namespaces = values.all ? namespacesIn(values.dir) : [values.namespace];
   const rows: Row[] = [];
   for (const namespace of namespaces) rows.push(...(await rowsOf({ dir: values.dir, namespace })));
-  rows.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  rows.sort((a, b) => byCodeUnit(a.namespace, b.namespace) || byCodeUnit(a.name, b.name));
   const now = Date.now();
   if (values.json) {
     io.out(JSON.stringify(rows.map((r) => ({ ...r, uptimeMs: r.startedAt === null ? null : now - r.startedAt })), null, 2));

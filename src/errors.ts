@@ -16,6 +16,8 @@ export type PidkeepErrorCode =
   | 'PROBE_FAILED'
   | 'RECORD_UNREADABLE'
   | 'NOT_READY'
+  | 'FFMPEG_NOT_FOUND'
+  | 'DEVICE_NOT_FOUND'
   | 'CLOSED';
 
 export interface PidkeepErrorDetails {

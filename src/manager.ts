@@ -8,7 +8,7 @@ import { start } from './start.js';
 import { sweepUnrecorded } from './sweep.js';
 import { stopTracked } from './tracked.js';
 import type { LastExit, ManagerOptions, ProcessHandle, ProcessInfo, ProcessManager, StopResult } from './types.js';
-import { assertName } from './validate.js';
+import { assertName, byCodeUnit } from './validate.js';
 import { watch } from './watch.js';
 
 /**
@@ -99,7 +99,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     },
     async ended() {
       const traces = (await ctx.store.list(namespace)).map((entry) => traceOf(entry.text, entry.key));
-      return traces.filter((trace): trace is LastExit => trace !== undefined).sort((a, b) => a.name.localeCompare(b.name));
+      return traces.filter((trace): trace is LastExit => trace !== undefined).sort((a, b) => byCodeUnit(a.name, b.name));
     },
     async sweep(sweepOptions) {
       ensureOpen(ctx);

@@ -6,7 +6,8 @@ import { MARKER_ENV, markerOf } from './identity.js';
 import { checkMeta } from './meta.js';
 import { MAX_RECORD_BYTES, newRecordId, parseRecord, serializeRecord, type StoredRecord } from './record.js';
 import { stopMarked } from './sweep.js';
-import { track } from './tracked.js';
+import { markExited, track } from './tracked.js';
+import { judge } from './identity.js';
 import { awaitReady, checkReady } from './ready.js';
 import type { ProcessHandle, ReadyCheck, Spawned, StartOptions } from './types.js';
 import { assertName, checkStart, normalizeStopPlan, unsafePidReason } from './validate.js';
@@ -20,11 +21,16 @@ export async function start<Meta>(ctx: Context<Meta>, name: string, options: Sta
   const spec = checkStart(options);
   const ready = checkReady(ctx, options.ready, name);
   const current = ctx.tracked.get(name);
-  if ((current && current.status === 'running') || ctx.starting.has(name)) {
-    throw new PidkeepError('ALREADY_RUNNING', 'a process of this name is already running or starting; stop it first or pick another name', { record: name, pid: current?.record.pid });
-  }
+  const busy = () => new PidkeepError('ALREADY_RUNNING', 'a process of this name is already running or starting; stop it first or pick another name', { record: name, pid: current?.record.pid });
+  if ((current?.status === 'running' && current.own) || ctx.starting.has(name)) throw busy();
   ctx.starting.add(name);
   try {
+    // A process we only watch (adopted, or started by another controller) may have ended since the last poll: look.
+    if (current?.status === 'running') {
+      const verdict = judge(current.record, await probeOne(ctx, current.record.pid));
+      if (verdict.kind !== 'gone' && verdict.kind !== 'reused') throw busy();
+      markExited(ctx, current, { code: null, signal: null });
+    }
     return await startNamed(ctx, name, spec, options, ready);
   } finally {
     ctx.starting.delete(name);

@@ -356,12 +356,15 @@ test('ls: commands quoted as a shell would; a row that is not running says why i
 
 test('run: a command that ends at once is no started process: exit 1 with its exit code and the last lines of its stderr; --settle 0 does not wait', async (t) => {
   const env = { PIDKEEP_DIR: tempDir(t), PIDKEEP_NAMESPACE: uniqueNamespace('settle') };
-  const failing = await runCli(['run', 'bad', '--', 'sh', '-c', 'echo first >&2; echo "no such option: --prot" >&2; exit 7'], { env });
+  // A settle far longer than the default (25 ms, in the help), which a loaded machine could outlast before the
+  // command even ends: the outcome must not depend on the machine's speed.
+  const failing = await runCli(['run', 'bad', '--settle', '3000', '--', 'sh', '-c', 'echo first >&2; echo "no such option: --prot" >&2; exit 7'], { env });
   assert.equal(failing.code, 1);
   assert.equal(failing.stdout, '', 'no pid: nothing was started that runs');
-  assert.match(failing.stderr, /^pidkeep: bad, pid \d+: it ended before it was ready \(alive for 500 ms\) with exit code 7; the last lines of its stderr: \(NOT_READY\)\nfirst\nno such option: --prot\n$/);
-  const quiet = await runCli(['run', 'quiet', '--', 'true'], { env });
-  assert.match(quiet.stderr, /it ended before it was ready \(alive for 500 ms\) with exit code 0; its stderr \(.*quiet\.err\.log\) is empty \(NOT_READY\)/);
+  assert.match(failing.stderr, /^pidkeep: bad, pid \d+: it ended before it was ready \(alive for 3000 ms\) with exit code 7; the last lines of its stderr: \(NOT_READY\)\nfirst\nno such option: --prot\n$/);
+  const quiet = await runCli(['run', 'quiet', '--settle', '3000', '--', 'true'], { env });
+  assert.match(quiet.stderr, /it ended before it was ready \(alive for 3000 ms\) with exit code 0; its stderr \(.*quiet\.err\.log\) is empty \(NOT_READY\)/);
+  assert.match((await runCli(['help', 'run'])).stdout, /--settle MS\s+how long it must stay up to count as started \(default 25:/);
   const untimed = await runCli(['run', 'untimed', '--settle', '0', '--', 'sh', '-c', 'exit 3'], { env });
   assert.equal(untimed.code, 0, 'with --settle 0 the pid is printed at once');
   assert.match(untimed.stdout, /^\d+\n$/);

@@ -1,4 +1,3 @@
-import { execFile, spawn } from 'node:child_process';
 import { closeSync, constants, lstatSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { basename, join } from 'node:path';
@@ -10,6 +9,10 @@ import { checkLogLimits, openChildOutput, type ChildOutput, type LogLimits } fro
 import { currentPlatform, type Platform } from './platform/index.js';
 import { lastRunTail } from './log-view.js';
 import { waitReady, type LogOffsets } from './ready.js';
+
+// node:child_process (with net and streams) is loaded on first use: ~4 ms of a CLI command, and `ls` or `stop`
+// never spawns.
+const childProcess = () => process.getBuiltinModule('node:child_process');
 
 export interface NodeBackendOptions {
   /** Where logs and FIFOs go when the store offers no directory. @default `<tmpdir>/pidkeep-<user>/<namespace>` */
@@ -91,7 +94,7 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
           if (value === undefined) delete env[key];
           else env[key] = value;
         }
-        const child = spawn(request.command, [...request.args], {
+        const child = childProcess().spawn(request.command, [...request.args], {
           cwd: request.cwd,
           env,
           detached: true,
@@ -194,7 +197,7 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
   };
 }
 
-const execFileAsync = promisify(execFile);
+const execFileAsync = (file: string, args: string[]) => promisify(childProcess().execFile)(file, args);
 
 /**
  * `<tmpdir>/pidkeep-<user>` for logs and FIFOs when the store has no directory. The name is predictable, so it is

@@ -1,7 +1,6 @@
 import { closeSync, constants, type Dirent, existsSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tryLock, unlock } from 'fs-native-extensions';
+import { tryLock, unlock } from './native-lock.js';
 import { describeError, PidkeepError } from '../errors.js';
 import { classify, layout, quarantinedKey } from '../layout.js';
 import { createMutex } from '../mutex.js';
@@ -26,13 +25,17 @@ export interface FileStoreOptions {
    * @default 1000
    */
   watchInterval?: number;
+  /**
+   * Whether managers follow the records other controllers write. `false` for a short-lived controller that never
+   * looks twice (a CLI command): no fs.watch and no timer are set up. @default true
+   */
+  watch?: boolean;
 }
 
 /** The file store's reads and writes are synchronous underneath (small files); its types say so. */
 export interface FileStore extends SyncStore {
   readonly dir: string;
   location(namespace: string): string;
-  watch(namespace: string, listener: (key: string) => void): () => void;
 }
 
 /** The default root for records, logs and FIFOs. */
@@ -119,7 +122,8 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
     if (refilling.has(namespace) || spares.has(namespace)) return;
     refilling.add(namespace);
     const spare = join(recordsDir(namespace), layout.tempFile(SPARE, `${process.pid}.${randomHex(4)}`));
-    void open(spare, 'wx', 0o600)
+    // node:fs/promises is loaded on first use (~1 ms of a CLI command that writes nothing).
+    void process.getBuiltinModule('node:fs/promises').open(spare, 'wx', 0o600)
       .then((handle) => handle.close())
       .then(() => void spares.set(namespace, spare))
       .catch(() => undefined)
@@ -216,10 +220,14 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
       return entries;
     },
 
-    watch(namespace, listener) {
-      assertName(namespace, 'namespace');
-      return watchRecords(recordsDir(namespace), watchInterval, listener);
-    },
+    ...(options.watch === false
+      ? {}
+      : {
+          watch(namespace: string, listener: (key: string) => void) {
+            assertName(namespace, 'namespace');
+            return watchRecords(recordsDir(namespace), watchInterval, listener);
+          },
+        }),
 
     get(namespace, key) {
       assertName(namespace, 'namespace');

@@ -2,7 +2,7 @@
 // no process in between, nothing to cost, but nothing to cap them either. With `logs: { maxBytes }`, into two pipes
 // read by a log writer process (log-writer.ts) that caps and rotates the files and lives as long as the output does.
 // Either way, each run starts with a separator line in both files (see `runSeparator`).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -146,7 +146,8 @@ async function startWriter(paths: { stdout: string; stderr: string }, out: numbe
   try {
     // Its working directory is the logs directory, which it needs anyway (it pins no other folder). From the
     // sources, the controller's own: the loader flags it passes on (`--import tsx`) are resolved from there.
-    writer = spawn(process.execPath, args, { cwd: fromSource ? process.cwd() : dirname(paths.stdout), env, detached: true, stdio: ['pipe', 'pipe', err, 'pipe', out, err], windowsHide: true });
+    // Loaded on first use, as in backend.ts.
+    writer = process.getBuiltinModule('node:child_process').spawn(process.execPath, args, { cwd: fromSource ? process.cwd() : dirname(paths.stdout), env, detached: true, stdio: ['pipe', 'pipe', err, 'pipe', out, err], windowsHide: true });
   } catch (error) {
     throw failed(describeError(error), error);
   }

@@ -1,6 +1,5 @@
 // The readiness checks that need Node: a TCP connection, a line in the process's output.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { connect } from 'node:net';
 import type { BackendReadyCheck, ReadyTarget } from '../types.js';
 
 /** How often a log is read again, or a refused connection tried again. */
@@ -31,7 +30,7 @@ export async function waitReady(check: BackendReadyCheck, target: ReadyTarget, o
 function connects(port: number, host: string, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     // No `signal` option: each attempt would leave a listener on it. An abort ends the attempt below.
-    const socket = connect({ port, host, autoSelectFamily: true });
+    const socket = process.getBuiltinModule('node:net').connect({ port, host, autoSelectFamily: true });
     socket.setTimeout(1000);
     const done = (ok: boolean) => {
       signal.removeEventListener('abort', abort);

@@ -22,11 +22,26 @@ function importGraph(entry: string) {
   return { files: [...files].map((f) => relative(join(root, 'dist'), f)), bare: [...bare] };
 }
 
-for (const entry of ['index.js', 'web/index.js', 'tauri/index.js']) {
-  test(`pidkeep${entry === 'index.js' ? '' : `/${dirname(entry)}`} imports nothing Node-only`, () => {
+/**
+ * The UI bindings and the framework each may import: nothing else does, so a webview that uses neither pulls in
+ * neither. pidkeep/svelte's stores import nothing of Svelte (Svelte 4 has no svelte/reactivity); only the runes do.
+ */
+const frameworks: Record<string, (specifier: string) => boolean> = {
+  'svelte/index.js': () => false,
+  'svelte/runes.js': (s) => s.startsWith('svelte/'),
+  'react/index.js': (s) => s === 'react',
+};
+const entryName = (entry: string) => `pidkeep${entry === 'index.js' ? '' : `/${entry.replace(/(\/index)?\.js$/, '')}`}`;
+
+for (const entry of ['index.js', 'web/index.js', 'tauri/index.js', 'ffmpeg/index.js', ...Object.keys(frameworks)]) {
+  test(`${entryName(entry)} imports nothing Node-only`, () => {
     const { files, bare } = importGraph(join(root, 'dist', entry));
+    const framework = frameworks[entry] ?? (() => false);
     assert.ok(files.length > 1, 'the graph was walked');
-    assert.deepEqual(files.filter((f) => f.startsWith('node/') || f.startsWith('tauri-host/') || f === 'cli.js' || f === 'bin.js'), []);
-    assert.deepEqual(bare.filter((s) => !s.startsWith('@tauri-apps/') && !s.startsWith('@standard-schema/')), [], `bare imports: ${bare.join(', ')}`);
+    assert.deepEqual(files.filter((f) => f.startsWith('node/') || f.startsWith('tauri-host/') || f === 'cli.js'), []);
+    assert.deepEqual(bare.filter((s) => !s.startsWith('@tauri-apps/') && !s.startsWith('@standard-schema/') && !framework(s)), [], `bare imports: ${bare.join(', ')}`);
+    if (!(entry in frameworks)) assert.deepEqual(bare.filter((s) => /^(react|react-dom|svelte)(\/|$)/.test(s)), [], 'no framework outside the bindings');
+    // A binding reaches the core only: no other binding, no driver.
+    if (entry in frameworks) assert.deepEqual(files.filter((f) => f !== entry && f.includes('/')), [], `files: ${files.join(', ')}`);
   });
 }

@@ -7,7 +7,7 @@ import type { TestContext } from 'node:test';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const fixture = (name: string) => join(root, 'test', 'fixtures', name);
-export const cli = join(root, 'dist', 'bin.js');
+export const cli = join(root, 'dist', 'bin.cjs');
 
 /**
  * One teardown per test, whatever order a test asked for things in: first its hooks (e.g. collect a manager's

@@ -92,3 +92,24 @@ test('onEvent hears the start-up: adoptions, stops by the orphan policy, and eve
   );
   await kept.stop();
 });
+
+test('a watched process that died since the last poll does not hold its name: start() looks before refusing', async (t) => {
+  const dir = tempDir(t);
+  const namespace = uniqueNamespace('stale');
+  const reap = reaper(t);
+  // A poll far in the future: only start()'s own look can tell that the process has gone.
+  const pm = await createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }), pollInterval: 60_000 });
+  t.after(() => pm.close());
+  const run = await runCli(['run', 'web', '--dir', dir, '--namespace', namespace, '--', 'sleep', '60']);
+  const pid = Number(run.stdout.trim());
+  reap(pid);
+  await waitFor('the manager to watch it', () => pm.get('web')?.pid === pid, { timeout: 3000 });
+  await assert.rejects(pm.start('web', { command: 'sleep', args: ['60'] }), /already running/);
+  process.kill(pid, 'SIGKILL');
+  await waitFor('it to be gone', () => !isAlive(pid));
+  const handle = await pm.start('web', { command: 'sleep', args: ['61'] });
+  reap(handle.pid);
+  assert.equal(handle.adopted, false);
+  assert.equal((await pm.lastExit('web')), undefined, 'the new run replaced the trace');
+  await handle.stop();
+});

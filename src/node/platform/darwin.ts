@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Identity, ProbeResult } from '../../types.js';
@@ -39,7 +38,7 @@ export function parseBootTime(text: string): string | undefined {
 let cachedBootId: string | undefined;
 function bootId(): string {
   if (cachedBootId) return cachedBootId;
-  const out = spawnSync('sysctl', ['-n', 'kern.boottime'], { encoding: 'utf8' });
+  const out = process.getBuiltinModule('node:child_process').spawnSync('sysctl', ['-n', 'kern.boottime'], { encoding: 'utf8' });
   const id = parseBootTime(out.stdout ?? '');
   if (!id) throw new Error(`cannot read the boot time with \`sysctl -n kern.boottime\`: ${out.error?.message ?? out.stderr}`);
   return (cachedBootId = id);

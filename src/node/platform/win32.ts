@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Identity, ProbeResult } from '../../types.js';
@@ -47,7 +46,7 @@ export const win32: Platform = {
   // Windows has no signals or process groups: taskkill /T ends the tree; without /F it asks politely first.
   signal(pid, signal) {
     const args = ['/PID', String(pid), '/T', ...(signal === 'SIGKILL' ? ['/F'] : [])];
-    const out = spawnSync('taskkill', args, { encoding: 'utf8', windowsHide: true });
+    const out = process.getBuiltinModule('node:child_process').spawnSync('taskkill', args, { encoding: 'utf8', windowsHide: true });
     // A console program refuses the polite request; the plan then waits and escalates, so only a failed /F is an error.
     if (signal === 'SIGKILL' && out.status !== 0 && !/not found/i.test(out.stderr)) throw new Error(`taskkill ${args.join(' ')} failed: ${out.stderr.trim()}`);
   },

@@ -1,0 +1,158 @@
+// pidkeep/ffmpeg's recorder with real FFmpeg and a real PulseAudio daemon: a recording with sound whose length matches
+// the wall time, one FFmpeg across a "reload" (a second manager), a stop that leaves a final header, a hard end
+// repaired at the next start-up, cancel, and the errors for a missing FFmpeg or device.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { test, type TestContext } from 'node:test';
+import { createRecorder, type RecorderInput } from '../../src/ffmpeg/index.js';
+import { createProcessManager, PidkeepError } from '../../src/index.js';
+import { ffmpegHost, fileStore, nodeBackend } from '../../src/node/index.js';
+import { wavSizes } from '../helpers/ffmpeg.js';
+import { isAlive, reaper, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
+import { startPulse } from '../helpers/pulse.js';
+
+/** Debian's FFmpeg: the npm build has no PulseAudio input. check-system installs it. */
+const FFMPEG = '/usr/bin/ffmpeg';
+/** A generated tone in real time: a recording of known length without any sound system. */
+const TONE: RecorderInput = { args: ['-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'], label: 'a test tone' };
+
+function setup(t: TestContext, env: Record<string, string | undefined> = process.env) {
+  const reap = reaper(t);
+  const storeDir = tempDir(t);
+  const dir = tempDir(t, 'pidkeep-recordings-');
+  const namespace = uniqueNamespace('rec');
+  const managers: Array<{ close(): Promise<void>; list(): Array<{ pid: number }> }> = [];
+  t.after(async () => {
+    for (const pm of managers) {
+      for (const h of pm.list()) reap(h.pid);
+      await pm.close();
+    }
+  });
+  const open = async () => {
+    const pm = await createProcessManager({ namespace, backend: nodeBackend({ env }), store: fileStore({ dir: storeDir }), pollInterval: 100 });
+    pm.subscribe((event) => event.type === 'started' && reap(event.pid));
+    managers.push(pm);
+    return pm;
+  };
+  return { dir, open, host: ffmpegHost({ ffmpeg: FFMPEG, env }) };
+}
+
+/** FFmpeg processes writing `path`, found in /proc (not through pidkeep, which is what is being tested). */
+function ffmpegsWriting(path: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(path);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** The root mean square of a 16-bit PCM WAV's samples, 0..1. */
+function loudness(path: string): number {
+  const { dataStart, length } = wavSizes(path);
+  const bytes = readFileSync(path);
+  let sum = 0;
+  let n = 0;
+  for (let at = dataStart; at + 1 < length; at += 2, n++) sum += (bytes.readInt16LE(at) / 32768) ** 2;
+  return Math.sqrt(sum / Math.max(1, n));
+}
+
+function assertFinal(path: string) {
+  const sizes = wavSizes(path);
+  assert.equal(sizes.riff, sizes.length - 8, 'RIFF size matches the file');
+  assert.equal(sizes.data, sizes.length - sizes.dataStart, 'data size matches the file');
+  const decoded = spawnSync(FFMPEG, ['-v', 'error', '-i', path, '-f', 'null', '-'], { encoding: 'utf8' });
+  assert.equal(decoded.status, 0, decoded.stderr);
+  assert.equal(decoded.stderr, '', 'FFmpeg reads it without a complaint');
+}
+
+test('records the PulseAudio input: it has sound, its length matches the wall time within 10%, its header is final', async (t) => {
+  const pulse = await startPulse(t);
+  const { dir, open, host } = setup(t, { ...process.env, ...pulse.env });
+  const pm = await open();
+  const recorder = await createRecorder({ manager: pm, host, dir });
+  const devices = await recorder.listDevices();
+  const monitor = devices.find((device) => device.input === pulse.source);
+  assert.ok(monitor, `the null sink's monitor is listed: ${JSON.stringify(devices)}`);
+  const tone = await createRecorder({ manager: pm, host, dir, input: monitor, name: 'mic' });
+  const called = Date.now();
+  const started = await tone.start();
+  const resolved = Date.now();
+  assert.equal(started.recording, true);
+  await waitFor('four seconds of recording', async () => (await tone.status()).elapsedMs >= 4000, { timeout: 15_000 });
+  const stopping = Date.now();
+  const recording = await tone.stop();
+  assert.equal(recording.repaired, false, 'q made FFmpeg finish its file');
+  assert.equal(recording.stop?.by, 'write "q"');
+  assertFinal(recording.path);
+  // FFmpeg opened the input before start() resolved, and stopped shortly after `q`: the recording lies between.
+  assert.ok(recording.durationMs >= (stopping - resolved) * 0.9, `${recording.durationMs} ms recorded in ${stopping - resolved} ms`);
+  assert.ok(recording.durationMs <= (Date.now() - called) * 1.1, `${recording.durationMs} ms recorded in at most ${Date.now() - called} ms`);
+  assert.ok(loudness(recording.path) > 0.05, `the tone is in it (RMS ${loudness(recording.path).toFixed(4)})`);
+});
+
+test('one FFmpeg across a reload: a second manager finds the recording, its elapsed time goes on, a second start is refused', async (t) => {
+  const { dir, open, host } = setup(t);
+  const first = await createRecorder({ manager: await open(), host, dir, input: TONE });
+  assert.equal(first.recovery.kind, 'none');
+  const { path, startedAt } = await first.start();
+  assert.ok(path && startedAt);
+  await waitFor('some audio', async () => (await first.status()).bytes > 48_000);
+
+  // The page reloads: a new manager and recorder, while FFmpeg records on.
+  const again = await createRecorder({ manager: await open(), host, dir, input: TONE });
+  assert.equal(again.recovery.kind, 'recording');
+  assert.match(again.recovery.detail, /found again after the restart/);
+  const status = await again.status();
+  assert.deepEqual([status.recording, status.adopted, status.path, status.startedAt], [true, true, path, startedAt]);
+  assert.ok(status.elapsedMs >= Date.now() - startedAt - 50);
+  await assert.rejects(again.start(), (error: unknown) => error instanceof PidkeepError && error.code === 'ALREADY_RUNNING' && error.message.includes(path));
+  assert.equal(ffmpegsWriting(path).length, 1, 'still one FFmpeg');
+  const recording = await again.stop();
+  assert.equal(recording.path, path);
+  assertFinal(path);
+  assert.equal((await again.status()).recording, false);
+});
+
+test('a hard end (FFmpeg killed) is repaired at the next start-up and said so; cancel deletes the file', async (t) => {
+  const { dir, open, host } = setup(t);
+  const pm = await open();
+  const recorder = await createRecorder({ manager: pm, host, dir, input: TONE });
+  const { path } = await recorder.start();
+  await waitFor('some audio', async () => (await recorder.status()).bytes > 96_000);
+  const pid = pm.get('recorder')!.pid;
+  process.kill(pid, 'SIGKILL'); // the app and its FFmpeg die together
+  await waitFor('FFmpeg to be gone', () => !isAlive(pid));
+  assert.ok(wavSizes(path!).data > 0x7fffffff, 'the header still has its placeholder sizes');
+
+  const next = await createRecorder({ manager: await open(), host, dir, input: TONE });
+  assert.equal(next.recovery.kind, 'repaired', next.recovery.detail);
+  assert.match(next.recovery.detail, /its header was repaired/);
+  assertFinal(path!);
+
+  const { path: cancelled } = await next.start();
+  await next.cancel();
+  assert.ok(!existsSync(cancelled!), 'cancel deletes the file');
+  assert.equal((await next.status()).recording, false);
+});
+
+test('a missing FFmpeg and a missing device say what to install or grant', async (t) => {
+  const { dir, open } = setup(t);
+  const pm = await open();
+  const missing = await createRecorder({ manager: pm, host: ffmpegHost({ ffmpeg: '/nonexistent/ffmpeg' }), dir, input: TONE });
+  for (const attempt of [() => missing.start(), () => missing.listDevices()]) {
+    await assert.rejects(attempt(), (error: unknown) => error instanceof PidkeepError && error.code === 'FFMPEG_NOT_FOUND' && /install FFmpeg .*FFMPEG_PATH/.test(error.message));
+  }
+  assert.deepEqual(pm.list(), []);
+  // No PulseAudio server at this address: FFmpeg cannot open the input.
+  const silent = setup(t, { ...process.env, PULSE_SERVER: `unix:${tempDir(t)}/none` });
+  const other = await silent.open();
+  const nowhere = await createRecorder({ manager: other, host: silent.host, dir: silent.dir, input: { format: 'pulse', input: 'default', label: 'the default PulseAudio input', isDefault: true } });
+  await assert.rejects(nowhere.start(), (error: unknown) => error instanceof PidkeepError && error.code === 'DEVICE_NOT_FOUND' && /could not record from the default PulseAudio input.*pactl info/s.test(error.message));
+  assert.deepEqual(other.list(), []);
+});
