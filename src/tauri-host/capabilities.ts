@@ -76,7 +76,7 @@ function traverse(key: string, manifest: Manifest, name: string, seen = new Set<
     });
   }
   const permission = manifest.permissions[name];
-  if (!permission) throw new TauriHostError('CAPABILITY_INVALID', `permission ${key}:${name} not found (pidkeep's Tauri host knows the shell and fs plugins and core path, event and window)`);
+  if (!permission) throw new TauriHostError('CAPABILITY_INVALID', `permission ${key}:${name} not found (pidkeep's Tauri host knows the shell and fs plugins and core path, event, window and resources)`);
   return [{ key, name, permission }];
 }
 

@@ -1,15 +1,29 @@
 // The fs plugin's Rust side (commands.rs) for the commands pidkeep uses. Every call writes or reads the disk
-// at once, as Rust does: that is what makes the fs plugin a store that survives an app crash.
+// at once, as Rust does: that is what makes the fs plugin a store that survives an app crash. File handles (open,
+// seek, read, write, ...) are in fs-handles.ts.
 import * as fs from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fileHandleCommands } from './fs-handles.js';
 import { isAllowed } from './fs-scope.js';
 import { baseDirPath, type BaseDirs } from './paths.js';
+import type { ResourceTable } from './resources.js';
 import { invalidArgs, ioError } from './rust-errors.js';
 
 type Args = Record<string, unknown>;
 type Scope = { allow: unknown[]; deny: unknown[] };
-export type FsCommand = (args: Args, scope: Scope, request: { body?: Uint8Array; headers: Record<string, string> }) => unknown;
+/** `table`: the resource table of the calling webview (resources.ts). */
+export type FsCommand = (args: Args, scope: Scope, request: { body?: Uint8Array; headers: Record<string, string>; table: ResourceTable }) => unknown;
+
+/** The plugin's FileInfo (commands.rs `get_stat`), for `stat`, `lstat` and `fstat`. */
+function fileInfo(s: fs.Stats) {
+  return {
+    isFile: s.isFile(), isDirectory: s.isDirectory(), isSymlink: s.isSymbolicLink(), size: s.size,
+    mtime: Math.floor(s.mtimeMs), atime: Math.floor(s.atimeMs), birthtime: s.birthtimeMs ? Math.floor(s.birthtimeMs) : null,
+    readonly: (s.mode & 0o222) === 0, fileAttributes: null,
+    dev: s.dev, ino: s.ino, mode: s.mode, nlink: s.nlink, uid: s.uid, gid: s.gid, rdev: s.rdev, blksize: s.blksize, blocks: s.blocks,
+  };
+}
 
 const TRAVERSAL = 'cannot traverse directory, rewrite the path without the use of `../`';
 
@@ -99,17 +113,13 @@ export function createFs(dirs: BaseDirs) {
   function metadata(command: string, follow: boolean) {
     return (args: Args, scope: Scope) => {
       const path = arg(command, args, 'path', options(args).baseDir, scope);
-      const s = attempt(() => (follow ? fs.statSync(path) : fs.lstatSync(path)), (e) => `failed to get metadata of path: ${path} with error: ${e}`);
-      return {
-        isFile: s.isFile(), isDirectory: s.isDirectory(), isSymlink: s.isSymbolicLink(), size: s.size,
-        mtime: Math.floor(s.mtimeMs), atime: Math.floor(s.atimeMs), birthtime: s.birthtimeMs ? Math.floor(s.birthtimeMs) : null,
-        readonly: (s.mode & 0o222) === 0, fileAttributes: null,
-        dev: s.dev, ino: s.ino, mode: s.mode, nlink: s.nlink, uid: s.uid, gid: s.gid, rdev: s.rdev, blksize: s.blksize, blocks: s.blocks,
-      };
+      return fileInfo(attempt(() => (follow ? fs.statSync(path) : fs.lstatSync(path)), (e) => `failed to get metadata of path: ${path} with error: ${e}`));
     };
   }
 
+  const handles = fileHandleCommands({ resolve: (command, args, baseDir, scope) => arg(command, args, 'path', baseDir, scope as Scope), info: fileInfo });
   const commands: Record<string, FsCommand> = {
+    ...Object.fromEntries(Object.entries(handles).map(([name, run]): [string, FsCommand] => [name, (args, scope, { table }) => run(args, scope, table)])),
     write_file: writeFile,
     write_text_file: writeFile,
     read_file: readBytes('read_file'),

@@ -7,6 +7,7 @@ import { createFs } from './fs.js';
 import { DESTROYED_ID } from './internals.js';
 import { createPath } from './path.js';
 import { baseDirs } from './paths.js';
+import { createResourceTables, type ResourceTables } from './resources.js';
 import { createShell, type ChannelSink, type Shell } from './shell.js';
 import type { InvokeRequest, TauriHost, TauriHostOptions } from './types.js';
 import { createWindows, type Windows } from './windows.js';
@@ -31,6 +32,8 @@ export function createTauriHost(options: TauriHostOptions): TauriHost {
     alive: boolean;
     shell: Shell;
     windows: Windows;
+    /** Each webview's resources (open files): kept across a reload, freed with the webview or the run. */
+    resources: ResourceTables;
     /** The README's Rust snippet has prevented one exit request already. */
     quitting: boolean;
     ended: Promise<void>;
@@ -39,15 +42,18 @@ export function createTauriHost(options: TauriHostOptions): TauriHost {
   function newRun(): Run {
     let end!: () => void;
     const ended = new Promise<void>((resolve) => (end = resolve));
+    const resources = createResourceTables();
     const run: Run = {
       alive: true,
       shell: createShell({ dirs, sidecars: options.sidecars ?? {} }),
+      resources,
       quitting: false,
       ended,
-      end,
+      // the app's files close with it, whether it exited (`cleanup_before_exit`) or crashed (the OS closes them)
+      end: () => (resources.closeAll(), end()),
       windows: createWindows({
         deliver: (source, handler, message) => run.alive && sendTo(source, handler, message),
-        destroyed: (window) => sendTo(window, DESTROYED_ID, { destroyed: window }),
+        destroyed: (window) => (resources.closeWindow(window), sendTo(window, DESTROYED_ID, { destroyed: window })),
         lastClosed: () => void requestExit(run, null),
       }),
     };
@@ -111,7 +117,13 @@ export function createTauriHost(options: TauriHostOptions): TauriHost {
     }
     if (plugin === 'fs' && fs[name]) {
       const body = raw ? payload : Array.isArray(payload) ? Uint8Array.from(payload as number[]) : undefined;
-      return fs[name](args, scope, { body, headers });
+      return fs[name](args, scope, { body, headers, table: run.resources.of(window) });
+    }
+    if (plugin === 'resources' && name === 'close') {
+      // tauri resources/plugin.rs:13-22 tries the webview's, the window's and the app's tables: here only webviews hold any
+      if (typeof args.rid !== 'number') throw `invalid args \`rid\` for command \`close\`: ${args.rid === undefined ? 'command close missing required key rid' : 'invalid type, expected u32'}`;
+      run.resources.of(window).close(args.rid);
+      return null;
     }
     if (plugin === 'path' && path[name]) return path[name](args);
     if (plugin === 'event' && (name === 'listen' || name === 'unlisten')) return name === 'listen' ? run.windows.listen(window, args) : run.windows.unlisten(args);

@@ -3,7 +3,8 @@
 //   host.ts           the app: ACL check, channels, crash / exit / restart
 //   capabilities.ts   capability files -> allowed commands and scopes, with Tauri's refusal messages
 //   shell.ts          spawn / execute / kill / stdin_write / open, with shell-scope.ts and encoding.ts
-//   fs.ts             the fs commands, with fs-scope.ts, paths.ts and glob.ts
+//   fs.ts             the fs commands, with fs-scope.ts, paths.ts and glob.ts; fs-handles.ts: open/seek/read/write
+//   resources.ts      each webview's resource table (file handles), closed with the window or the app
 //   path.ts           the core path plugin (@tauri-apps/api/path): base directories, join, resolve, ...
 //   internals.ts      window.__TAURI_INTERNALS__ (node-internals.ts for Node, client.ts in the browser)
 //   protocol.ts       HTTP + SSE endpoints, used by server.ts, vite.ts and cli.ts

@@ -138,14 +138,20 @@ const coreWindow: Manifest = {
 };
 
 /**
- * `core:default` is the default set of each core plugin. `core:path`, `core:event` and `core:window` are played
+ * `core:resources` (crates/tauri/build.rs at a8105ec, line 162): `close`, in its default set. It frees a resource id a
+ * plugin handed out, e.g. a FileHandle of the fs plugin (`handle.close()` in @tauri-apps/api core.js `Resource`).
+ */
+const coreResources: Manifest = { default: ['allow-close'], permissions: commandPermissions(['close']), sets: {} };
+
+/**
+ * `core:default` is the default set of each core plugin. `core:path`, `core:event`, `core:window` and `core:resources` are played
  * here: the other core plugins' permissions are accepted and grant nothing (see `isUnplayedCore`).
  */
-const CORE_PLUGINS = ['core:path', 'core:event', 'core:window', 'core:webview', 'core:app', 'core:image', 'core:menu', 'core:tray'];
+const CORE_PLUGINS = ['core:path', 'core:event', 'core:window', 'core:resources', 'core:webview', 'core:app', 'core:image', 'core:menu', 'core:tray'];
 const core: Manifest = { default: CORE_PLUGINS.map((key) => `${key}:default`), permissions: {}, sets: {} };
 
 /** Manifests by plugin key (`core:path` for the core path plugin, whose commands are `plugin:path|...`). */
-export const MANIFESTS: Record<string, Manifest> = { shell, fs: fsManifest(), core, 'core:path': corePath, 'core:event': coreEvent, 'core:window': coreWindow };
+export const MANIFESTS: Record<string, Manifest> = { shell, fs: fsManifest(), core, 'core:path': corePath, 'core:event': coreEvent, 'core:window': coreWindow, 'core:resources': coreResources };
 
 /** A core plugin key (`core:event`, ...) that pidkeep does not play: its permissions are accepted but grant nothing. */
 export const isUnplayedCore = (key: string) => key.startsWith('core:') && !MANIFESTS[key];

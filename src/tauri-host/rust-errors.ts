@@ -20,6 +20,7 @@ const STRERROR: Record<string, string> = {
   ENOEXEC: 'Exec format error',
   E2BIG: 'Argument list too long',
   EAGAIN: 'Resource temporarily unavailable',
+  EBADF: 'Bad file descriptor',
 };
 
 /** Formats a Node error the way Rust displays the same std::io::Error. */

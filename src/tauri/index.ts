@@ -7,6 +7,7 @@
 //   fs-store.ts  tauriFsStore: one file per record through the fs plugin
 //   scope.ts     what the shell plugin runs for a scope entry: a start that would run other arguments is refused
 //   quit.ts      stopOnQuit: stop plans run before a quit, when the shell plugin would SIGKILL its children
+//   ffmpeg-host.ts  tauriFfmpegHost: pidkeep/ffmpeg's recorder in a webview (FFmpeg by scope name, files by plugin-fs)
 export { DETACH_WRAPPER, LOG_WRAPPER, tauriBackend, type OutputEvent, type PowerState, type ShellCommand, type ShellPlugin, type TauriBackend, type TauriBackendOptions } from './backend.js';
 export { linuxPowerScopes } from './platform/linux.js';
 export { macosPowerScopes } from './platform/macos.js';
@@ -15,3 +16,4 @@ export { windowsPowerScopes } from './platform/windows.js';
 export { tauriFsStore, type TauriFs, type TauriFsStore, type TauriFsStoreOptions } from './fs-store.js';
 export { argumentsAsRun, type SpawnScope } from './scope.js';
 export { EXIT_REQUESTED_EVENT, stopOnQuit, type QuitOptions, type QuitWindow } from './quit.js';
+export { tauriFfmpegHost, type TauriFfmpegFs, type TauriFfmpegHostOptions } from './ffmpeg-host.js';
