@@ -74,7 +74,7 @@ step(3, 'Controller #2 starts and reconciles the stored records.');
 // A stale record whose pid now belongs to an unrelated live process: what a reused pid looks like to a controller.
 const bystander = spawn('sleep', ['60'], { stdio: 'ignore' });
 leftovers.add(bystander.pid);
-const stale = { ...record, id: 'feedfacefeedfacefeedface', name: 'old-recorder', pid: bystander.pid, startTime: String(Number(record.startTime) - 100), stdin: null };
+const stale = { ...record, id: 'feedfacefeedfacefeedface', marker: record.marker.replace(/[^/]+$/, 'feedfacefeedfacefeedface'), name: 'old-recorder', pid: bystander.pid, startTime: String(Number(record.startTime) - 100), stdin: null, stop: [{ signal: 'SIGTERM', wait: 2000 }, { signal: 'SIGKILL', wait: 2000 }] };
 writeFileSync(join(dir, 'demo', 'records', 'old-recorder.json'), JSON.stringify(stale));
 say(`(also planted: a record "old-recorder" whose pid ${bystander.pid} now belongs to an unrelated \`sleep\`)`);
 const pm = await createProcessManager({ namespace: 'demo', backend: nodeBackend(), store: fileStore({ dir }) });
