@@ -85,3 +85,21 @@ test("the README's error list and troubleshooting table name every error code th
     assert.ok(new RegExp(`^\\| \`${code}\` \\|`, 'm').test(troubleshooting), `${code} in "Troubleshooting"`);
   }
 });
+
+test("the README's CLI block names every command and every option that `pidkeep help` shows", async () => {
+  const { COMMANDS } = await import('../src/cli-help.js');
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const block = /## The CLI\n\n```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(block, 'the CLI section starts with its command block');
+  for (const [name, help] of Object.entries(COMMANDS)) {
+    const line = block.split('\n').find((l) => l.startsWith(`pidkeep ${name} `) || l === `pidkeep ${name}`);
+    assert.ok(line, `pidkeep ${name} is in the README's CLI block`);
+    // A row such as `-f, --follow` is there when either spelling is; --dir and --namespace are told once for all.
+    for (const [flags] of help.options) {
+      const spellings = (flags.match(/--?[a-z][a-z-]*/g) ?? []).filter((flag) => flag !== '-h' && flag !== '--help');
+      if (spellings.length === 0) continue;
+      const told = spellings.some((flag) => new RegExp(`${flag}(?![a-z-])`).test(line) || (['--dir', '--namespace'].includes(flag) && readme.includes(`\`${flag} `)));
+      assert.ok(told, `pidkeep ${name}: ${spellings.join(' or ')} is in the README (${line})`);
+    }
+  }
+});
