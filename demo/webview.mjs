@@ -13,6 +13,7 @@ if (!existsSync(CHROMIUM)) {
 }
 const { chromium } = await import('playwright-core');
 const { createServer } = await import('vite');
+const { svelte } = await import('@sveltejs/vite-plugin-svelte');
 const { tauriHost } = await import('pidkeep/tauri-host');
 
 const root = join(dirname(new URL(import.meta.url).pathname), '..');
@@ -58,10 +59,15 @@ try {
   const host = plugin.api.host;
   appHost = host;
   server = await createServer({
-    root: example, configFile: false, logLevel: 'error', clearScreen: false, cacheDir: join(dirs[1], 'cache'), plugins: [plugin],
+    root: example, configFile: false, logLevel: 'error', clearScreen: false, cacheDir: join(dirs[1], 'cache'), plugins: [svelte(), plugin],
     server: { host: '127.0.0.1', port: 0, hmr: false, watch: null },
     // An app gets these from `npm install pidkeep`; here, this checkout's build.
-    resolve: { alias: [{ find: /^pidkeep(\/(tauri|web))?$/, replacement: join(root, 'dist') + '$1/index.js' }] },
+    resolve: {
+      alias: [
+        { find: /^pidkeep(\/(tauri|web|ffmpeg|svelte))?$/, replacement: join(root, 'dist') + '$1/index.js' },
+        { find: /^pidkeep\/svelte\/runes$/, replacement: join(root, 'dist', 'svelte', 'runes.js') },
+      ],
+    },
     // Bundled up front: a dependency discovered later would make Vite reload the page behind our back.
     optimizeDeps: { noDiscovery: true, include: ['@tauri-apps/plugin-shell', '@tauri-apps/plugin-fs', '@tauri-apps/api/core', '@tauri-apps/api/event', '@tauri-apps/api/window'] },
   });

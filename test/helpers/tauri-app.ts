@@ -4,6 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { createServer } from 'vite';
 import type { ProcessHandle, ProcessManager, RecoveryEntry, StartOptions, Store } from '../../src/index.js';
 import type { TauriBackend } from '../../src/tauri/index.js';
@@ -32,6 +33,12 @@ export interface App {
   dataDir: string;
 }
 
+/** `pidkeep` and its subpaths as the example imports them, from this checkout's build (an app installs the package). */
+export const exampleAliases = [
+  { find: /^pidkeep(\/(tauri|web|ffmpeg|svelte))?$/, replacement: join(root, 'dist') + '$1/index.js' },
+  { find: /^pidkeep\/svelte\/runes$/, replacement: join(root, 'dist', 'svelte', 'runes.js') },
+];
+
 /** `vite dev` of the example with the host plugin; the dev server (and so the app) is closed when the test ends. */
 export async function startExampleApp(t: TestContext, capability: Capability = readCapabilities(), options: { quitEvent?: string } = {}): Promise<App> {
   const dataDir = tempDir(t, 'pidkeep-app-');
@@ -43,9 +50,9 @@ export async function startExampleApp(t: TestContext, capability: Capability = r
     clearScreen: false,
     cacheDir: join(tempDir(t, 'pidkeep-vite-'), 'cache'),
     server: { host: '127.0.0.1', port: 0, hmr: false, watch: null },
-    plugins: [plugin],
+    plugins: [svelte(), plugin],
     // In an app these come from `npm install pidkeep`; here, the build of this checkout.
-    resolve: { alias: [{ find: /^pidkeep(\/(tauri|web))?$/, replacement: join(root, 'dist') + '$1/index.js' }] },
+    resolve: { alias: exampleAliases },
     // Pre-bundled up front: a dependency found later would make Vite reload the page in the middle of a test.
     optimizeDeps: { noDiscovery: true, include: ['@tauri-apps/plugin-shell', '@tauri-apps/plugin-fs', '@tauri-apps/api/core', '@tauri-apps/api/event', '@tauri-apps/api/window'] },
   });

@@ -1,21 +1,30 @@
-// The example's whole frontend: one process manager for the app, its records in the app's data dir (written by
-// the Rust side at once, so they survive a crash), processes through the shell plugin. Try: start a recording,
-// reload the page (Ctrl+R), quit the app with a force-kill, start it again.
+// The example's frontend: one process manager for the app, its records in the app's data dir (written by the Rust
+// side at once, so they survive a crash), processes through the shell plugin, and the recorder of App.svelte on it.
+// Try: Record, reload the page (Ctrl+R), force-kill the app and start it again, Stop.
 import { appDataDir, appLogDir, BaseDirectory, join } from '@tauri-apps/api/path';
 import { mkdir, readTextFile } from '@tauri-apps/plugin-fs';
-import { createProcessManager, type ProcessHandle, type StartOptions } from 'pidkeep';
-import { stopOnQuit, tauriBackend, tauriFsStore } from 'pidkeep/tauri';
+import { createProcessManager, type StartOptions } from 'pidkeep';
+import { stopOnQuit, tauriBackend, tauriFsStore, type SpawnScope } from 'pidkeep/tauri';
 import { webStore } from 'pidkeep/web';
+import { mount } from 'svelte';
+import linux from '../src-tauri/capabilities/default.json';
+import windowsCapability from '../src-tauri/capabilities/windows.json';
+import App from './App.svelte';
+import { createExampleRecorder } from './recording';
 
 const params = new URLSearchParams(location.search);
 // `?store=web` keeps records in localStorage instead: fine across reloads, lost if the app crashes right after a start.
 const store = params.get('store') === 'web' ? webStore({ prefix: 'pidkeep-example' }) : tauriFsStore();
 const output: string[] = [];
-// The recorder's scope entry is a wrapper that sends FFmpeg's output to the two files pidkeep names for each start:
-// readable after any reload or restart, and no pipe to the app that could break (SIGPIPE) when the app dies.
-// (Windows has no `sh`: there capabilities/windows.json runs FFmpeg directly and output goes to onOutput only.)
+// The raw `recorder` scope entry is a wrapper that sends FFmpeg's output to the two files pidkeep names for each
+// start: readable after any reload or restart, and no pipe to the app that could break (SIGPIPE) when the app dies.
+// (Windows has no `sh`: there capabilities/windows.json runs FFmpeg directly and output goes to onOutput only.) The
+// page's own recorder (recording.ts) needs no wrapper: FFmpeg ignores SIGPIPE, and it prints nothing while recording.
 const windows = navigator.userAgent.includes('Windows');
+// The capability's spawn entries: a start the plugin would run with other arguments (or refuse) fails before it runs.
+const spawnScopes = (windows ? windowsCapability : linux).permissions.find((p) => typeof p === 'object' && p.identifier === 'shell:allow-spawn');
 const backend = tauriBackend({
+  scopes: (spawnScopes as { allow: SpawnScope[] }).allow,
   onOutput: (e) => output.push(`${e.name} ${e.stream}: ${e.data}`),
   logs: windows ? undefined : { dir: await join(await appLogDir(), 'pidkeep'), commands: { recorder: 'ffmpeg' } },
 });
@@ -34,7 +43,9 @@ const pm = await ready;
 // stop plan first: the shell plugin would SIGKILL them at exit and cut the recording. `?quit=cut` leaves that out.
 if (params.get('quit') !== 'cut') await stopOnQuit(pm);
 
-/** The FFmpeg recorder: a 440 Hz tone into a WAV file, finished cleanly by `q` on its stdin (never SIGKILL first). */
+/**
+ * The raw FFmpeg recorder of the test suite (the capability's `recorder` entry, output in log files through pidkeep's
+ * LOG_WRAPPER): a 440 Hz tone into a WAV file, finished cleanly by `q` on its stdin (never SIGKILL first). */
 function recorder(file: string): StartOptions {
   return {
     command: 'recorder',
@@ -46,7 +57,7 @@ function recorder(file: string): StartOptions {
     stop: [{ write: 'q', wait: 5000 }, { signal: 'SIGINT', wait: 3000 }, { signal: 'SIGTERM', wait: 2000 }],
   };
 }
-const start = (name: string, options: StartOptions) => pm.start(name, options).finally(render);
+const start = (name: string, options: StartOptions) => pm.start(name, options);
 const worker = (seconds = 3600): StartOptions => ({ command: 'worker', args: [String(seconds)] });
 /** A process's log, through the fs plugin: there for adopted processes too (the record names the files). */
 async function readLog(name: string, stream: 'stdout' | 'stderr'): Promise<string> {
@@ -54,44 +65,16 @@ async function readLog(name: string, stream: 'stdout' | 'stderr'): Promise<strin
   return path ? readTextFile(path) : '';
 }
 
-function render() {
-  const running = document.querySelector('#running')!;
-  running.replaceChildren(
-    ...pm.list().map((p: ProcessHandle) => {
-      const li = document.createElement('li');
-      // Elapsed time comes from the record: it continues across reloads and restarts.
-      const seconds = Math.round((Date.now() - p.startedAt) / 1000);
-      li.textContent = `${p.name} (pid ${p.pid}, ${seconds} s${p.adopted ? ', adopted' : ''}) `;
-      const stop = document.createElement('button');
-      stop.textContent = 'Stop';
-      stop.onclick = () => void p.stop().finally(render);
-      li.append(stop);
-      if (p.logs.stderr) {
-        const log = document.createElement('button');
-        log.textContent = 'Log';
-        log.onclick = () => void readLog(p.name, 'stderr').then((text) => alert(text.slice(-2000) || '(empty)'));
-        li.append(log);
-      }
-      return li;
-    }),
-  );
-  document.querySelector('#recovery')!.replaceChildren(
-    ...pm.recovery.map((r) => Object.assign(document.createElement('li'), { textContent: `${r.name} (pid ${r.pid}): ${r.status}: ${r.detail}` })),
-  );
-  const powers = backend.powers();
-  document.querySelector('#powers')!.textContent = `ps: ${powers.ps.state}, kill: ${powers.kill.state}`;
-}
+// The recorder (App.svelte's Record and Stop): made after the manager, so a recorder that cannot start (a capability
+// without FFmpeg) leaves the rest of the page working; it says why instead.
+// `?input=tone` records the generated tone even where an audio input exists (the test suite does).
+const audio = createExampleRecorder(pm, recordings, { tone: params.get('input') === 'tone' });
+
+// For the pidkeep test suite, which drives this page in Chromium; set before the UI, which it does not need.
+Object.assign(window, { pidkeepExample: { pm, backend, store, output, recorder, worker, start, readLog, recordings } });
 
 let count = 0;
-document.querySelector('#record')!.addEventListener('click', () => {
-  const name = `recording-${Date.now()}`;
-  void start(name, recorder(`${recordings}/${name}.wav`));
+mount(App, {
+  target: document.querySelector('#app')!,
+  props: { pm, backend, audio, dir: recordings, startWorker: () => start(`worker-${++count}`, worker()), readLog },
 });
-document.querySelector('#worker')!.addEventListener('click', () => void start(`worker-${++count}`, worker()));
-document.querySelector('#sweep')!.addEventListener('click', () => void pm.sweep().finally(render));
-pm.subscribe(render);
-setInterval(render, 1000);
-render();
-
-// For the pidkeep test suite, which drives this page in Chromium.
-Object.assign(window, { pidkeepExample: { pm, backend, store, output, recorder, worker, start, readLog, recordings } });
