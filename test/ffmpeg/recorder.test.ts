@@ -2,13 +2,12 @@
 // the wall time, one FFmpeg across a "reload" (a second manager), a stop that leaves a final header, a hard end
 // repaired at the next start-up, cancel, and the errors for a missing FFmpeg or device.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import { createRecorder, type RecorderInput } from '../../src/ffmpeg/index.js';
 import { createProcessManager, PidkeepError } from '../../src/index.js';
 import { ffmpegHost, fileStore, nodeBackend } from '../../src/node/index.js';
-import { wavSizes } from '../helpers/ffmpeg.js';
+import { assertWavFinal, ffmpegsWriting, wavSizes } from '../helpers/ffmpeg.js';
 import { isAlive, reaper, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
 import { startPulse } from '../helpers/pulse.js';
 
@@ -38,20 +37,6 @@ function setup(t: TestContext, env: Record<string, string | undefined> = process
   return { dir, open, host: ffmpegHost({ ffmpeg: FFMPEG, env }) };
 }
 
-/** FFmpeg processes writing `path`, found in /proc (not through pidkeep, which is what is being tested). */
-function ffmpegsWriting(path: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(path);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
 /** The root mean square of a 16-bit PCM WAV's samples, 0..1. */
 function loudness(path: string): number {
   const { dataStart, length } = wavSizes(path);
@@ -60,15 +45,6 @@ function loudness(path: string): number {
   let n = 0;
   for (let at = dataStart; at + 1 < length; at += 2, n++) sum += (bytes.readInt16LE(at) / 32768) ** 2;
   return Math.sqrt(sum / Math.max(1, n));
-}
-
-function assertFinal(path: string) {
-  const sizes = wavSizes(path);
-  assert.equal(sizes.riff, sizes.length - 8, 'RIFF size matches the file');
-  assert.equal(sizes.data, sizes.length - sizes.dataStart, 'data size matches the file');
-  const decoded = spawnSync(FFMPEG, ['-v', 'error', '-i', path, '-f', 'null', '-'], { encoding: 'utf8' });
-  assert.equal(decoded.status, 0, decoded.stderr);
-  assert.equal(decoded.stderr, '', 'FFmpeg reads it without a complaint');
 }
 
 test('records the PulseAudio input: it has sound, its length matches the wall time within 10%, its header is final', async (t) => {
@@ -89,7 +65,7 @@ test('records the PulseAudio input: it has sound, its length matches the wall ti
   const recording = await tone.stop();
   assert.equal(recording.repaired, false, 'q made FFmpeg finish its file');
   assert.equal(recording.stop?.by, 'write "q"');
-  assertFinal(recording.path);
+  assertWavFinal(recording.path);
   // FFmpeg opened the input before start() resolved, and stopped shortly after `q`: the recording lies between.
   assert.ok(recording.durationMs >= (stopping - resolved) * 0.9, `${recording.durationMs} ms recorded in ${stopping - resolved} ms`);
   assert.ok(recording.durationMs <= (Date.now() - called) * 1.1, `${recording.durationMs} ms recorded in at most ${Date.now() - called} ms`);
@@ -115,7 +91,7 @@ test('one FFmpeg across a reload: a second manager finds the recording, its elap
   assert.equal(ffmpegsWriting(path).length, 1, 'still one FFmpeg');
   const recording = await again.stop();
   assert.equal(recording.path, path);
-  assertFinal(path);
+  assertWavFinal(path);
   assert.equal((await again.status()).recording, false);
 });
 
@@ -133,7 +109,7 @@ test('a hard end (FFmpeg killed) is repaired at the next start-up and said so; c
   const next = await createRecorder({ manager: await open(), host, dir, input: TONE });
   assert.equal(next.recovery.kind, 'repaired', next.recovery.detail);
   assert.match(next.recovery.detail, /its header was repaired/);
-  assertFinal(path!);
+  assertWavFinal(path!);
 
   const { path: cancelled } = await next.start();
   await next.cancel();

@@ -3,43 +3,17 @@
 // generated tone: `?input=tone`). A reload keeps one FFmpeg and the elapsed time; a stop lists a recording that plays
 // with a final header; an app crash and restart finds the recording again, and its Stop finishes it.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
-import { wavSizes } from '../helpers/ffmpeg.js';
+import { assertWavFinal, ffmpegsWriting } from '../helpers/ffmpeg.js';
 import { isAlive, reaper, root, waitFor } from '../helpers/index.js';
 import { openApp, startExampleApp } from '../helpers/tauri-app.js';
 
 /** The capability's `cmd` for the recorder (scripts/check-system.mjs installs Debian's FFmpeg). */
 const FFMPEG = '/usr/bin/ffmpeg';
-
-/** FFmpeg processes whose command line names `path`, from /proc (not from pidkeep, which is what is tested). */
-function ffmpegsWriting(path: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (argv[0]?.endsWith('ffmpeg') && argv.includes(path) && isAlive(Number(entry))) found.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
-}
-
-/** The header's sizes match the file, and FFmpeg decodes it to the end without a word. */
-function assertFinal(path: string) {
-  const wav = wavSizes(path);
-  assert.equal(wav.riff, wav.length - 8, 'RIFF size');
-  assert.equal(wav.data, wav.length - wav.dataStart, 'data size');
-  const decoded = spawnSync(FFMPEG, ['-v', 'error', '-i', path, '-f', 'null', '-'], { encoding: 'utf8' });
-  assert.equal(decoded.status, 0);
-  assert.equal(decoded.stderr, '', 'decodes without errors');
-}
 
 const button = (page: Page, name: 'Record' | 'Stop') => page.getByRole('button', { name, exact: true });
 /** What the page shows while recording: elapsed ms and bytes (data attributes of the visible text), or null. */
@@ -104,7 +78,7 @@ test('the example app: Record, a reload (one FFmpeg, the time goes on), Stop (it
   assert.ok(duration > 1, `the <audio> reads ${duration} s`);
   assert.equal(await page.locator('#recording').textContent(), 'Not recording.');
   await waitFor('FFmpeg to be gone', () => !isAlive(pid));
-  assertFinal(path);
+  assertWavFinal(path);
 
   // Record again, then the app crashes (its webview with it) and starts again on the same data dir.
   await button(page, 'Record').click();
@@ -143,5 +117,5 @@ test('the example app: Record, a reload (one FFmpeg, the time goes on), Stop (it
   await button(page, 'Stop').click();
   await playsInList(page, second);
   await waitFor('FFmpeg to be gone', () => !isAlive(pid2));
-  assertFinal(second);
+  assertWavFinal(second);
 });

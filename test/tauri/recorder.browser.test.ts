@@ -3,7 +3,6 @@
 // plugin-fs under the recordings folder's scope. A reload finds the recording (one FFmpeg), a stop leaves a final
 // header; a SIGKILLed FFmpeg is repaired at the next start-up through FileHandle seek/read/write, in small calls.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -14,7 +13,7 @@ import { linuxPowerScopes } from '../../src/tauri/index.js';
 import { startTauriHostServer } from '../../src/tauri-host/server.js';
 import type { Capability, InvokeRequest } from '../../src/tauri-host/types.js';
 import { IMPORT_MAP, launchChromium } from '../helpers/browser.js';
-import { wavSizes } from '../helpers/ffmpeg.js';
+import { assertWavFinal, wavSizes } from '../helpers/ffmpeg.js';
 import { isAlive, onTeardown, reaper, root, tempDir, waitFor } from '../helpers/index.js';
 
 /** Debian's FFmpeg (check-system installs it), the scope entry's `cmd`. */
@@ -160,16 +159,6 @@ function writersOf(path: string): number[] {
 
 const commOf = (pid: number) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
 
-/** The header's sizes match the file, and FFmpeg decodes it to the end without a word. */
-function assertFinal(path: string) {
-  const wav = wavSizes(path);
-  assert.equal(wav.riff, wav.length - 8, 'RIFF size');
-  assert.equal(wav.data, wav.length - wav.dataStart, 'data size');
-  const decoded = spawnSync(FFMPEG, ['-v', 'error', '-i', path, '-f', 'null', '-'], { encoding: 'utf8' });
-  assert.equal(decoded.status, 0);
-  assert.equal(decoded.stderr, '', 'decodes without errors');
-}
-
 test('a reload finds the recording (one FFmpeg), and a stop leaves a final header', async (t) => {
   const { server, context } = await startApp(t);
   let page = await open(context, server.url);
@@ -201,7 +190,7 @@ test('a reload finds the recording (one FFmpeg), and a stop leaves a final heade
   assert.equal(done.repaired, false, 'FFmpeg wrote its own trailer (`q` on its stdin)');
   assert.equal(done.stop?.by, 'write "q"');
   assert.ok(!isAlive(pid));
-  assertFinal(path);
+  assertWavFinal(path);
   assert.ok(done.durationMs > 1000, `${done.durationMs} ms`);
 });
 
@@ -225,7 +214,7 @@ test('a SIGKILLed FFmpeg: the next page repairs the header through FileHandle se
   const recovery = await recoveryOf(page);
   assert.equal(recovery.kind, 'repaired', recovery.detail);
   assert.equal(recovery.path, path);
-  assertFinal(path);
+  assertWavFinal(path);
   assert.deepEqual(writersOf(path), []);
 
   const handleCalls = calls.filter((c) => /^plugin:fs\|(open|seek|read|write|fstat)$|^plugin:resources\|close$/.test(c.cmd));
