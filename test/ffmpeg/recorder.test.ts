@@ -2,12 +2,14 @@
 // the wall time, one FFmpeg across a "reload" (a second manager), a stop that leaves a final header, a hard end
 // repaired at the next start-up, cancel, and the errors for a missing FFmpeg or device.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { createRecorder, type RecorderInput } from '../../src/ffmpeg/index.js';
 import { createProcessManager, PidkeepError } from '../../src/index.js';
-import { ffmpegHost, fileStore, nodeBackend } from '../../src/node/index.js';
-import { assertWavFinal, ffmpegsWriting, wavSizes } from '../helpers/ffmpeg.js';
+import { ffmpegHost, fileStore, findFfmpeg, nodeBackend } from '../../src/node/index.js';
+import { assertWavFinal, ffmpegPath, ffmpegsWriting, wavSizes } from '../helpers/ffmpeg.js';
 import { isAlive, reaper, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
 import { startPulse } from '../helpers/pulse.js';
 
@@ -131,4 +133,39 @@ test('a missing FFmpeg and a missing device say what to install or grant', async
   const nowhere = await createRecorder({ manager: other, host: silent.host, dir: silent.dir, input: { format: 'pulse', input: 'default', label: 'the default PulseAudio input', isDefault: true } });
   await assert.rejects(nowhere.start(), (error: unknown) => error instanceof PidkeepError && error.code === 'DEVICE_NOT_FOUND' && /could not record from the default PulseAudio input.*pactl info/s.test(error.message));
   assert.deepEqual(other.list(), []);
+});
+
+test('the containers the README says survive a hard end play to the cut without repair', async (t) => {
+  const { dir, open, host } = setup(t);
+  const pm = await open();
+  for (const container of ['flac', 'ogg', 'mka', 'mp3'] as const) {
+    const recorder = await createRecorder({ manager: pm, host, dir, input: TONE, container, name: `rec-${container}` });
+    const { path } = await recorder.start();
+    await waitFor(`${container}: some audio in the file`, async () => (await recorder.status()).bytes > 16_000, { timeout: 15_000 });
+    const pid = pm.get(`rec-${container}`)!.pid;
+    process.kill(pid, 'SIGKILL');
+    await waitFor('FFmpeg to be gone', () => !isAlive(pid));
+    // FFmpeg reads the cut file to its end: no error, and some audio in it.
+    const decoded = spawnSync(FFMPEG, ['-v', 'error', '-i', path!, '-f', 'null', '-'], { encoding: 'utf8' });
+    assert.equal(decoded.status, 0, `${container}: ${decoded.stderr}`);
+    const probe = spawnSync(FFMPEG, ['-i', path!, '-f', 'null', '-'], { encoding: 'utf8' });
+    const seconds = [...probe.stderr.matchAll(/time=(\d+):(\d+):(\d+\.\d+)/g)].map((m) => Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3])).at(-1) ?? 0;
+    assert.ok(seconds > 0.2, `${container}: ${seconds} s of audio after the cut`);
+  }
+});
+
+test('findFfmpeg: the option, then FFMPEG_PATH, then PATH, then an npm build', (t) => {
+  const bin = tempDir(t, 'pidkeep-path-');
+  const fake = join(bin, 'ffmpeg');
+  writeFileSync(fake, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  assert.deepEqual(findFfmpeg('/opt/ffmpeg', { FFMPEG_PATH: '/x/ffmpeg', PATH: bin }), { path: '/opt/ffmpeg', from: 'option' });
+  assert.deepEqual(findFfmpeg(undefined, { FFMPEG_PATH: '/x/ffmpeg', PATH: bin }), { path: '/x/ffmpeg', from: 'FFMPEG_PATH' });
+  assert.deepEqual(findFfmpeg(undefined, { PATH: `/nonexistent${delimiter}${bin}` }), { path: fake, from: 'PATH' });
+  // A file named ffmpeg that is not executable is passed by. (ffmpegPath() makes the npm build executable, as npm
+  // may skip its package's chmod script; findFfmpeg never changes a file.)
+  chmodSync(fake, 0o644);
+  ffmpegPath();
+  const npm = findFfmpeg(undefined, { PATH: bin });
+  assert.equal(npm?.from, 'npm', 'the devDependency @ffmpeg-installer/ffmpeg');
+  assert.match(npm!.path, /@ffmpeg-installer/);
 });
