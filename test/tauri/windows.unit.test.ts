@@ -219,7 +219,9 @@ test("the example's Windows capability: the host's scope check runs exactly the 
   const capability = JSON.parse(readFileSync(new URL('../../examples/tauri-app/src-tauri/capabilities/windows.json', import.meta.url), 'utf8'));
   assert.deepEqual(capability.platforms, ['windows']);
   const execute = capability.permissions.find((p: { identifier?: string }) => p.identifier === 'shell:allow-execute').allow;
-  assert.deepEqual(execute.map((e: { name: string; cmd: string }) => [e.name, e.cmd]), [['pidkeep-ps', 'powershell.exe'], ['pidkeep-kill', 'powershell.exe']]);
+  const entries = execute.map((e: { name: string; cmd: string }) => [e.name, e.cmd]);
+  // The two powers, and the recorder's device listing (dshow) beside them.
+  assert.deepEqual(entries, [['pidkeep-ps', 'powershell.exe'], ['pidkeep-kill', 'powershell.exe'], ['ffmpeg', 'ffmpeg']]);
 
   // Every command line the backend runs, as it hands it to the plugin.
   const fake = plugin({ 'pidkeep-ps': () => ({ code: 0, stdout: cim([]) }), 'pidkeep-kill': () => ({ code: 0, stdout: 'sent' }) });
