@@ -25,6 +25,12 @@ const shown = (page: Page) =>
   });
 const recordingPath = (page: Page) => page.evaluate(() => (window.pidkeepExample!.pm.get('recorder')?.meta as { path?: string } | undefined)?.path ?? '');
 const found = (page: Page) => page.locator('#found').textContent();
+/** The start-up's finding, once the recorder has made it: until then the line says it is checking. */
+const finding = (page: Page) =>
+  waitFor('the recorder to tell what the start-up found', async () => {
+    const text = (await found(page)) ?? '';
+    return text === '' || text.startsWith('checking') ? undefined : text;
+  }, { timeout: 20_000 });
 
 /** Waits until the list holds `path` with an <audio> whose source has loaded (a duration known: the WAV was read). */
 async function playsInList(page: Page, path: string): Promise<number> {
@@ -47,7 +53,7 @@ test('the example app: Record, a reload (one FFmpeg, the time goes on), Stop (it
   const browser = await launchChromium(t);
   const reap = reaper(t);
   let page = await openApp(await browser.newContext(), app, '?input=tone');
-  assert.match((await found(page)) ?? '', /no earlier recording/);
+  assert.match(await finding(page), /no earlier recording/);
 
   // Record: the page shows the time and the size growing.
   await button(page, 'Record').click();
@@ -68,7 +74,7 @@ test('the example app: Record, a reload (one FFmpeg, the time goes on), Stop (it
   page = await openApp(page.context(), app, '?input=tone', page);
   await waitFor('the reloaded page to show the recording', () => shown(page), { timeout: 20_000 });
   assert.deepEqual(ffmpegsWriting(path), [pid], 'still exactly one FFmpeg, the same');
-  assert.match((await found(page)) ?? '', /a recording is running/);
+  assert.match(await finding(page), /a recording is running/);
   await waitFor('the elapsed time to go on past the reload', async () => ((await shown(page))?.ms ?? 0) > later.ms + 500, { timeout: 20_000 });
   assert.equal(await button(page, 'Record').isDisabled(), true, 'no second recording while one runs');
 
@@ -98,7 +104,7 @@ test('the example app: Record, a reload (one FFmpeg, the time goes on), Stop (it
   // A window the size of the screenshot below.
   page = await openApp(await browser.newContext({ viewport: { width: 760, height: 360 } }), app, '?input=tone');
   await waitFor('the restarted app to show the recording', () => shown(page), { timeout: 20_000 });
-  assert.match((await found(page)) ?? '', /a recording is running .*found again after the restart/);
+  assert.match(await finding(page), /a recording is running .*found again after the restart/);
   assert.deepEqual(ffmpegsWriting(second), [pid2], 'one FFmpeg, found again');
   await playsInList(page, path); // the first recording is listed and plays in the restarted app
 
