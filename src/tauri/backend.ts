@@ -41,7 +41,8 @@ export interface TauriBackendOptions {
   /** Names (scope `name`s) to spawn with `Command.sidecar` rather than `Command.create`. @default [] */
   sidecars?: readonly string[];
   /**
-   * Your capability's `shell:allow-spawn` scope entries (e.g. imported from its JSON file). With them, a start whose
+   * Your capability's `shell:allow-spawn` scope entries, plus the `shell:allow-execute` entries that detached starts
+   * (`logs.detached`) run through (e.g. imported from its JSON file). With them, a start whose
    * arguments the shell plugin would change (a fixed argument substituted, arguments past the entry's list dropped)
    * fails with SPAWN_FAILED before anything runs, and one Tauri would refuse fails with PERMISSION_DENIED naming the
    * argument and its validator; so a record names exactly the arguments that run. Without them the backend cannot
