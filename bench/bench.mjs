@@ -28,6 +28,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createProcessManager } from 'pidkeep';
 import { fileStore, nodeBackend } from 'pidkeep/node';
+// The record reader itself (not public API): the reconcile section's floor line validates records exactly as pidkeep does.
+import { parseRecord } from '../dist/record.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const only = new Set((process.env.BENCH_ONLY ?? 'stop,start,reconcile,reload,cli').split(',').map((s) => s.trim()));
@@ -329,6 +331,29 @@ if (only.has('reconcile')) {
       kept = found;
       return elapsed;
     }
+    /**
+     * For reference only (no verdict): the floor of any reconcile that trusts no file. The adopting reconcile above,
+     * with each record checked by pidkeep's own reader (`parseRecord`: every field, sizes, the key) instead of a bare
+     * JSON.parse. What pidkeep costs beyond this line is its own overhead (the lock, the store's guards, adoption).
+     */
+    const limits = { selfPid: process.pid, parentPid: process.ppid, maxPid: Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8')) };
+    let validated = 0;
+    function byHandValidating() {
+      const t0 = performance.now();
+      const found = new Map();
+      for (const file of readdirSync(records)) {
+        if (!file.endsWith('.json')) continue;
+        const key = file.slice(0, -'.json'.length);
+        const text = readFileSync(join(records, file), 'utf8');
+        const parsed = parseRecord(text, key, namespace, limits);
+        if (parsed.kind !== 'ok') continue;
+        const stat = readStat(parsed.record.pid);
+        if (stat !== undefined && statFields(stat)[1] === parsed.record.startTime) found.set(key, { record: parsed.record, text });
+      }
+      const elapsed = performance.now() - t0;
+      validated = found.size;
+      return elapsed;
+    }
     let adopted = 0;
     /** A cold controller: a new backend and store (nothing cached), the lock, every record read, proven, adopted. */
     async function withPidkeep() {
@@ -339,13 +364,16 @@ if (only.has('reconcile')) {
       await pm.close();
       return elapsed;
     }
-    const results = await interleaved({ rounds: RECONCILE_ROUNDS, warm: 3, pause: 20, hand: byHand, kept: withPidkeep, extra: { adopting: byHandAdopting } });
+    const results = await interleaved({ rounds: RECONCILE_ROUNDS, warm: 3, pause: 20, hand: byHand, kept: withPidkeep, extra: { adopting: byHandAdopting, validating: byHandValidating } });
     check(handSeen === RECORDS, `the by-hand reconcile saw ${handSeen} of ${RECORDS} processes`);
     check(kept.size === RECORDS, `the by-hand adopting reconcile kept ${kept.size} of ${RECORDS} records`);
+    check(validated === RECORDS, `the by-hand validating reconcile kept ${validated} of ${RECORDS} records`);
     verdict(adopted === RECORDS, `every live record was adopted (${adopted}/${RECORDS})`);
     const ratio = report(`reconcile ${RECORDS}`, results, 'readdir, readFileSync + JSON.parse, /proc/<pid>/stat', 'createProcessManager(), lock included');
     const reference = median(results.adopting) / median(results.hand);
     console.log(`reconcile ${RECORDS}: for reference (no verdict), by hand plus start-time check and keeping the records ${spread(results.adopting)}, ${reference.toFixed(2)}x the baseline`);
+    const floor = median(results.validating);
+    console.log(`reconcile ${RECORDS}: for reference (no verdict), the floor of a reconcile that trusts no file: by hand plus start-time check, keeping, and pidkeep's own record reader ${spread(results.validating)}, ${(floor / median(results.hand)).toFixed(2)}x the baseline; pidkeep is ${(median(results.kept) / floor).toFixed(2)}x this floor`);
     verdict(ratio <= 1.0, `a cold reconcile of ${RECORDS} live records is ${ratio.toFixed(2)}x a hand-written one (target <= 1.0x)`);
     const last = await createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }) });
     await last.stopAll([{ signal: 'SIGKILL', wait: 5000 }]);
