@@ -74,9 +74,9 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
         else if (parsed?.kind === 'ok') throw new PidkeepError('NOT_FOUND', `"${name}" is recorded, but this controller does not manage it (see pm.recovery for why); nothing was restarted`, { record: name, pid: parsed.record.pid });
       }
       if (!record) throw new PidkeepError('NOT_FOUND', `no process and no ended run is named "${name}" in namespace "${namespace}"; see pm.list()`, { record: name });
-      // The same command, arguments, folder, variables, stdin, stop plan and meta as the run before.
+      // The same command, arguments, folder, variables, stdin, stop plan, meta and log cap as the run before.
       const env = Object.fromEntries(Object.entries(record.env ?? {}).map(([key, value]) => [key, value ?? undefined]));
-      return start(ctx, name, { command: record.command, args: record.args, cwd: record.cwd ?? undefined, env, stdin: record.stdin ? 'fifo' : 'ignore', stop: record.stop, meta: record.meta as Meta });
+      return start(ctx, name, { command: record.command, args: record.args, cwd: record.cwd ?? undefined, env, stdin: record.stdin ? 'fifo' : 'ignore', stop: record.stop, meta: record.meta as Meta }, record.logCap);
     },
     async stopAll(plan) {
       ensureOpen(ctx);

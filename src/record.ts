@@ -1,5 +1,5 @@
 import { legacyMarkerOf } from './identity.js';
-import type { PidLimits, StopStep } from './types.js';
+import type { LogCap, PidLimits, StopStep } from './types.js';
 import { isValidName, normalizeStopPlan } from './validate.js';
 
 /** 2 adds `marker` (namespace, store id and record id); version-1 records (pidkeep 0.1.0) are still read. */
@@ -22,6 +22,8 @@ export interface StoredRecord {
   startedAt: number;
   stdin: string | null;
   logs: { stdout: string | null; stderr: string | null };
+  /** The cap the backend put on the logs (Node's `logs` option, the CLI's `--log-max`); absent when uncapped. */
+  logCap?: LogCap;
   stop: StopStep[];
   meta: unknown;
   /** The variables the start gave (null: removed), for a restart; absent when it gave none, and in older records. */
@@ -114,6 +116,11 @@ export function parseRecord(text: string, key: string, namespace: string, limits
   if (r.stdin !== null && !isPath(r.stdin)) return bad('field `stdin` is not a path or null');
   const logs = r.logs as Record<string, unknown> | null;
   if (typeof logs !== 'object' || logs === null || !isPathOrNull(logs.stdout) || !isPathOrNull(logs.stderr)) return bad('field `logs` is not { stdout, stderr } paths');
+  const logCap = r.logCap as Record<string, unknown> | undefined;
+  // Bounds wide enough for any cap a backend accepts; the backend checks its own rules again before applying one.
+  if (logCap !== undefined && (typeof logCap !== 'object' || logCap === null || !isCount(logCap.maxBytes, 1, Number.MAX_SAFE_INTEGER) || !isCount(logCap.keep, 0, 1000))) {
+    return bad('field `logCap` is not { maxBytes, keep } counts');
+  }
   let stop: StopStep[];
   try {
     stop = normalizeStopPlan(r.stop, 'stored stop plan');
@@ -156,6 +163,7 @@ export function parseRecord(text: string, key: string, namespace: string, limits
       startedAt: r.startedAt,
       stdin: r.stdin as string | null,
       logs: { stdout: logs.stdout as string | null, stderr: logs.stderr as string | null },
+      ...(logCap !== undefined ? { logCap: { maxBytes: logCap.maxBytes as number, keep: logCap.keep as number } } : {}),
       stop,
       meta: r.meta,
       ...(env !== undefined ? { env: { ...(env as Record<string, string | null>) } } : {}),
@@ -215,6 +223,10 @@ export function serializeRecord(record: StoredRecord): string {
 
 function isText(value: unknown, max: number): value is string {
   return typeof value === 'string' && value.length <= max && !value.includes('\0');
+}
+
+function isCount(value: unknown, min: number, max: number): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
 }
 
 function isPath(value: unknown): value is string {

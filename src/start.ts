@@ -9,13 +9,14 @@ import { stopMarked } from './sweep.js';
 import { markExited, track } from './tracked.js';
 import { judge } from './identity.js';
 import { awaitReady, checkReady } from './ready.js';
-import type { ProcessHandle, ReadyCheck, Spawned, StartOptions } from './types.js';
+import type { LogCap, ProcessHandle, ReadyCheck, Spawned, StartOptions } from './types.js';
 import { assertName, checkStart, normalizeStopPlan, unsafePidReason } from './validate.js';
 
 /** Room a spawn may add to a record: log and FIFO paths (4 KiB each at most) and the identity. */
 const SPAWN_ROOM = 16 * 1024;
 
-export async function start<Meta>(ctx: Context<Meta>, name: string, options: StartOptions<Meta>): Promise<ProcessHandle<Meta>> {
+/** `logCap`: a restart's, from the run before's record (see SpawnRequest.logCap). */
+export async function start<Meta>(ctx: Context<Meta>, name: string, options: StartOptions<Meta>, logCap?: LogCap): Promise<ProcessHandle<Meta>> {
   ensureOpen(ctx);
   assertName(name);
   const spec = checkStart(options);
@@ -31,13 +32,13 @@ export async function start<Meta>(ctx: Context<Meta>, name: string, options: Sta
       if (verdict.kind !== 'gone' && verdict.kind !== 'reused') throw busy();
       markExited(ctx, current, { code: null, signal: null });
     }
-    return await startNamed(ctx, name, spec, options, ready);
+    return await startNamed(ctx, name, spec, options, ready, logCap);
   } finally {
     ctx.starting.delete(name);
   }
 }
 
-async function startNamed<Meta>(ctx: Context<Meta>, name: string, spec: ReturnType<typeof checkStart>, options: StartOptions<Meta>, ready: ReadyCheck | false): Promise<ProcessHandle<Meta>> {
+async function startNamed<Meta>(ctx: Context<Meta>, name: string, spec: ReturnType<typeof checkStart>, options: StartOptions<Meta>, ready: ReadyCheck | false, logCap: LogCap | undefined): Promise<ProcessHandle<Meta>> {
   const { namespace, store, backend, limits } = ctx;
   const meta = await checkMeta(ctx.metaSchema, options.meta, name);
   const steps = options.stop === undefined ? ctx.defaultStop : normalizeStopPlan(options.stop);
@@ -84,13 +85,13 @@ async function startNamed<Meta>(ctx: Context<Meta>, name: string, spec: ReturnTy
     await freeName({ namespace, store, backend, limits, probeOne: (pid) => probeOne(ctx, pid) }, name, key);
     let spawned: Spawned;
     try {
-      spawned = await backend.spawn({ namespace, name, id, command: spec.command, args: spec.args, cwd: spec.cwd, env, stdin: spec.stdin, dir: store.location?.(namespace) });
+      spawned = await backend.spawn({ namespace, name, id, command: spec.command, args: spec.args, cwd: spec.cwd, env, stdin: spec.stdin, dir: store.location?.(namespace), ...(logCap ? { logCap } : {}) });
     } catch (error) {
       if (error instanceof PidkeepError) throw withRecord(error, name);
       throw new PidkeepError('SPAWN_FAILED', `could not start \`${spec.command}\` (${describeError(error)}); check that the command exists, is executable and that cwd exists`, { record: name, cause: error });
     }
     const { identity } = spawned;
-    const record: StoredRecord = { ...draft, startedAt: Date.now(), stdin: spawned.stdin, logs: spawned.logs, pid: identity.pid, bootId: identity.bootId, startTime: identity.startTime, comm: identity.comm };
+    const record: StoredRecord = { ...draft, startedAt: Date.now(), stdin: spawned.stdin, logs: spawned.logs, ...(spawned.logCap ? { logCap: spawned.logCap } : {}), pid: identity.pid, bootId: identity.bootId, startTime: identity.startTime, comm: identity.comm };
     const text = serializeRecord(record);
     try {
       await store.put(namespace, key, text);

@@ -100,6 +100,17 @@ export interface SpawnRequest {
   stdin: 'ignore' | 'fifo';
   /** A directory for logs and FIFOs, from the store; backends pick their own when absent. */
   dir: string | undefined;
+  /**
+   * The log cap of the run being restarted, as its record kept it: a backend that caps logs applies it instead of
+   * its own setting, so a restart (from the CLI, too) keeps the cap the process was started with.
+   */
+  logCap?: LogCap | undefined;
+}
+
+/** A cap on a process's log files: each at most `maxBytes`, then rotated; `keep` rotated files per stream. */
+export interface LogCap {
+  maxBytes: number;
+  keep: number;
 }
 
 export interface Spawned {
@@ -107,6 +118,8 @@ export interface Spawned {
   /** Path of the stdin FIFO, when requested. */
   stdin: string | null;
   logs: { stdout: string | null; stderr: string | null };
+  /** The cap the backend put on those logs, if any: kept in the record for a restart. */
+  logCap?: LogCap | undefined;
   /**
    * Resolves when the child ends (only this controller's own children report an exit code). Absent when no exit
    * event will come (a Tauri process started outside the shell plugin's map): the manager then watches it by

@@ -442,5 +442,17 @@ test('run --log-max caps a chatty process\'s logs, also after the CLI has exited
     assert.equal(bad.code, 2, bad.stderr);
     assert.match(bad.stderr, message);
   }
+
+  // A restart (a new CLI process, a backend with no cap of its own) keeps the cap the record kept.
+  const record = join(env.PIDKEEP_DIR, env.PIDKEEP_NAMESPACE, 'records', 'chatty.json');
+  assert.deepEqual(JSON.parse(readFileSync(record, 'utf8')).logCap, { maxBytes: 8 * 1024, keep: 2 });
+  const restarted = await runCli(['restart', 'chatty'], { env });
+  assert.equal(restarted.code, 0, restarted.stderr);
+  reap(Number(restarted.stdout.trim()));
+  assert.notEqual(restarted.stdout.trim(), chatty.stdout.trim());
+  await waitFor('the new run to write its last line', async () => (await runCli(['logs', 'chatty', '--stdout', '-n', '1'], { env })).stdout === 'line 19999 of a chatty process\n');
+  for (const file of [log, `${log}.1`, `${log}.2`]) assert.ok(statSync(file).size <= 8 * 1024, `after the restart, ${file} is ${statSync(file).size} bytes`);
+  assert.ok(!existsSync(`${log}.3`), 'after the restart, keep 2: no third rotated file');
+  assert.deepEqual(JSON.parse(readFileSync(record, 'utf8').split('\n')[0]!).logCap, { maxBytes: 8 * 1024, keep: 2 });
   assert.equal((await runCli(['stop', 'chatty'], { env })).code, 0);
 });

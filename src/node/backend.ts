@@ -72,11 +72,13 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
       const logsDir = join(dir, 'logs');
       ensureDir(logsDir);
       const logs = { stdout: join(logsDir, `${request.name}.out.log`), stderr: join(logsDir, `${request.name}.err.log`) };
+      // A restart keeps the cap its record kept (checked again: a record is never trusted), whatever this backend's.
+      const cap = request.logCap ? checkLogLimits(request.logCap) : logLimits;
       const fds: number[] = [];
       let stdinPath: string | null = null;
       let output: ChildOutput | undefined;
       try {
-        output = await openChildOutput(logs, { id: request.id, name: request.name }, logLimits, () => {
+        output = await openChildOutput(logs, { id: request.id, name: request.name }, cap, () => {
           // The logs dir was removed since we made it: make it again, once.
           made.clear();
           ensureDir(logsDir);
@@ -114,7 +116,7 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
         }
         logStarts.set(pid, output.starts);
         void exited.then(() => logStarts.delete(pid));
-        return { identity, stdin: stdinPath, logs, exited, unref: () => child.unref() };
+        return { identity, stdin: stdinPath, logs, ...(cap ? { logCap: cap } : {}), exited, unref: () => child.unref() };
       } catch (error) {
         if (stdinPath) removeFifo(stdinPath);
         throw error;

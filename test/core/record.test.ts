@@ -31,6 +31,12 @@ test('a valid record round-trips', () => {
   assert.deepEqual(parsed.kind === 'ok' && parsed.record, good);
 });
 
+test("a record's log cap round-trips (a restart keeps it)", () => {
+  const capped = { ...good, logCap: { maxBytes: 8192, keep: 2 } };
+  const parsed = parse(serializeRecord(capped));
+  assert.deepEqual(parsed.kind === 'ok' && parsed.record, capped);
+});
+
 test('garbage of every kind is corrupt, never a crash', () => {
   const cases: unknown[] = [
     '',
@@ -64,6 +70,12 @@ test('garbage of every kind is corrupt, never a crash', () => {
     { ...good, marker: 'other@00112233aabbccdd/0123456789abcdef01234567' },
     { ...good, marker: 'app@00112233aabbccdd/ffffffffffffffff' },
     { ...good, marker: 'app@0011/0123456789abcdef01234567' },
+    { ...good, logCap: null },
+    { ...good, logCap: { maxBytes: 0, keep: 1 } },
+    { ...good, logCap: { maxBytes: 1.5, keep: 1 } },
+    { ...good, logCap: { maxBytes: 4096, keep: -1 } },
+    { ...good, logCap: { maxBytes: 4096 } },
+    { ...good, logCap: { maxBytes: '10M', keep: 1 } },
   ];
   for (const value of cases) {
     const parsed = parse(value);
