@@ -13,7 +13,7 @@ export async function recover<Meta>(ctx: Context<Meta>): Promise<RecoveryEntry[]
   const recovery: RecoveryEntry[] = [];
   let found: Found[];
   try {
-    found = await reconcile({ namespace, store, backend, limits, metaSchema, otherPidNamespaces: ctx.otherPidNamespaces }, recovery);
+    ({ found, presence: ctx.presence } = await reconcile({ namespace, store, backend, limits, metaSchema, otherPidNamespaces: ctx.otherPidNamespaces }, recovery, true));
   } catch (error) {
     if (error instanceof PidkeepError) throw error;
     throw new PidkeepError('STORE_FAILED', `could not reconcile the records of namespace "${namespace}" in the ${store.name} store (${describeError(error)}); check that it is readable`, { cause: error });
@@ -32,9 +32,10 @@ async function apply<Meta>(ctx: Context<Meta>, item: Found, recovery: RecoveryEn
   const { onOrphan } = ctx;
   let policy: unknown = onOrphan;
   let note = '';
+  const alone = ctx.presence?.alone ?? true;
   if (typeof onOrphan === 'function') {
     try {
-      policy = await onOrphan({ name, pid, command, args, startedAt, meta: meta as Meta });
+      policy = await onOrphan({ name, pid, command, args, startedAt, meta: meta as Meta }, { alone });
     } catch (error) {
       note = ` (onOrphan threw: ${describeError(error)}; adopted instead)`;
       policy = 'adopt';
@@ -44,7 +45,9 @@ async function apply<Meta>(ctx: Context<Meta>, item: Found, recovery: RecoveryEn
       policy = 'adopt';
     }
   }
-  if (policy === 'stop') {
+  if (policy === 'stop' && !alone && typeof onOrphan !== 'function') {
+    note = ' (another manager of this namespace is open on this store, so its processes are not orphans: adopted instead of stopped)';
+  } else if (policy === 'stop') {
     try {
       const result = await stopTracked(ctx, t);
       recovery.push({ name, pid, status: 'stopped', detail: describeStop(result), stop: result });

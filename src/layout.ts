@@ -1,6 +1,7 @@
 // The on-disk layout both file stores share (fileStore in Node, tauriFsStore in a webview), so a record written
 // by one is read by the other and by `cat`:
 //   <root>/<namespace>/lock                     the namespace's lock file (fileStore: a kernel lock on it)
+//   <root>/<namespace>/open                     fileStore: each open manager holds a shared kernel lock on it
 //   <root>/<namespace>/records/<key>.json       one record, one line of JSON
 //   <root>/<namespace>/records/<key>.<tag>.tmp  a write in progress (renamed over the record when complete)
 //   <root>/<namespace>/quarantine/<key>.<stamp>.json + .reason.txt   a record that could not be read
@@ -11,6 +12,7 @@ import { isValidKey } from './validate.js';
 export const layout = {
   namespaceDir: (root: string, namespace: string) => `${root}/${namespace}`,
   lockFile: (root: string, namespace: string) => `${root}/${namespace}/lock`,
+  openFile: (root: string, namespace: string) => `${root}/${namespace}/open`,
   recordsDir: (root: string, namespace: string) => `${root}/${namespace}/records`,
   quarantineDir: (root: string, namespace: string) => `${root}/${namespace}/quarantine`,
   recordFile: (key: string) => `${key}.json`,

@@ -117,6 +117,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     async close() {
       ctx.closed = true;
       watcher.close();
+      ctx.presence?.leave();
       ctx.listeners.clear();
       // Our own children run on without us; a later controller adopts them.
       for (const t of ctx.tracked.values()) t.unref?.();

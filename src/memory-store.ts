@@ -16,6 +16,8 @@ export function memoryStore(): MemoryStore {
   const spaces = new Map<string, Map<string, string>>();
   const aside = new Map<string, QuarantinedEntry[]>();
   const locks = new Map<string, () => Promise<() => void>>();
+  /** Managers open per namespace (all in this process, like the store itself). */
+  const open = new Map<string, number>();
   // Each memory store is a store of its own: its children's markers never match another one's sweep.
   const self = randomHex(8);
   const space = (namespace: string) => {
@@ -49,5 +51,18 @@ export function memoryStore(): MemoryStore {
       aside.set(namespace, list);
     },
     listQuarantined: (namespace) => [...(aside.get(namespace) ?? [])],
+    join(namespace) {
+      const count = open.get(namespace) ?? 0;
+      open.set(namespace, count + 1);
+      let left = false;
+      return {
+        alone: count === 0,
+        leave() {
+          if (left) return;
+          left = true;
+          open.set(namespace, (open.get(namespace) ?? 1) - 1);
+        },
+      };
+    },
   };
 }

@@ -256,6 +256,13 @@ export interface Store {
    * controller) created, changed or removed, so a manager's view stays current. Optional.
    */
   watch?(namespace: string, listener: (key: string) => void): () => void;
+  /**
+   * Marks a manager open on the namespace until `leave()` (or its end: the mark must be released when its holder
+   * dies, as a kernel lock is) and says whether another manager was open when it joined. The core calls it with the
+   * namespace's lock held, once per manager, and gives `onOrphan: 'stop'` only to a manager that is alone: with
+   * another one open, what the store holds is not orphaned. Optional: without it every manager counts as alone.
+   */
+  join?(namespace: string): MaybePromise<{ alone: boolean; leave(): void }>;
 }
 
 /**
@@ -283,6 +290,15 @@ export interface RecoveryEntry {
 }
 
 export type OrphanPolicy = 'adopt' | 'stop';
+
+/** What a manager knew at start-up, handed to an `onOrphan` function with each record. */
+export interface OrphanContext {
+  /**
+   * No other manager of this namespace was open on this store when this one started, so what it found is orphaned.
+   * Always true with a store that cannot tell (`webStore`, `tauriFsStore`: no `join`).
+   */
+  alone: boolean;
+}
 
 export interface StartOptions<Meta = unknown> {
   command: string;
@@ -337,8 +353,12 @@ export interface ManagerOptions<Meta = unknown> {
   backend: Backend;
   /** @default memoryStore(): nothing survives the controller */
   store?: Store;
-  /** What to do with a live process found at start-up. @default 'adopt' */
-  onOrphan?: OrphanPolicy | ((record: RecordInfo<Meta>) => MaybePromise<OrphanPolicy>);
+  /**
+   * What to do with a live process found at start-up. `'stop'` stops it only when no other manager of the namespace
+   * is open on the store (`fileStore`, `memoryStore`; see `Store.join`): otherwise what the store holds is not
+   * orphaned, and it is adopted. A function decides itself, told whether this manager was alone. @default 'adopt'
+   */
+  onOrphan?: OrphanPolicy | ((record: RecordInfo<Meta>, found: OrphanContext) => MaybePromise<OrphanPolicy>);
   /**
    * Any Standard Schema validator (zod, valibot, arktype) for `meta`, checked on start and on read. A stored meta
    * that no longer matches (an older app version wrote it) never strands its process: it is adopted with

@@ -25,7 +25,7 @@ import { fileStore, nodeBackend } from 'pidkeep/node';
  * @returns {Promise<import('pidkeep').ProcessManager | null>} null in a second instance, which is quitting
  */
 export async function setUpPidkeep({ app, ipcMain, policy, recorder, getWindow }) {
-  // Before any record is read: a second instance with onOrphan 'stop' would stop what the first one runs.
+  // Before any record is read: one instance manages the app's processes (a second one's manager would adopt them).
   if (!app.requestSingleInstanceLock()) {
     app.quit();
     return null;

@@ -12,7 +12,7 @@ import { watchRecords } from './store-watch.js';
 
 export interface FileStoreOptions {
   /**
-   * The root directory; each namespace gets `<dir>/<namespace>/` with `lock`, `records/`, `logs/`, `run/` and
+   * The root directory; each namespace gets `<dir>/<namespace>/` with `lock`, `open`, `records/`, `logs/`, `run/` and
    * `quarantine/`. The root may be reached through a symbolic link; the folders pidkeep makes inside it may not.
    * @default the per-user data dir + `/pidkeep` (Linux `~/.local/share/pidkeep`, macOS `~/Library/Application Support/pidkeep`, Windows `%LOCALAPPDATA%\pidkeep`)
    */
@@ -189,6 +189,35 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
         releaseTurn();
         if (error instanceof PidkeepError) throw error;
         throw new PidkeepError('STORE_FAILED', `could not lock ${layout.lockFile(root, namespace)} (${describeError(error)}); check that the folder is yours and writable`, { cause: error });
+      }
+    },
+
+    join(namespace) {
+      assertName(namespace, 'namespace');
+      ensure(namespace);
+      const file = layout.openFile(root, namespace);
+      let fd: number | undefined;
+      try {
+        fd = openSync(file, constants.O_RDWR | constants.O_CREAT | NOFOLLOW, 0o600);
+        // Every open manager holds a shared lock on this file while it is open; the kernel drops it when the
+        // manager's process dies. An exclusive lock is free only when no other manager holds one. Joins run under
+        // the namespace's lock, so none slips in between the test and taking the shared lock (unlock, then lock:
+        // Windows has no conversion).
+        const alone = tryLock(fd);
+        if (alone) unlock(fd);
+        if (!tryLock(fd, true)) throw new Error(`${file} is locked exclusively outside pidkeep's protocol`);
+        let left = false;
+        return {
+          alone,
+          leave() {
+            if (left) return;
+            left = true;
+            closeSync(fd!); // closing the last descriptor of the file releases its lock
+          },
+        };
+      } catch (error) {
+        if (fd !== undefined) closeSync(fd);
+        throw new PidkeepError('STORE_FAILED', `could not mark this manager open in ${file} (${describeError(error)}); check that the folder is yours and writable`, { cause: error });
       }
     },
 

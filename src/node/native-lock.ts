@@ -10,7 +10,7 @@ interface Binding {
 
 const require = createRequire(import.meta.url);
 let binding: Binding | undefined;
-let pkg: { tryLock(fd: number): boolean; unlock(fd: number): void } | undefined;
+let pkg: { tryLock(fd: number, options?: { shared: boolean }): boolean; unlock(fd: number): void } | undefined;
 const load = () => {
   if (binding || pkg) return;
   try {
@@ -24,12 +24,12 @@ const load = () => {
   }
 };
 
-/** An exclusive flock on `fd`; false while another holds it. */
-export function tryLock(fd: number): boolean {
+/** An exclusive flock on `fd` (a shared one with `shared`); false while another holds a lock that conflicts. */
+export function tryLock(fd: number, shared = false): boolean {
   load();
-  if (pkg) return pkg.tryLock(fd);
+  if (pkg) return pkg.tryLock(fd, { shared });
   try {
-    binding!.tryLock(fd, 0, 0, true);
+    binding!.tryLock(fd, 0, 0, !shared);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return false;

@@ -6,7 +6,7 @@ import type { Store } from '../../src/types.js';
 const v = (text: string) => `${text}\n`;
 
 /** The behaviour every record store must have. Each driver's test calls this once. */
-export function storeConformance(label: string, make: (t: TestContext) => Store, features: { append?: boolean } = {}) {
+export function storeConformance(label: string, make: (t: TestContext) => Store, features: { append?: boolean; join?: boolean } = {}) {
   describe(`store conformance: ${label}`, () => {
     test('starts empty, puts, reads back, replaces, removes', async (t) => {
       const store = make(t);
@@ -29,6 +29,28 @@ export function storeConformance(label: string, make: (t: TestContext) => Store,
       await store.put('app', 'rec', v('one'));
       await store.append('app', 'rec', v('two'));
       assert.equal(await store.get('app', 'rec'), `${v('one')}${v('two')}`);
+    });
+
+    // Optional too (without it every manager counts as alone): proven for the stores that have it.
+    if (features.join) test('join: the first manager of a namespace is alone, the next is not, until every earlier one has left', async (t) => {
+      const store = make(t);
+      assert.ok(store.join, 'this store was said to join');
+      const release = await store.lock('app');
+      const first = await store.join('app');
+      const second = await store.join('app');
+      const elsewhere = await store.join('other');
+      release();
+      assert.deepEqual([first.alone, second.alone, elsewhere.alone], [true, false, true]);
+      first.leave();
+      first.leave(); // twice is harmless: it never lets go of another manager's mark
+      const third = await store.join('app');
+      assert.equal(third.alone, false, 'the second is still open');
+      second.leave();
+      third.leave();
+      const fourth = await store.join('app');
+      assert.equal(fourth.alone, true, 'every earlier manager has left');
+      fourth.leave();
+      elsewhere.leave();
     });
 
     test('the lock: one holder at a time, in order; a release lets the next in', async (t) => {

@@ -7,7 +7,7 @@ import { nodeTauriFs } from '../helpers/tauri-fs.js';
 import { memoryStorage } from '../helpers/web-storage.js';
 import { storeConformance } from './store-suite.js';
 
-storeConformance('memoryStore', () => memoryStore());
-storeConformance('fileStore', (t) => fileStore({ dir: tempDir(t) }), { append: true });
+storeConformance('memoryStore', () => memoryStore(), { join: true });
+storeConformance('fileStore', (t) => fileStore({ dir: tempDir(t) }), { append: true, join: true });
 storeConformance('webStore (in-memory Storage)', () => webStore({ storage: memoryStorage() }));
 storeConformance('tauriFsStore (plugin functions over node:fs)', (t) => tauriFsStore({ fs: nodeTauriFs(tempDir(t)) }));

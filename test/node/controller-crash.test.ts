@@ -116,3 +116,48 @@ describe('a controller killed with SIGKILL', () => {
     assert.equal(isAlive(pid), false);
   });
 });
+
+describe("onOrphan: 'stop' while another manager of the namespace is open", () => {
+  test('what an open manager (another OS process) runs is adopted, not stopped; once it is gone, the next manager stops it', async (t) => {
+    const reap = reaper(t);
+    const dir = tempDir(t);
+    const options = { namespace: 'open-app', backend: nodeBackend(), store: fileStore({ dir }) };
+    const controller = startNode(t, fixture('controller.mjs'), [dir, 'open-app', JSON.stringify([{ name: 'worker', command: 'sleep', args: ['60'] }])]);
+    const pid = Number((await controller.line('started worker')).trim());
+    reap(pid);
+
+    const second = await createProcessManager({ ...options, onOrphan: 'stop' });
+    assert.deepEqual(second.recovery.map((r) => [r.name, r.pid, r.status]), [['worker', pid, 'adopted']]);
+    assert.match(second.recovery[0]!.detail, /another manager of this namespace is open on this store/);
+    assert.ok(isAlive(pid), 'the open manager kept its process');
+    // A function is told, and decides itself.
+    const told: boolean[] = [];
+    const third = await createProcessManager({ ...options, onOrphan: (_record, found) => (told.push(found.alone), 'adopt') });
+    assert.deepEqual(told, [false]);
+    await second.close();
+    await third.close();
+
+    controller.child.kill('SIGKILL');
+    assert.equal((await controller.exited).signal, 'SIGKILL');
+    const last = await createProcessManager({ ...options, onOrphan: 'stop' });
+    t.after(() => last.close());
+    assert.deepEqual(last.recovery.map((r) => [r.name, r.status]), [['worker', 'stopped']], 'the kernel let go of the killed manager\'s mark');
+    assert.equal(isAlive(pid), false);
+  });
+
+  test('a manager of the same process counts as open until close()', async (t) => {
+    const reap = reaper(t);
+    const dir = tempDir(t);
+    const options = { namespace: 'open-here', backend: nodeBackend(), store: fileStore({ dir }) };
+    const first = await createProcessManager(options);
+    const pid = reap((await first.start('worker', { command: 'sleep', args: ['60'], ready: false })).pid)!;
+    const second = await createProcessManager({ ...options, onOrphan: 'stop' });
+    assert.deepEqual(second.recovery.map((r) => r.status), ['adopted']);
+    await second.close();
+    await first.close();
+    const third = await createProcessManager({ ...options, onOrphan: 'stop' });
+    t.after(() => third.close());
+    assert.deepEqual(third.recovery.map((r) => r.status), ['stopped']);
+    assert.equal(isAlive(pid), false);
+  });
+});

@@ -165,7 +165,7 @@ describe('the Electron recipe, run by an app stand-in in plain Node', () => {
     assert.equal(handed.cwd, process.cwd());
     await first.line('focused');
     assert.ok(first.at('restored') < first.at('focused'), 'a minimized window is restored, then focused');
-    // With onOrphan 'stop', a second instance that created a manager would have stopped this recording.
+    // The second instance quit before making a manager: the recording runs on, untouched.
     assert.ok(isAlive(pid));
     assert.doesNotMatch(readText(out), /trailer/);
     assert.deepEqual(await records(), ['recorder']);

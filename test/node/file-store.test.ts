@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createProcessManager, PidkeepError } from '../../src/index.js';
@@ -137,6 +137,11 @@ test('symlinked store folders are refused: nothing is chmodded or moved through 
   await assert.rejects(createProcessManager({ namespace: 'ns2', backend: nodeBackend(), store: fileStore({ dir: storeDir }) }), refused);
   assert.equal(statSync(elsewhere).mode & 0o777, 0o755, 'the target kept its mode');
   assert.deepEqual(readdirSync(join(elsewhere, 'records')), ['x.json'], 'nothing was moved out of the target');
+  // The file each open manager holds a shared lock on, planted as a link: refused, nothing made through it.
+  mkdirSync(join(storeDir, 'ns3', 'records'), { recursive: true, mode: 0o700 });
+  symlinkSync(join(elsewhere, 'made-through-link'), join(storeDir, 'ns3', 'open'));
+  await assert.rejects(createProcessManager({ namespace: 'ns3', backend: nodeBackend(), store: fileStore({ dir: storeDir }) }), (e: unknown) => e instanceof PidkeepError && e.code === 'STORE_FAILED' && /mark this manager open/.test(e.message));
+  assert.equal(existsSync(join(elsewhere, 'made-through-link')), false, 'nothing was created through the link');
 });
 
 test('a name held by something that is no record (a link planted after start-up) is never taken as free', async (t) => {
