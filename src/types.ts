@@ -295,7 +295,7 @@ export type OrphanPolicy = 'adopt' | 'stop';
 export interface OrphanContext {
   /**
    * No other manager of this namespace was open on this store when this one started, so what it found is orphaned.
-   * Always true with a store that cannot tell (`webStore`, `tauriFsStore`: no `join`).
+   * Always true with a store that cannot tell (one without `join`, or a webview without Web Locks).
    */
   alone: boolean;
 }
@@ -355,7 +355,7 @@ export interface ManagerOptions<Meta = unknown> {
   store?: Store;
   /**
    * What to do with a live process found at start-up. `'stop'` stops it only when no other manager of the namespace
-   * is open on the store (`fileStore`, `memoryStore`; see `Store.join`): otherwise what the store holds is not
+   * is open on the store (another window or process; see `Store.join`): otherwise what the store holds is not
    * orphaned, and it is adopted. A function decides itself, told whether this manager was alone. @default 'adopt'
    */
   onOrphan?: OrphanPolicy | ((record: RecordInfo<Meta>, found: OrphanContext) => MaybePromise<OrphanPolicy>);

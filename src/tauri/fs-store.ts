@@ -4,7 +4,7 @@ import { layout, quarantinedKey } from '../layout.js';
 import { randomHex, stableId } from '../record.js';
 import type { QuarantinedEntry, Store, StoreEntry } from '../types.js';
 import { assertKey, assertName, isValidKey } from '../validate.js';
-import { webLock } from '../web/lock.js';
+import { webJoin, webLock } from '../web/lock.js';
 
 /** The plugin functions the store calls; tests may replace any of them. */
 export interface TauriFs {
@@ -157,6 +157,7 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): TauriFsStore {
         release();
       };
     },
+    join: (namespace) => webJoin(`pidkeep:tauri-fs-open:${baseDir}:${root}:${namespace}:`),
 
     watch(namespace, listener) {
       assertName(namespace, 'namespace');

@@ -1,5 +1,6 @@
 import { PidkeepError } from '../errors.js';
 import { createMutex } from '../mutex.js';
+import { randomHex } from '../record.js';
 
 /**
  * A lock shared by every window of the origin where the Web Locks API exists (`navigator.locks`: Chromium, WebView2,
@@ -20,4 +21,55 @@ export function webLock(name: string, timeoutMs: number): () => Promise<() => vo
           } else reject(error);
         });
     });
+}
+
+/** This page: a reload is a new page of the same window. */
+const page = randomHex(8);
+let joins = 0;
+
+/**
+ * The window this page runs in, the same across its reloads: a Tauri window's label (what `getCurrentWindow()` of
+ * @tauri-apps/api reads: `__TAURI_INTERNALS__.metadata.currentWindow.label`), else an id kept in the tab's
+ * sessionStorage (it survives reloads; a duplicated tab copies it), else this page alone.
+ */
+function currentWindow(): string {
+  const label = (globalThis as { __TAURI_INTERNALS__?: { metadata?: { currentWindow?: { label?: unknown } } } }).__TAURI_INTERNALS__?.metadata?.currentWindow?.label;
+  if (typeof label === 'string' && label.length > 0) return `tauri-${label}`;
+  try {
+    const session = globalThis.sessionStorage;
+    let id = session.getItem('pidkeep:window');
+    if (!id) session.setItem('pidkeep:window', (id = `tab-${randomHex(8)}`));
+    return id;
+  } catch {
+    return `page-${page}`;
+  }
+}
+
+/**
+ * Store.join for the web stores: each open manager holds a shared Web Lock named `<prefix><window>:<page>:<n>`, which
+ * the browser releases when its page goes. A manager is alone when no such lock is held by another window, nor by
+ * another manager of this page. Locks of an earlier page of this very window are passed over: after a reload the
+ * browser may not have dropped them yet, and that page is gone. Called under the namespace's lock, so two windows
+ * never join at once. Where the browser has no Web Locks, nothing can be told: every manager counts as alone.
+ */
+export async function webJoin(prefix: string): Promise<{ alone: boolean; leave(): void }> {
+  const locks = (globalThis.navigator as { locks?: LockManager } | undefined)?.locks;
+  if (!locks || typeof locks.query !== 'function') return { alone: true, leave: () => undefined };
+  const window = encodeURIComponent(currentWindow());
+  const { held = [] } = await locks.query();
+  const alone = held.every(({ name }) => {
+    if (!name?.startsWith(prefix)) return true;
+    const [otherWindow, otherPage] = name.slice(prefix.length).split(':');
+    return otherWindow === window && otherPage !== page;
+  });
+  let release: (() => void) | undefined;
+  await new Promise<void>((granted, failed) => {
+    locks
+      .request(`${prefix}${window}:${page}:${++joins}`, { mode: 'shared' }, () => new Promise<void>((done) => {
+        release = done;
+        granted();
+      }))
+      .catch(failed);
+  });
+  return { alone, leave: () => release?.() };
 }

@@ -2,7 +2,7 @@ import { describeError, PidkeepError } from '../errors.js';
 import { stableId } from '../record.js';
 import type { QuarantinedEntry, StoreEntry, SyncStore } from '../types.js';
 import { assertKey, assertName, isValidKey } from '../validate.js';
-import { webLock } from './lock.js';
+import { webJoin, webLock } from './lock.js';
 
 export interface WebStoreOptions {
   /** A Web Storage object. @default globalThis.localStorage */
@@ -139,6 +139,7 @@ export function webStore(options: WebStoreOptions = {}): WebStore {
       if (!take) locks.set(name, (take = webLock(`pidkeep:${name}`, lockTimeout)));
       return take();
     },
+    join: (namespace) => webJoin(`pidkeep:open:${records(namespace)}`),
 
     list(namespace) {
       const start = records(namespace);

@@ -148,6 +148,31 @@ for (const [store, query] of [['tauriFsStore', ''], ['webStore', '?store=web']] 
     await waitFor('the first window to see its child end', async () => (await listOf(main)).length === 0);
     assert.deepEqual(await main.evaluate(() => window.pidkeepExample!.pm.get('shared')?.status ?? 'none'), 'none');
   });
+
+  test(`onOrphan 'stop' with two windows on one ${store}: what the other open window runs is adopted, not stopped; once that window is gone, a reload stops it`, async (t) => {
+    const app = await startExampleApp(t);
+    const context = await (await launchChromium(t)).newContext();
+    const stop = `${query ? `${query}&` : '?'}onOrphan=stop`;
+    const main = await openApp(context, app, stop);
+    const started = await startWorker(main, 'kept');
+    reaper(t)(started.pid);
+    const second = await openApp(context, app, `${stop}&tauri-window=second`);
+    const [entry] = await recoveryOf(second);
+    assert.equal(entry?.status, 'adopted', entry?.detail);
+    assert.match(entry?.detail ?? '', /another manager of this namespace is open/);
+    // A reload of the second window: its earlier page is passed over, the main window still counts.
+    await openApp(context, app, '', second);
+    assert.equal((await recoveryOf(second))[0]?.status, 'adopted');
+    assert.ok(isAlive(started.pid), 'the main window kept its process');
+
+    await main.close();
+    // The browser drops the closed window's lock on its own time: reload until this window is alone.
+    await waitFor('a reload of the second window, alone now, to stop it', async () => {
+      await openApp(context, app, '', second);
+      return (await recoveryOf(second))[0]?.status === 'stopped';
+    });
+    assert.ok(!isAlive(started.pid));
+  });
 }
 
 test('an app crash and restart: the earlier run\'s process is found and stopped with the ps and kill powers', async (t) => {

@@ -49,6 +49,27 @@ test('two windows of one origin see each other\'s writes through watch (storage 
   assert.equal((await b!.evaluate(() => window.seen)).length, 2, 'another namespace is not reported');
 });
 
+test('join (Web Locks): managers of one page and of other tabs see each other; an earlier page of the same window is passed over', async (t) => {
+  const [a, b] = await openPages(t, 2);
+  // Both joins stay open: A's page holds two managers.
+  assert.deepEqual(await a!.evaluate(async () => [(await window.store.join!('app')).alone, (await window.store.join!('app')).alone]), [true, false]);
+  assert.equal(await b!.evaluate(async () => (await window.store.join!('other')).alone), true, 'another namespace is apart');
+  assert.equal(await b!.evaluate(async () => (await window.store.join!('app')).alone), false, 'another tab is another window');
+
+  // A page whose window id is known, beside locks planted as another page would hold them (`<window>:<page>:<n>`).
+  const [page] = await openPages(t);
+  const joinBeside = (planted: string) =>
+    page!.evaluate(async (name) => {
+      sessionStorage.setItem('pidkeep:window', 'tab-here');
+      await new Promise<void>((held) => void navigator.locks.request(name, { mode: 'shared' }, () => (held(), new Promise<void>(() => undefined))));
+      const joined = await window.store.join!('app');
+      joined.leave();
+      return joined.alone;
+    }, planted);
+  assert.equal(await joinBeside('pidkeep:open:pidkeep:app:r:tab-here:0123456789abcdef:1'), true, 'an earlier page of this window (a reload not yet torn down) is passed over');
+  assert.equal(await joinBeside('pidkeep:open:pidkeep:app:r:tab-there:0123456789abcdef:1'), false, 'another window counts');
+});
+
 test('a full localStorage (the real quota) surfaces as STORE_FULL; freeing space lets the write through', async (t) => {
   const [page] = await openPages(t);
   const result = await page!.evaluate(() => {
