@@ -29,8 +29,8 @@ let joins = 0;
 
 /**
  * The window this page runs in, the same across its reloads: a Tauri window's label (what `getCurrentWindow()` of
- * @tauri-apps/api reads: `__TAURI_INTERNALS__.metadata.currentWindow.label`), else an id kept in the tab's
- * sessionStorage (it survives reloads; a duplicated tab copies it), else this page alone.
+ * @tauri-apps/api 2.x reads, window.js: `window.__TAURI_INTERNALS__.metadata.currentWindow.label`), else an id kept
+ * in the tab's sessionStorage (it survives reloads; a duplicated tab copies it), else this page alone.
  */
 function currentWindow(): string {
   const label = (globalThis as { __TAURI_INTERNALS__?: { metadata?: { currentWindow?: { label?: unknown } } } }).__TAURI_INTERNALS__?.metadata?.currentWindow?.label;
