@@ -312,48 +312,37 @@ if (only.has('reconcile')) {
       return elapsed;
     }
     /**
-     * For reference only (no verdict): the by-hand reconcile plus the least any adopting controller adds: compare each
-     * record's start time with /proc's and keep the adopted records. It tells how much of pidkeep's ratio any
-     * implementation that adopts would pay.
+     * An adopting reconcile by hand: list, read, `read(text, key)` each record, compare its start time with /proc's
+     * and keep the adopted ones. Two reference lines (no verdict) use it:
+     * - `adopting`, with a bare JSON.parse: the least any adopting controller adds to the baseline;
+     * - `validating`, with pidkeep's own reader (`parseRecord`: every field, sizes, the key): the floor of any
+     *   reconcile that trusts no file. What pidkeep costs beyond it is its own overhead (lock, guards, adoption).
      */
-    let kept = new Map();
-    function byHandAdopting() {
-      const t0 = performance.now();
-      const found = new Map();
-      for (const file of readdirSync(records)) {
-        if (!file.endsWith('.json')) continue;
-        const text = readFileSync(join(records, file), 'utf8');
-        const record = JSON.parse(text);
-        const stat = readStat(record.pid);
-        if (stat !== undefined && statFields(stat)[1] === record.startTime) found.set(record.name, { record, text });
-      }
-      const elapsed = performance.now() - t0;
-      kept = found;
-      return elapsed;
-    }
-    /**
-     * For reference only (no verdict): the floor of any reconcile that trusts no file. The adopting reconcile above,
-     * with each record checked by pidkeep's own reader (`parseRecord`: every field, sizes, the key) instead of a bare
-     * JSON.parse. What pidkeep costs beyond this line is its own overhead (the lock, the store's guards, adoption).
-     */
-    const limits = { selfPid: process.pid, parentPid: process.ppid, maxPid: Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8')) };
-    let validated = 0;
-    function byHandValidating() {
+    const kept = { adopting: 0, validating: 0 };
+    const adoptingByHand = (side, read) => () => {
       const t0 = performance.now();
       const found = new Map();
       for (const file of readdirSync(records)) {
         if (!file.endsWith('.json')) continue;
         const key = file.slice(0, -'.json'.length);
         const text = readFileSync(join(records, file), 'utf8');
-        const parsed = parseRecord(text, key, namespace, limits);
-        if (parsed.kind !== 'ok') continue;
-        const stat = readStat(parsed.record.pid);
-        if (stat !== undefined && statFields(stat)[1] === parsed.record.startTime) found.set(key, { record: parsed.record, text });
+        const record = read(text, key);
+        if (record === undefined) continue;
+        const stat = readStat(record.pid);
+        if (stat !== undefined && statFields(stat)[1] === record.startTime) found.set(key, { record, text });
       }
       const elapsed = performance.now() - t0;
-      validated = found.size;
+      kept[side] = found.size;
       return elapsed;
-    }
+    };
+    const limits = { selfPid: process.pid, parentPid: process.ppid, maxPid: Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8')) };
+    const extra = {
+      adopting: adoptingByHand('adopting', (text) => JSON.parse(text)),
+      validating: adoptingByHand('validating', (text, key) => {
+        const parsed = parseRecord(text, key, namespace, limits);
+        return parsed.kind === 'ok' ? parsed.record : undefined;
+      }),
+    };
     let adopted = 0;
     /** A cold controller: a new backend and store (nothing cached), the lock, every record read, proven, adopted. */
     async function withPidkeep() {
@@ -364,10 +353,9 @@ if (only.has('reconcile')) {
       await pm.close();
       return elapsed;
     }
-    const results = await interleaved({ rounds: RECONCILE_ROUNDS, warm: 3, pause: 20, hand: byHand, kept: withPidkeep, extra: { adopting: byHandAdopting, validating: byHandValidating } });
+    const results = await interleaved({ rounds: RECONCILE_ROUNDS, warm: 3, pause: 20, hand: byHand, kept: withPidkeep, extra });
     check(handSeen === RECORDS, `the by-hand reconcile saw ${handSeen} of ${RECORDS} processes`);
-    check(kept.size === RECORDS, `the by-hand adopting reconcile kept ${kept.size} of ${RECORDS} records`);
-    check(validated === RECORDS, `the by-hand validating reconcile kept ${validated} of ${RECORDS} records`);
+    for (const [side, count] of Object.entries(kept)) check(count === RECORDS, `the by-hand ${side} reconcile kept ${count} of ${RECORDS} records`);
     verdict(adopted === RECORDS, `every live record was adopted (${adopted}/${RECORDS})`);
     const ratio = report(`reconcile ${RECORDS}`, results, 'readdir, readFileSync + JSON.parse, /proc/<pid>/stat', 'createProcessManager(), lock included');
     const reference = median(results.adopting) / median(results.hand);

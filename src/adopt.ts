@@ -13,7 +13,7 @@ export async function recover<Meta>(ctx: Context<Meta>): Promise<RecoveryEntry[]
   const recovery: RecoveryEntry[] = [];
   let found: Found[];
   try {
-    ({ found, presence: ctx.presence } = await reconcile({ namespace, store, backend, limits, metaSchema, otherPidNamespaces: ctx.otherPidNamespaces }, recovery, true));
+    ({ found, presence: ctx.presence } = await reconcile({ namespace, store, backend, limits, metaSchema, otherPidNamespaces: ctx.otherPidNamespaces }, recovery));
   } catch (error) {
     if (error instanceof PidkeepError) throw error;
     throw new PidkeepError('STORE_FAILED', `could not reconcile the records of namespace "${namespace}" in the ${store.name} store (${describeError(error)}); check that it is readable`, { cause: error });

@@ -27,13 +27,13 @@ export interface Found {
 
 /**
  * Sorts every stored record of a namespace into what to adopt and what to report, cleaning the store as it goes,
- * all under the namespace's lock. One batched probe for all records: no process per record. With `join`, the
- * manager is marked open on the store in the same locked step (Store.join): a manager that joins later sees this
- * one, and one that joined earlier is seen by it, so `alone` is true of exactly the records found here.
+ * all under the namespace's lock. One batched probe for all records: no process per record. The manager is marked
+ * open on the store in the same locked step (Store.join): a manager that joins later sees this one, and one that
+ * joined earlier is seen by it, so `alone` is true of exactly the records found here.
  */
-export async function reconcile(ctx: ReconcileContext, report: RecoveryEntry[], join = false): Promise<{ found: Found[]; presence: { alone: boolean; leave(): void } | undefined }> {
+export async function reconcile(ctx: ReconcileContext, report: RecoveryEntry[]): Promise<{ found: Found[]; presence: { alone: boolean; leave(): void } | undefined }> {
   return withLock(ctx.store, ctx.namespace, async () => {
-    const presence = join ? await ctx.store.join?.(ctx.namespace) : undefined;
+    const presence = await ctx.store.join?.(ctx.namespace);
     try {
       return { found: await reconcileLocked(ctx, report), presence };
     } catch (error) {

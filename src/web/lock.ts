@@ -55,17 +55,17 @@ function currentWindow(): string {
 export async function webJoin(prefix: string): Promise<{ alone: boolean; leave(): void }> {
   const locks = (globalThis.navigator as { locks?: LockManager } | undefined)?.locks;
   if (!locks || typeof locks.query !== 'function') return { alone: true, leave: () => undefined };
-  const window = encodeURIComponent(currentWindow());
+  const here = encodeURIComponent(currentWindow());
   const { held = [] } = await locks.query();
   const alone = held.every(({ name }) => {
     if (!name?.startsWith(prefix)) return true;
     const [otherWindow, otherPage] = name.slice(prefix.length).split(':');
-    return otherWindow === window && otherPage !== page;
+    return otherWindow === here && otherPage !== page;
   });
   let release: (() => void) | undefined;
   await new Promise<void>((granted, failed) => {
     locks
-      .request(`${prefix}${window}:${page}:${++joins}`, { mode: 'shared' }, () => new Promise<void>((done) => {
+      .request(`${prefix}${here}:${page}:${++joins}`, { mode: 'shared' }, () => new Promise<void>((done) => {
         release = done;
         granted();
       }))
