@@ -9,7 +9,7 @@ const needs = [
   { command: 'unshare', package: 'util-linux', why: 'the forced pid-reuse test (a private pid namespace)' },
   { command: 'ps', package: 'procps', why: "the Tauri backend's probe power (`ps` through the shell plugin)" },
   { command: 'chromium', package: 'chromium', why: 'the real-browser tests (Debian Chromium driven by playwright-core)' },
-  { command: 'xvfb-run', package: ['xvfb', 'xauth'], why: 'the WebKitGTK tests (a headless X server)' },
+  { command: 'xvfb-run', package: ['xvfb', 'xauth'], why: 'the WebKitGTK and real-app tests (a headless X server)' },
   { command: 'pulseaudio', package: 'pulseaudio', why: "the recorder's real audio path (a private daemon with a null sink)" },
   { command: 'pactl', package: 'pulseaudio-utils', why: 'asking that PulseAudio daemon whether it runs' },
   {
@@ -18,6 +18,16 @@ const needs = [
     package: 'ffmpeg',
     why: "the recorder's PulseAudio tests (the npm FFmpeg build has no PulseAudio input)",
   },
+  {
+    command: "Tauri's build packages (WebKitGTK 4.1, libsoup 3, GTK 3 with their headers)",
+    check: 'pkg-config --exists webkit2gtk-4.1 javascriptcoregtk-4.1 libsoup-3.0 gtk+-3.0 && command -v cc',
+    package: ['libwebkit2gtk-4.1-dev', 'libsoup-3.0-dev', 'libgtk-3-dev', 'build-essential', 'pkg-config'],
+    why: 'building the example app as a real Tauri 2 app with cargo (scripts/real-app.mjs)',
+  },
+  { command: 'WebKitWebDriver', package: 'webkit2gtk-driver', why: "driving the real app's webview (tauri-driver sits in front of it)" },
+  { command: 'openbox', package: 'openbox', why: 'a window manager under Xvfb, so a window can be closed as a person closes it' },
+  { command: 'wmctrl', package: 'wmctrl', why: "closing the real app's window through the window manager" },
+  { command: 'xdotool', package: 'xdotool', why: "pressing keys in the real app's window (its Quit menu item's Ctrl+Q)" },
   {
     command: 'WebKitGTK 4.1 for Python',
     check: "/usr/bin/python3 -c \"import gi; gi.require_version('WebKit2', '4.1'); from gi.repository import WebKit2\"",

@@ -1,11 +1,16 @@
 // Runs every test file under test/ with Node's own runner. Node 20 takes no globs after --test,
 // so the files are listed here; tsx lets the tests stay TypeScript without a second build.
+// `--no-real-app` leaves out test/real/ (the real Tauri app, built by scripts/real-app.mjs): .ci/run runs those once
+// per CI run, on the machine's Node, since they do not depend on the Node line that runs the test runner.
 import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
+const args = process.argv.slice(2);
+const withoutRealApp = args.includes('--no-real-app');
 const files = readdirSync('test', { recursive: true, encoding: 'utf8' })
   .filter((file) => file.endsWith('.test.ts'))
   .map((file) => `test/${file}`)
+  .filter((file) => !(withoutRealApp && file.startsWith('test/real/')))
   .sort();
 if (files.length === 0) {
   console.error('no test files found under test/');
@@ -13,7 +18,7 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=180000', '--test-reporter=spec', ...process.argv.slice(2), ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=180000', '--test-reporter=spec', ...args.filter((a) => a !== '--no-real-app'), ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

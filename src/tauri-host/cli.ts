@@ -22,6 +22,8 @@ Options:
   --data-dir DIR        $APPDATA and the other app folders go under DIR/<identifier> (default: the user's own)
   --identifier ID       the app identifier (default dev.pidkeep.host)
   --sidecar NAME=PATH   the program a sidecar NAME runs (repeat for more)
+  --stop-on-quit        the app has pidkeep's stop_on_quit Rust plugin: \`exit\` waits for the pages that run
+                        stopOnQuit to stop their processes, then exits with its code
   -h, --help            show this help
   -v, --version         show the version
 
@@ -50,6 +52,7 @@ function parse(argv: string[]) {
         'data-dir': { type: 'string' },
         identifier: { type: 'string' },
         sidecar: { type: 'string', multiple: true },
+        'stop-on-quit': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -85,19 +88,18 @@ async function main(argv: string[]): Promise<number> {
     dataDir: values['data-dir'],
     identifier: values.identifier,
     sidecars,
+    stopOnQuit: values['stop-on-quit'] ?? false,
   });
   if (values.host !== undefined && !isLoopback(values.host)) {
     console.error(`pidkeep-tauri-host: warning: listening on ${values.host}: whoever can reach it can run what the capabilities allow`);
   }
   console.log(`listening ${server.url}`);
   // No signal handler: Tauri has none (SIGTERM and SIGINT end the app like a crash, children live on).
-  let code = 0;
-  void server.host.ended().then(() => server.close().then(() => process.exit(code)));
+  void server.host.ended().then((code) => server.close().then(() => process.exit((code ?? 1) & 0xff)));
   readCommands((line) => {
     const [verb, arg, extra] = line.trim().split(/\s+/);
     if (!verb) return;
     if (verb === 'exit' && extra === undefined && (arg === undefined || /^-?\d{1,9}$/.test(arg))) {
-      code = Number(arg ?? 0) & 0xff;
       void server.host.exit(Number(arg ?? 0));
     } else if (verb === 'close' && arg !== undefined && extra === undefined) {
       void server.host.requestClose(arg).catch(() => undefined);

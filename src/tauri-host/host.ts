@@ -9,8 +9,9 @@ import { createPath } from './path.js';
 import { baseDirs } from './paths.js';
 import { createResourceTables, type ResourceTables } from './resources.js';
 import { createShell, type ChannelSink, type Shell } from './shell.js';
+import { createStopOnQuit } from './stop-on-quit.js';
 import type { InvokeRequest, TauriHost, TauriHostOptions } from './types.js';
-import { createWindows, type Windows } from './windows.js';
+import { createWindows, parseTarget, toTarget, type Windows } from './windows.js';
 
 type Deliver = (callbackId: number, message: unknown) => void;
 
@@ -34,49 +35,53 @@ export function createTauriHost(options: TauriHostOptions): TauriHost {
     windows: Windows;
     /** Each webview's resources (open files): kept across a reload, freed with the webview or the run. */
     resources: ResourceTables;
-    /** The README's Rust snippet has prevented one exit request already. */
-    quitting: boolean;
-    ended: Promise<void>;
-    end(): void;
+    /** The Rust plugin of examples/tauri-app/src-tauri/src/stop_on_quit.rs, when the app has it (`stopOnQuit`). */
+    stopOnQuit: ReturnType<typeof createStopOnQuit> | undefined;
+    /** The run's exit code once it exited; null after a crash. */
+    ended: Promise<number | null>;
+    end(code: number | null): void;
   }
   function newRun(): Run {
-    let end!: () => void;
-    const ended = new Promise<void>((resolve) => (end = resolve));
+    let end!: (code: number | null) => void;
+    const ended = new Promise<number | null>((resolve) => (end = resolve));
     const resources = createResourceTables();
     const run: Run = {
       alive: true,
       shell: createShell({ dirs, sidecars: options.sidecars ?? {} }),
       resources,
-      quitting: false,
+      stopOnQuit: undefined,
       ended,
       // the app's files close with it, whether it exited (`cleanup_before_exit`) or crashed (the OS closes them)
-      end: () => (resources.closeAll(), end()),
+      end: (code) => (resources.closeAll(), end(code)),
       windows: createWindows({
         deliver: (source, handler, message) => run.alive && sendTo(source, handler, message),
-        destroyed: (window) => (resources.closeWindow(window), sendTo(window, DESTROYED_ID, { destroyed: window })),
+        destroyed: (window) => (resources.closeWindow(window), run.stopOnQuit?.forget(window), sendTo(window, DESTROYED_ID, { destroyed: window })),
         lastClosed: () => void requestExit(run, null),
       }),
     };
+    if (options.stopOnQuit) {
+      run.stopOnQuit = createStopOnQuit({
+        isWindow: (label) => run.windows.list().includes(label),
+        emit: (event, label) => run.windows.emit(event, null, label === undefined ? undefined : toTarget({ kind: 'AnyLabel', label })),
+        exit: (code) => void requestExit(run, code),
+      });
+    }
     return run;
   }
   let run = newRun();
   let closed = false;
 
   /**
-   * `RunEvent::ExitRequested`: prevented once while a window is open when the app has the README's snippet
-   * (`quitEvent`), which emits that event to every window instead; otherwise the event loop ends and
-   * `RunEvent::Exit` follows, where the shell plugin kills every child in its map (plugins/shell/src/lib.rs:129-139).
+   * `RunEvent::ExitRequested`: the stop_on_quit plugin (`stopOnQuit`) may prevent it while pages stop their processes;
+   * otherwise the event loop ends and `RunEvent::Exit` follows, where the shell plugin kills every child in its map
+   * (tauri-plugin-shell 2.4.1 src/lib.rs:163-174). The exit code is the app's (`code`, or 0 for the last window).
    */
   async function requestExit(current: Run, code: number | null): Promise<boolean> {
     if (!current.alive) return true;
-    if (options.quitEvent && current.windows.list().length > 0 && !current.quitting) {
-      current.quitting = true;
-      current.windows.emit(options.quitEvent, { code });
-      return false;
-    }
+    if (current.stopOnQuit?.exitRequested(code)) return false;
     current.alive = false;
     await current.shell.killAll();
-    current.end();
+    current.end(code ?? 0);
     return true;
   }
 
@@ -127,6 +132,7 @@ export function createTauriHost(options: TauriHostOptions): TauriHost {
     }
     if (plugin === 'path' && path[name]) return path[name](args);
     if (plugin === 'event' && (name === 'listen' || name === 'unlisten')) return name === 'listen' ? run.windows.listen(window, args) : run.windows.unlisten(args);
+    if (plugin === 'event' && (name === 'emit' || name === 'emit_to')) return emitFromPage(name, args);
     if (plugin === 'window' && (name === 'close' || name === 'destroy')) {
       const label = typeof args.label === 'string' ? args.label : window;
       if (name === 'close') run.windows.requestClose(label);
@@ -134,6 +140,18 @@ export function createTauriHost(options: TauriHostOptions): TauriHost {
       return null;
     }
     throw `[pidkeep] ${cmd} is allowed but not emulated by pidkeep's Tauri host`;
+  }
+
+  /** `plugin:event|emit` / `emit_to` (tauri src/event/plugin.rs:34-50): to the JS listeners, and to the app's own. */
+  function emitFromPage(name: string, args: Record<string, unknown>): null {
+    if (typeof args.event !== 'string' || !/^[A-Za-z0-9\-/:_]+$/.test(args.event)) throw `invalid args \`event\` for command \`${name}\`: Event name must include only alphanumeric characters, \`-\`, \`/\`, \`:\` and \`_\`.`;
+    const target = name === 'emit_to' ? parseTarget(args.target) : { kind: 'Any' as const };
+    if (!target) throw `invalid args \`target\` for command \`emit_to\`: expected an event target`;
+    const payload = args.payload ?? null;
+    run.windows.emit(args.event, payload, target.kind === 'Any' ? undefined : toTarget(target));
+    // the plugin listens with listen_any: any target reaches it
+    run.stopOnQuit?.heard(args.event, payload);
+    return null;
   }
 
   const notRunning = () => new TauriHostError('NOT_RUNNING', closed ? 'the Tauri host is closed' : 'the Tauri host app is not running (it crashed or exited): call restart() first');
@@ -152,6 +170,8 @@ export function createTauriHost(options: TauriHostOptions): TauriHost {
       set.add(deliver);
       pages.set(window, set);
       if (run.alive && !run.windows.seen(window)) deliver(DESTROYED_ID, { destroyed: window });
+      // a page starts loading in the window (`on_page_load`, PageLoadEvent::Started): its earlier page is gone
+      else if (run.alive) run.stopOnQuit?.forget(window);
       return () => void set.delete(deliver);
     },
     children: () => (run.alive ? run.shell.pids() : []),
@@ -166,7 +186,7 @@ export function createTauriHost(options: TauriHostOptions): TauriHost {
       if (!run.alive) return;
       run.alive = false;
       run.shell.crash();
-      run.end();
+      run.end(null);
     },
     async exit(code = 0) {
       return requestExit(run, code);
@@ -181,7 +201,7 @@ export function createTauriHost(options: TauriHostOptions): TauriHost {
         run.alive = false;
         if (how === 'crash') run.shell.crash();
         else await run.shell.killAll();
-        run.end();
+        run.end(how === 'crash' ? null : 0);
       }
       closed = true;
       pages.clear();

@@ -35,12 +35,12 @@ export interface TauriHostOptions {
   /** Sidecar name -> executable path for Command.sidecar (plays `bundle > externalBin`). @default {} */
   sidecars?: Record<string, string>;
   /**
-   * Plays the README's Rust snippet (`RunEvent::ExitRequested` + `prevent_exit`): the first exit request while a
-   * window is open is prevented and this event is emitted to every window (`quitOnClose` in `pidkeep/tauri` listens
-   * for `pidkeep://exit-requested`); the app quits when its last window is destroyed. @default none: like an app
-   * without the snippet, an exit request is never prevented
+   * Plays the Rust plugin the README has users copy (examples/tauri-app/src-tauri/src/stop_on_quit.rs): an exit
+   * request (`exit()`) is held while the windows whose pages run pidkeep's `stopOnQuit` stop their processes, and
+   * the app exits with the requested code once each has answered or is gone. @default false: like an app without the
+   * plugin, an exit request is never held
    */
-  quitEvent?: string;
+  stopOnQuit?: boolean;
 }
 
 export interface InvokeRequest {
@@ -64,8 +64,8 @@ export interface TauriHost {
   running(): boolean;
   /** The open windows: labels of the pages that attached or called, less those destroyed. */
   windows(): string[];
-  /** Settles when this app run ends (an exit, the last window destroyed, a crash). */
-  ended(): Promise<void>;
+  /** Settles when this app run ends: with its exit code (an exit, the last window destroyed: 0), or null (a crash). */
+  ended(): Promise<number | null>;
   /**
    * The user closes `window` (its close button, Cmd+W): with a page listening for `tauri://close-requested` on it
    * (`onCloseRequested`), that page gets the event and destroys the window itself; otherwise it is destroyed at once.
@@ -76,7 +76,8 @@ export interface TauriHost {
   crash(): void;
   /**
    * `app.exit(code)`: `RunEvent::ExitRequested`, then `RunEvent::Exit`, where the shell plugin SIGKILLs every direct
-   * child in its map. True once the app has exited; false when the exit was prevented (`quitEvent`).
+   * child in its map. True once the app has exited; false when the exit is held (`stopOnQuit`: it exits later, with
+   * this code, once the pages are done).
    */
   exit(code?: number): Promise<boolean>;
   /** After a crash or an exit: a new app run with an empty map and no windows. In-process, so `pid` stays the same. */

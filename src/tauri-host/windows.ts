@@ -1,13 +1,17 @@
 // The app's windows, and the JS event listeners Rust keeps for them: enough of Tauri's event and window plugins to
-// play a quit as a real app goes through it (tauri at a8105ec):
-//   - a window's close (its button, Cmd+W, `window.close()`) is prevented while a page listens for
-//     `tauri://close-requested` on it, and the event is sent instead (crates/tauri/src/manager/window.rs:157-161);
-//     `onCloseRequested` in @tauri-apps/api then runs its handler and destroys the window itself (window.ts:1805-1815);
-//   - with no listener the window is destroyed at once (crates/tauri-runtime-wry/src/lib.rs:3715-3744);
-//   - when the last window is destroyed the app gets `ExitRequested { code: None }` (lib.rs:3624-3638), and
-//     `app.exit(code)` gives `ExitRequested { code: Some(code) }` (lib.rs:3668-3680); unless prevented, the
+// play a quit as a real app goes through it (tauri 2.12.7; test/real/ checks it against the real app):
+//   - a window's close (its button, Cmd+W, `window.close()`) is prevented while a page of any window listens for
+//     `tauri://close-requested` on that window (target Window or WebviewWindow), and the event is sent to those
+//     listeners and to listeners of any target (src/manager/window.rs:141-182); `onCloseRequested` in @tauri-apps/api
+//     then runs its handler and destroys the window itself (npm @tauri-apps/api 2.12.5 window.js:2028-2037);
+//   - with no such listener the window is destroyed at once (tauri-runtime-wry 2.12.5 src/lib.rs:4354-4391);
+//   - a destroyed window's webview takes its JS listeners along (src/app.rs:2709-2715, src/manager/mod.rs:655-679),
+//     then `tauri://destroyed` goes to the listeners left (src/manager/window.rs:183-185);
+//   - when the last window is destroyed the app gets `ExitRequested { code: None }` (tauri-runtime-wry lib.rs:4259-4273),
+//     and `app.exit(code)` gives `ExitRequested { code: Some(code) }` (lib.rs:4303-4316); unless prevented, the
 //     event loop ends and `RunEvent::Exit` follows, where the shell plugin kills its children.
-// Listeners stay registered across a reload of their page, as Rust keeps them (listener.rs:225-251).
+// Listeners stay registered across a reload of their page, as Rust keeps them (src/event/listener.rs:240-255): an
+// earlier page's close-requested listener still holds the window's close back after a reload.
 
 export type EventTarget =
   | { kind: 'Any' }
@@ -36,11 +40,25 @@ export interface WindowsHooks {
 const CLOSE_REQUESTED = 'tauri://close-requested';
 const DESTROYED = 'tauri://destroyed';
 
-const targets = (target: EventTarget, window: string) =>
-  target.kind === 'Any' || ('label' in target && target.label === window);
+/** Which listener targets an emit reaches, besides those of any target (`match_any_or_filter`, listener.rs:356-361). */
+type Filter = (target: EventTarget) => boolean;
+
+/** `emit_to_window` (src/manager/window.rs:141-153): the window's Window and WebviewWindow targets. */
+const toWindow = (window: string): Filter => (t) => (t.kind === 'Window' || t.kind === 'WebviewWindow') && t.label === window;
+
+/** `emit_to(target)`'s filter (src/manager/mod.rs:594-639). */
+export function toTarget(target: EventTarget): Filter {
+  return (candidate) => {
+    if (target.kind === 'Any') return true;
+    if (target.kind === 'App') return candidate.kind === 'App';
+    if (!('label' in candidate)) return false;
+    if (target.kind === 'AnyLabel') return candidate.label === target.label;
+    return (candidate.kind === 'AnyLabel' || candidate.kind === target.kind) && candidate.label === target.label;
+  };
+}
 
 /** `{ kind, label? }` as @tauri-apps/api sends it, or undefined. */
-function parseTarget(value: unknown): EventTarget | undefined {
+export function parseTarget(value: unknown): EventTarget | undefined {
   const t = value as { kind?: unknown; label?: unknown } | null;
   if (typeof t !== 'object' || t === null) return undefined;
   if (t.kind === 'Any' || t.kind === 'App') return { kind: t.kind };
@@ -55,22 +73,23 @@ export function createWindows(hooks: WindowsHooks) {
   const listeners = new Map<number, Listener>();
   let nextId = 0;
 
-  /** Rust's emit: every listener of `event` whose target takes `window` (or all of them: `app.emit`). */
-  function emit(event: string, payload: unknown, window?: string) {
+  /** Rust's emit to the JS listeners: all of them (`app.emit`), or those `filter` takes and those of any target. */
+  function emit(event: string, payload: unknown, filter?: Filter) {
     for (const [id, listener] of listeners) {
-      if (listener.event !== event || (window !== undefined && !targets(listener.target, window))) continue;
+      if (listener.event !== event || !open.has(listener.source)) continue;
+      if (filter && listener.target.kind !== 'Any' && !filter(listener.target)) continue;
       hooks.deliver(listener.source, listener.handler, { event, id, payload });
     }
   }
 
   function destroy(window: string) {
     if (!open.has(window)) return;
-    emit(DESTROYED, null, window);
     open.delete(window);
     gone.add(window);
-    // the webview is gone, and its listeners with it
+    // the webview is gone, and its listeners with it; then the others hear of it
     for (const [id, listener] of listeners) if (listener.source === window) listeners.delete(id);
     hooks.destroyed(window);
+    emit(DESTROYED, null, toWindow(window));
     if (open.size === 0) hooks.lastClosed();
   }
 
@@ -88,10 +107,8 @@ export function createWindows(hooks: WindowsHooks) {
     /** The user asks the window to close (its close button, Cmd+W) or the page calls `window.close()`. */
     requestClose(window: string) {
       if (!open.has(window)) return;
-      const heard = [...listeners.values()].some(
-        (l) => l.event === CLOSE_REQUESTED && (l.target.kind === 'Window' || l.target.kind === 'WebviewWindow') && l.target.label === window,
-      );
-      emit(CLOSE_REQUESTED, null, window);
+      const heard = [...listeners.values()].some((l) => l.event === CLOSE_REQUESTED && toWindow(window)(l.target));
+      emit(CLOSE_REQUESTED, null, toWindow(window));
       if (!heard) destroy(window);
     },
     /** `plugin:event|listen` from the page of `source`: the new listener's id. */

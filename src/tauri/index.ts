@@ -15,5 +15,5 @@ export type { PowerNames, ScopeEntry } from './platform/types.js';
 export { windowsPowerScopes } from './platform/windows.js';
 export { tauriFsStore, type TauriFs, type TauriFsStore, type TauriFsStoreOptions } from './fs-store.js';
 export { argumentsAsRun, type SpawnScope } from './scope.js';
-export { EXIT_REQUESTED_EVENT, stopOnQuit, type QuitOptions, type QuitWindow } from './quit.js';
+export { EXIT_READY_EVENT, EXIT_REQUESTED_EVENT, STOP_ON_QUIT_EVENT, STOP_ON_QUIT_OFF_EVENT, stopOnQuit, type QuitEvents, type QuitOptions, type QuitWindow } from './quit.js';
 export { tauriFfmpegHost, type TauriFfmpegFs, type TauriFfmpegHostOptions } from './ffmpeg-host.js';

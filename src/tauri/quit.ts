@@ -1,18 +1,33 @@
-// A quit that finishes the recording. At `RunEvent::Exit` (last window closed, Cmd+Q, `app.exit()`) the shell plugin
-// SIGKILLs every child in its map (plugins-workspace plugins/shell/src/lib.rs:129-139 at 77149dc): an FFmpeg
-// recording is cut without its trailer. stopOnQuit runs each process's stop plan first, while the window still
-// exists: on the window's close request (which Tauri holds back while a page listens for it, and which
-// @tauri-apps/api's onCloseRequested follows with a destroy), and on the event the README's Rust snippet emits
-// for the other ways to quit (`RunEvent::ExitRequested` + `prevent_exit`).
+// A quit that finishes the recording. At `RunEvent::Exit` the shell plugin SIGKILLs every child in its map
+// (tauri-plugin-shell 2.4.1 src/lib.rs:163-174): an FFmpeg recording is cut without its trailer. stopOnQuit runs each
+// process's stop plan first, on two occasions:
+// - the window's close request, which Tauri holds back while a page listens for it (tauri 2.12.7
+//   src/manager/window.rs:177-182), and which @tauri-apps/api's onCloseRequested follows with a destroy;
+// - `app.exit(code)` (a custom Quit menu item, a tray), with the Rust plugin of examples/tauri-app/src-tauri/src/
+//   stop_on_quit.rs: it holds the exit, emits EXIT_REQUESTED_EVENT, waits for every page that announced itself
+//   (STOP_ON_QUIT_EVENT) to answer (EXIT_READY_EVENT) or go, and exits with the same code.
 import type { ProcessHandle, ProcessManager } from '../types.js';
 
-/** The event the README's Rust snippet emits when it holds an exit back. */
+/** Emitted by the Rust plugin (stop_on_quit.rs) when it holds an exit back: stop, then answer. */
 export const EXIT_REQUESTED_EVENT = 'pidkeep://exit-requested';
+/** Emitted by stopOnQuit once it listens, with its window's label: the plugin waits for this window at an exit. */
+export const STOP_ON_QUIT_EVENT = 'pidkeep://stop-on-quit';
+/** Emitted by stopOnQuit when its processes are stopped after EXIT_REQUESTED_EVENT, with its window's label. */
+export const EXIT_READY_EVENT = 'pidkeep://exit-ready';
+/** Emitted when stopOnQuit's listeners are removed, with its window's label: no longer waited for. */
+export const STOP_ON_QUIT_OFF_EVENT = 'pidkeep://stop-on-quit-off';
 
 /** The part of a Tauri window stopOnQuit uses (`getCurrentWindow()` from `@tauri-apps/api/window`). */
 export interface QuitWindow {
+  /** The window's label: the Rust plugin knows the windows it waits for by it. */
+  label: string;
+  /** Tauri holds the close back while the handler runs, then destroys the window (unless prevented). */
   onCloseRequested(handler: (event: { preventDefault(): void }) => void | Promise<void>): Promise<() => void>;
-  destroy(): Promise<void>;
+  /**
+   * Listens for an event sent to this window: the plugin's `emit_to(label)` to a page that announced itself late
+   * reaches this window's listener only (a listener of any target would hear another window's request too).
+   */
+  listen(event: string, handler: () => void): Promise<() => void>;
 }
 
 export interface QuitOptions {
@@ -29,12 +44,18 @@ export interface QuitOptions {
   /** @default getCurrentWindow() */
   window?: QuitWindow;
   /**
-   * Also stop on the README's Rust snippet's event, then destroy this window (the app exits when the last one
-   * goes). Needs nothing more than the snippet: `core:event:default` is in `core:default`. @default true
+   * Also take part in the Rust plugin's exit handshake (stop_on_quit.rs): announce this window, stop on its request,
+   * answer when done. Needs the plugin in the app, and `core:event:default` (in `core:default`) in the capability.
+   * Without the plugin nothing listens: the announcement goes nowhere. @default true
    */
   exitRequested?: boolean;
-  /** `listen` of `@tauri-apps/api/event`; a stand-in for unit tests. */
-  listen?: (event: string, handler: () => void) => Promise<() => void>;
+  /** `emit` of `@tauri-apps/api/event`; a stand-in for unit tests. */
+  events?: QuitEvents;
+}
+
+/** The part of `@tauri-apps/api/event` stopOnQuit uses. */
+export interface QuitEvents {
+  emit(event: string, payload: string): Promise<void>;
 }
 
 /**
@@ -65,11 +86,15 @@ export async function stopOnQuit(manager: ProcessManager, options: QuitOptions =
       await Promise.all(chosen.map((handle) => handle.stop().then(() => undefined, (error: unknown) => onError(error, handle))));
     })().finally(() => (stopping = undefined)));
 
-  const unlisteners = [await window.onCloseRequested(() => stopAll())];
+  const unlisteners: Array<() => void> = [await window.onCloseRequested(() => stopAll())];
   if (options.exitRequested !== false) {
-    const on = options.listen ?? (await import('@tauri-apps/api/event')).listen;
-    // The app would exit once its windows are gone: this window goes once its processes are stopped.
-    unlisteners.push(await on(EXIT_REQUESTED_EVENT, () => void stopAll().finally(() => window.destroy().catch(() => undefined))));
+    const events = options.events ?? (await import('@tauri-apps/api/event'));
+    // Answered whatever the stops did (each failure went to onError): the app exits once every window answered.
+    unlisteners.push(await window.listen(EXIT_REQUESTED_EVENT, () => void stopAll().finally(() => events.emit(EXIT_READY_EVENT, window.label).catch(() => undefined))));
+    // Announced only now that the request would be heard; a reload announces again (the plugin forgets a window
+    // whose page starts loading).
+    await events.emit(STOP_ON_QUIT_EVENT, window.label);
+    unlisteners.push(() => void events.emit(STOP_ON_QUIT_OFF_EVENT, window.label).catch(() => undefined));
   }
   return () => {
     for (const unlisten of unlisteners) unlisten();

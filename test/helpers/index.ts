@@ -78,7 +78,7 @@ export function uniqueNamespace(prefix = 't'): string {
 }
 
 /** Start ticks of a pid from /proc/<pid>/stat (field 22), or undefined when no process has it. */
-function startTicks(pid: number): string | undefined {
+export function startTicks(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];

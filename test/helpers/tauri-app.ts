@@ -40,7 +40,7 @@ export const exampleAliases = [
 ];
 
 /** `vite dev` of the example with the host plugin; the dev server (and so the app) is closed when the test ends. */
-export async function startExampleApp(t: TestContext, capability: Capability = readCapabilities(), options: { quitEvent?: string } = {}): Promise<App> {
+export async function startExampleApp(t: TestContext, capability: Capability = readCapabilities(), options: { stopOnQuit?: boolean } = {}): Promise<App> {
   const dataDir = tempDir(t, 'pidkeep-app-');
   const plugin = tauriHost({ capabilities: [capability], dataDir, identifier: 'dev.pidkeep.example', ...options });
   const server = await createServer({
@@ -129,13 +129,13 @@ export const startFailure = (page: Page, name: string) =>
 
 /**
  * The example app with npm's FFmpeg on its PATH (the recorder scope's wrapper runs `ffmpeg`), recording a tone.
- * `query` is the page's (e.g. `?quit=cut`), `quitEvent` the host's (the README's Rust snippet).
+ * `query` is the page's (e.g. `?quit=cut`), `stopOnQuit` the host's (the app has the Rust plugin stop_on_quit.rs).
  */
-export async function recordInApp(t: TestContext, options: { query?: string; quitEvent?: string } = {}) {
+export async function recordInApp(t: TestContext, options: { query?: string; stopOnQuit?: boolean } = {}) {
   const path = process.env.PATH;
   process.env.PATH = `${dirname(ffmpegPath())}:${path}`;
   onTeardown(t, () => void (process.env.PATH = path));
-  const app = await startExampleApp(t, readCapabilities(), { quitEvent: options.quitEvent });
+  const app = await startExampleApp(t, readCapabilities(), { stopOnQuit: options.stopOnQuit });
   const browser = await launchChromium(t);
   const context = await browser.newContext();
   const page = await openApp(context, app, options.query ?? '');

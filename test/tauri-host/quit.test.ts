@@ -1,6 +1,7 @@
 // A quit as Rust runs it: close requests held back while a page listens, the last window destroyed quits the app
-// (its shell children SIGKILLed), app.exit() held back once by the README's snippet (`quitEvent`), a crash kills
-// nothing. Real processes; the host driven through its own invoke/attach, as the bridge drives it.
+// (its shell children SIGKILLed), app.exit() held by the stop_on_quit plugin (`stopOnQuit`) until the pages that
+// announced themselves answer, a crash kills nothing. Real processes; the host driven through its own
+// invoke/attach, as the bridge drives it. test/real/ holds the same behaviours against the real app.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -90,26 +91,49 @@ test('window.close() and destroy() need their permissions, as in core:window (no
   assert.equal(typeof (await host.invoke({ window: 'main', cmd: 'plugin:event|listen', payload: { event: 'a', target: { kind: 'Any' }, handler: 3 } })), 'number', 'core:event:default is in core:default');
 });
 
-test('app.exit() kills the children; with the README snippet (quitEvent) the first request is held back and every window hears of it', async (t) => {
+test('app.exit() kills the children at once; with stop_on_quit it waits for the pages that announced themselves, then exits with its code', async (t) => {
   const plain = setup(t);
   plain.open('main');
   const a = await plain.sleeper();
   assert.equal(await plain.host.exit(0), true);
   await waitFor('the child killed', () => !isAlive(a));
 
-  const { host, open, sleeper, delivered, listen, call } = setup(t, { quitEvent: 'pidkeep://exit-requested' });
+  const { host, open, sleeper, delivered, listen, call } = setup(t, { stopOnQuit: true });
   open('main');
   open('second');
   const b = await sleeper();
-  await listen('main', 'pidkeep://exit-requested', 11, { kind: 'Any' });
-  await listen('second', 'pidkeep://exit-requested', 12, { kind: 'Any' });
-  assert.equal(await host.exit(0), false, 'held back');
-  assert.deepEqual(delivered.filter((d) => d.id === 11 || d.id === 12).map((d) => d.window).sort(), ['main', 'second']);
+  // main runs stopOnQuit: it listens on its window and announces itself; second listens but never announces
+  await listen('main', 'pidkeep://exit-requested', 11);
+  await listen('second', 'pidkeep://exit-requested', 12);
+  await call('main', 'plugin:event|emit', { event: 'pidkeep://stop-on-quit', payload: 'main' });
+  // a label that names no window is ignored (a page cannot make the app wait for nothing)
+  await call('second', 'plugin:event|emit', { event: 'pidkeep://stop-on-quit', payload: 'nowhere' });
+  assert.equal(await host.exit(3), false, 'held back');
+  assert.deepEqual(delivered.filter((d) => d.id === 11 || d.id === 12).map((d) => d.window).sort(), ['main', 'second'], 'app.emit reaches every listener');
   assert.ok(isAlive(b) && host.running());
-  await call('second', 'plugin:window|destroy', {});
+  assert.equal(await host.exit(0), false, 'a second request while waiting is held too');
+  await call('main', 'plugin:event|emit', { event: 'pidkeep://exit-ready', payload: 'main' });
+  assert.equal(await host.ended(), 3, "the first request's code");
+  await waitFor('the child killed at RunEvent::Exit', () => !isAlive(b));
+});
+
+test('stop_on_quit: a page that reloads is forgotten until it announces itself again; a window destroyed while the app waits lets the exit go', async (t) => {
+  const { host, open, call, listen, delivered } = setup(t, { stopOnQuit: true });
+  open('main');
+  open('second');
+  for (const window of ['main', 'second']) {
+    await listen(window, 'pidkeep://exit-requested', 20);
+    await call(window, 'plugin:event|emit', { event: 'pidkeep://stop-on-quit', payload: window });
+  }
+  open('second'); // second reloads: a page starts loading there (on_page_load Started)
+  assert.equal(await host.exit(0), false, 'main is still waited for');
+  await listen('second', 'pidkeep://exit-requested', 21);
+  await call('second', 'plugin:event|emit', { event: 'pidkeep://stop-on-quit', payload: 'second' });
+  assert.ok(delivered.some((d) => d.window === 'second' && d.id === 21), 'announced during the exit: asked at once (emit_to)');
+  await call('second', 'plugin:event|emit', { event: 'pidkeep://exit-ready', payload: 'second' });
+  assert.ok(host.running(), 'main has not answered');
   await call('main', 'plugin:window|destroy', {});
-  await host.ended();
-  await waitFor('the child killed once the windows are gone', () => !isAlive(b));
+  assert.equal(await host.ended(), 0);
 });
 
 test('a crash kills nothing: the children live on, reparented', async (t) => {
@@ -170,22 +194,24 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
-test('the real @tauri-apps/api: listen hears the quit event; unlisten drops the page callback (unregisterListener)', async (t) => {
-  const host = createTauriHost({ capabilities: [CAPABILITY], dataDir: tempDir(t), quitEvent: 'pidkeep://exit-requested' });
+test('the real @tauri-apps/api: emit reaches the stop_on_quit plugin, a window listener hears its request; unlisten drops the page callback', async (t) => {
+  const host = createTauriHost({ capabilities: [CAPABILITY], dataDir: tempDir(t), stopOnQuit: true });
   const uninstall = installTauriInternals(host);
   onTeardown(t, async () => (uninstall(), await host.close()));
-  const { listen } = await import('@tauri-apps/api/event');
+  const { emit } = await import('@tauri-apps/api/event');
+  const { getCurrentWindow } = await import('@tauri-apps/api/window');
   const internals = (globalThis as unknown as { window: { __TAURI_INTERNALS__: { callbacks: Map<number, unknown> } } }).window.__TAURI_INTERNALS__;
   const before = internals.callbacks.size;
   const heard: unknown[] = [];
-  const unlisten = await listen('pidkeep://exit-requested', (event) => heard.push(event.payload));
+  const unlisten = await getCurrentWindow().listen('pidkeep://exit-requested', (event: { payload: unknown }) => heard.push(event.payload));
   assert.equal(internals.callbacks.size, before + 1);
-  assert.equal(await host.exit(0), false, 'held back: a window is open');
+  await emit('pidkeep://stop-on-quit', 'main');
+  assert.equal(await host.exit(0), false, 'held back: the window announced itself');
   await waitFor('the event', () => heard.length === 1);
-  assert.deepEqual(heard, [{ code: 0 }]);
+  assert.deepEqual(heard, [null]);
   await unlisten();
   assert.equal(internals.callbacks.size, before, 'the page callback is gone');
-  await host.requestClose('main'); // no listener holds it back: destroyed, the last window, the app exits
-  await host.ended();
+  await emit('pidkeep://exit-ready', 'main');
+  assert.equal(await host.ended(), 0);
   assert.equal(host.running(), false);
 });

@@ -25,10 +25,10 @@ test('closing the last window without stopOnQuit (?quit=cut): the shell plugin S
   assert.ok(!wavFinished(file), 'the header keeps its placeholders: the recording was cut');
 });
 
-test('app.exit() with the README Rust snippet (quitEvent): held back, the page stops FFmpeg with `q` and destroys its window, then the app exits', async (t) => {
-  const { app, file, pid } = await recordInApp(t, { quitEvent: 'pidkeep://exit-requested' });
-  assert.equal(await app.host.exit(0), false, 'the first exit request is held back');
-  await waitFor('the app to quit once its window is gone', () => !app.host.running(), { timeout: 20_000 });
+test('app.exit(3) with the stop_on_quit plugin (stopOnQuit): held back, the page stops FFmpeg with `q` and answers, then the app exits with 3', async (t) => {
+  const { app, file, pid } = await recordInApp(t, { stopOnQuit: true });
+  assert.equal(await app.host.exit(3), false, 'the exit request is held back');
+  assert.equal(await app.host.ended(), 3, "the app exits with app.exit's code");
   assert.ok(!isAlive(pid));
   assert.ok(wavFinished(file), 'the WAV is complete');
 });

@@ -5,23 +5,25 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { createProcessManager, memoryStore } from '../../src/index.js';
 import { nodeBackend } from '../../src/node/index.js';
-import { EXIT_REQUESTED_EVENT, stopOnQuit, type QuitWindow } from '../../src/tauri/quit.js';
-import { isAlive, onTeardown, reaper, tempDir, uniqueNamespace } from '../helpers/index.js';
+import { EXIT_READY_EVENT, EXIT_REQUESTED_EVENT, STOP_ON_QUIT_EVENT, STOP_ON_QUIT_OFF_EVENT, stopOnQuit, type QuitEvents, type QuitWindow } from '../../src/tauri/quit.js';
+import { isAlive, onTeardown, reaper, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
 
+/** A window and the event plugin as stopOnQuit sees them: what it listens for, and what it emits (in order). */
 function fakeWindow() {
   const handlers: Array<() => void | Promise<void>> = [];
   const events = new Map<string, () => void>();
-  let destroyed = 0;
+  const emitted: Array<[string, string]> = [];
   const window: QuitWindow = {
+    label: 'main',
     onCloseRequested: async (handler) => {
       const run = () => handler({ preventDefault() {} });
       handlers.push(run);
       return () => void handlers.splice(handlers.indexOf(run), 1);
     },
-    destroy: async () => void destroyed++,
+    listen: async (event, handler) => (events.set(event, handler), () => void events.delete(event)),
   };
-  const listen = async (event: string, handler: () => void) => (events.set(event, handler), () => void events.delete(event));
-  return { window, listen, close: () => Promise.all(handlers.map((h) => h())), fire: (event: string) => events.get(event)?.(), destroyed: () => destroyed, events, handlers };
+  const bus: QuitEvents = { emit: async (event, payload) => void emitted.push([event, payload]) };
+  return { window, events: bus, close: () => Promise.all(handlers.map((h) => h())), fire: (event: string) => events.get(event)?.(), listening: events, emitted, handlers };
 }
 
 async function setup(t: TestContext) {
@@ -41,25 +43,27 @@ test('a close request stops every process the app chose to stop and leaves the k
   const rec = await start('rec');
   const server = await start('model-server');
   const fake = fakeWindow();
-  await stopOnQuit(pm, { window: fake.window, listen: fake.listen, decide: (h) => (h.name === 'model-server' ? 'keep' : 'stop') });
+  await stopOnQuit(pm, { window: fake.window, events: fake.events, decide: (h) => (h.name === 'model-server' ? 'keep' : 'stop') });
   await fake.close();
   assert.ok(!isAlive(rec.pid), 'stopped before the window goes');
   assert.ok(isAlive(server.pid), 'kept');
   assert.deepEqual(pm.list().map((h) => h.name), ['model-server']);
 });
 
-test('the Rust snippet\'s event stops the processes, then destroys the window; two requests stop once', async (t) => {
+test("the Rust plugin's handshake: announced once listening, stops on the request, answers once stopped; two requests stop once", async (t) => {
   const { pm, start } = await setup(t);
   const a = await start('a');
   const fake = fakeWindow();
   const stopped: string[] = [];
   pm.subscribe((event) => event.type === 'exited' && stopped.push(event.name));
-  await stopOnQuit(pm, { window: fake.window, listen: fake.listen });
-  assert.ok(fake.events.has(EXIT_REQUESTED_EVENT));
+  await stopOnQuit(pm, { window: fake.window, events: fake.events });
+  assert.ok(fake.listening.has(EXIT_REQUESTED_EVENT));
+  assert.deepEqual(fake.emitted, [[STOP_ON_QUIT_EVENT, 'main']], 'the window announced itself, by its label');
   fake.fire(EXIT_REQUESTED_EVENT);
   await Promise.all([fake.close(), fake.close()]);
-  assert.ok(!isAlive(a.pid));
-  assert.equal(fake.destroyed(), 1, 'the window is destroyed once its processes are stopped');
+  await waitFor('the answer', () => fake.emitted.length === 2);
+  assert.ok(!isAlive(a.pid), 'stopped before the answer');
+  assert.deepEqual(fake.emitted[1], [EXIT_READY_EVENT, 'main']);
   assert.deepEqual(stopped, ['a'], 'one stop, however many requests');
 });
 
@@ -74,7 +78,7 @@ test('a throwing decide stops the process anyway; a failed stop is reported and 
   Object.assign(pm.get('b')!, { stop: () => Promise.reject(Object.assign(new Error('boom'), { code: 'STOP_FAILED' })) });
   await stopOnQuit(pm, {
     window: fake.window,
-    listen: fake.listen,
+    events: fake.events,
     decide: (h) => {
       if (h.name === 'a') throw new Error('bad decide');
       return 'stop';
@@ -88,11 +92,21 @@ test('a throwing decide stops the process anyway; a failed stop is reported and 
   assert.ok(!isAlive(b.pid));
 });
 
-test('the returned function removes both listeners', async (t) => {
+test('the returned function removes both listeners and tells the plugin not to wait for this window', async (t) => {
   const { pm } = await setup(t);
   const fake = fakeWindow();
-  const off = await stopOnQuit(pm, { window: fake.window, listen: fake.listen });
+  const off = await stopOnQuit(pm, { window: fake.window, events: fake.events });
   off();
-  assert.equal(fake.events.size, 0);
+  assert.equal(fake.listening.size, 0);
   assert.equal(fake.handlers.length, 0);
+  await waitFor('the plugin told', () => fake.emitted.length === 2);
+  assert.deepEqual(fake.emitted[1], [STOP_ON_QUIT_OFF_EVENT, 'main']);
+});
+
+test('exitRequested: false neither listens for the plugin nor announces the window', async (t) => {
+  const { pm } = await setup(t);
+  const fake = fakeWindow();
+  await stopOnQuit(pm, { window: fake.window, events: fake.events, exitRequested: false });
+  assert.equal(fake.listening.size, 0);
+  assert.deepEqual(fake.emitted, []);
 });

@@ -39,8 +39,9 @@ const ready = createProcessManager({
   onOrphan: params.get('onOrphan') === 'stop' ? 'stop' : 'adopt',
 });
 const pm = await ready;
-// A quit (the window closed, Cmd+Q with the Rust snippet in src-tauri/src/main.rs) stops each process with its
-// stop plan first: the shell plugin would SIGKILL them at exit and cut the recording. `?quit=cut` leaves that out.
+// A quit (the window closed; File > Quit, which calls app.exit through src-tauri/src/stop_on_quit.rs) stops each
+// process with its stop plan first: the shell plugin would SIGKILL them at exit and cut the recording. `?quit=cut`
+// leaves that out.
 if (params.get('quit') !== 'cut') await stopOnQuit(pm);
 
 /**

@@ -1,0 +1,3 @@
+fn main() {
+    pidkeep_example::run(tauri::generate_context!());
+}
