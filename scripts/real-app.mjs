@@ -1,7 +1,8 @@
 // Builds what the real-app tests drive (test/**/*.real.test.ts): the example Tauri app (examples/tauri-app) and the
 // test app (test/real-app: the example's Rust and capabilities with a page for the tests' scripts), each with its
 // frontend built by Vite and embedded (`tauri/custom-protocol`: the page is tauri://localhost, not a dev server),
-// without Tauri's bundler (it downloads tools from outside the registries), and `tauri-driver` at a pinned version.
+// without Tauri's bundler (it downloads tools from outside the registries), a small program over the `regex` crate
+// tauri-plugin-shell checks scope validators with (test/rust-regex), and `tauri-driver` at a pinned version.
 // Run by `npm test` (pretest) after scripts/check-system.mjs; `node scripts/real-app.mjs` alone rebuilds.
 // Cargo's target folder is outside the clone (PIDKEEP_CARGO_TARGET_DIR, default ~/.cache/pidkeep/cargo-target), so
 // a later run on the same machine only relinks what changed. A failure stops with what failed and what to run.
@@ -59,16 +60,21 @@ for (const app of apps) {
 }
 
 const env = { ...process.env, CARGO_TARGET_DIR: cargoTargetDir };
-for (const app of apps) {
-  const manifest = join(app.dir, 'src-tauri', 'Cargo.toml');
-  console.log(`real-app build: cargo build ${app.name} (target ${cargoTargetDir})`);
+const crates = [
+  ...apps.map((app) => ({ name: app.name, manifest: join(app.dir, 'src-tauri', 'Cargo.toml'), features: ['--features', 'tauri/custom-protocol'] })),
+  // the regex crate tauri-plugin-shell checks scope validators with, to hold pidkeep's translation against it
+  { name: 'the regex probe', manifest: join(root, 'test', 'rust-regex', 'Cargo.toml'), features: [] },
+];
+for (const crate of crates) {
+  console.log(`real-app build: cargo build ${crate.name} (target ${cargoTargetDir})`);
   // --locked: the crates of the committed Cargo.lock, never others.
-  const run = spawnSync('cargo', ['build', '--locked', '--features', 'tauri/custom-protocol', '--manifest-path', manifest], { stdio: 'inherit', env });
+  const args = ['build', '--locked', ...crate.features, '--manifest-path', crate.manifest];
+  const run = spawnSync('cargo', args, { stdio: 'inherit', env });
   if (run.status !== 0) {
-    fail(`cargo could not build ${app.name} (exit ${run.status ?? run.signal}). Its output is above; the Tauri system packages come from \`node scripts/check-system.mjs\` (as root), and the command was: CARGO_TARGET_DIR=${cargoTargetDir} cargo build --locked --features tauri/custom-protocol --manifest-path ${manifest}`);
+    fail(`cargo could not build ${crate.name} (exit ${run.status ?? run.signal}). Its output is above; the Tauri system packages come from \`node scripts/check-system.mjs\` (as root), and the command was: CARGO_TARGET_DIR=${cargoTargetDir} cargo ${args.join(' ')}`);
   }
 }
-for (const name of ['pidkeep-example', 'pidkeep-real-app']) if (!existsSync(appBinary(name))) fail(`cargo reported success but ${appBinary(name)} is missing`);
+for (const name of ['pidkeep-example', 'pidkeep-real-app', 'pidkeep-rust-regex']) if (!existsSync(appBinary(name))) fail(`cargo reported success but ${appBinary(name)} is missing`);
 
 // tauri-driver, pinned: `cargo install` builds it once into the tools folder beside the target folder.
 const installed = spawnSync('cargo', ['install', '--list', '--root', toolsDir], { encoding: 'utf8' });

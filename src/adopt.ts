@@ -32,7 +32,7 @@ async function apply<Meta>(ctx: Context<Meta>, item: Found, recovery: RecoveryEn
   const { onOrphan } = ctx;
   let policy: unknown = onOrphan;
   let note = '';
-  const alone = ctx.presence?.alone ?? true;
+  const alone = ctx.presence ? ctx.presence.alone : true;
   if (typeof onOrphan === 'function') {
     try {
       policy = await onOrphan({ name, pid, command, args, startedAt, meta: meta as Meta }, { alone });
@@ -45,8 +45,10 @@ async function apply<Meta>(ctx: Context<Meta>, item: Found, recovery: RecoveryEn
       policy = 'adopt';
     }
   }
-  if (policy === 'stop' && !alone && typeof onOrphan !== 'function') {
+  if (policy === 'stop' && alone === false && typeof onOrphan !== 'function') {
     note = ' (another manager of this namespace is open on this store, so its processes are not orphans: adopted instead of stopped)';
+  } else if (policy === 'stop' && alone === undefined && typeof onOrphan !== 'function') {
+    note = ` (the store cannot tell whether another manager of this namespace is open: ${ctx.presence?.reason ?? 'no reason given'}; adopted instead of stopped)`;
   } else if (policy === 'stop') {
     try {
       const result = await stopTracked(ctx, t);

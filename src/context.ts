@@ -3,7 +3,7 @@ import { describeError, PidkeepError } from './errors.js';
 import { memoryStore } from './memory-store.js';
 import { probe } from './probe.js';
 import { keyOf, type StoredRecord } from './record.js';
-import type { Backend, ExitInfo, ManagerEvent, ManagerOptions, OrphanContext, OrphanPolicy, PidLimits, ProbeResult, ProcessHandle, RecordInfo, Store, StopResult, StopStep } from './types.js';
+import type { Backend, ExitInfo, ManagerEvent, ManagerOptions, OrphanContext, OrphanPolicy, PidLimits, Presence, ProbeResult, ProcessHandle, RecordInfo, Store, StopResult, StopStep } from './types.js';
 import { assertName, DEFAULT_STOP_PLAN, normalizeStopPlan, show } from './validate.js';
 
 /** A record this controller watches. `text` is the stored value, so removal never deletes a newer record. */
@@ -41,7 +41,7 @@ export interface Context<Meta = unknown> {
   readonly metaSchema: StandardSchemaV1<unknown, Meta> | undefined;
   readonly onOrphan: OrphanPolicy | ((record: RecordInfo<Meta>, found: OrphanContext) => OrphanPolicy | Promise<OrphanPolicy>);
   /** This manager's mark as open on the store (Store.join), from its start-up reconcile; left at close(). */
-  presence: { alone: boolean; leave(): void } | undefined;
+  presence: Presence | undefined;
   readonly defaultStop: StopStep[];
   readonly pollInterval: number;
   readonly otherPidNamespaces: 'keep' | 'forget';

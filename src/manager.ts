@@ -7,7 +7,7 @@ import { findSetAside, stopSetAside } from './set-aside.js';
 import { start } from './start.js';
 import { sweepUnrecorded } from './sweep.js';
 import { stopTracked } from './tracked.js';
-import type { LastExit, ManagerOptions, ProcessHandle, ProcessInfo, ProcessManager, StopResult } from './types.js';
+import type { LastExit, ManagerOptions, ManagerWarning, ProcessHandle, ProcessInfo, ProcessManager, StopResult } from './types.js';
 import { assertName, byCodeUnit } from './validate.js';
 import { watch } from './watch.js';
 
@@ -40,9 +40,13 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
     return { name: record.name, pid: record.pid, command: record.command, args: record.args, startedAt: record.startedAt, endedAt: at, exit: { code, signal }, how, meta: record.meta };
   };
 
+  const presence = ctx.presence;
+  const warnings: ManagerWarning[] = presence && presence.alone === undefined ? [{ code: 'PRESENCE_UNKNOWN', message: presence.reason ?? 'the store cannot tell whether another manager of this namespace is open' }] : [];
+
   return {
     namespace,
     recovery,
+    warnings: Object.freeze(warnings),
     start: (name, startOptions) => start(ctx, name, startOptions),
     get: (name) => {
       assertName(name);

@@ -5,7 +5,7 @@ import { elsewhere, judge, type Verdict } from './identity.js';
 import { probe } from './probe.js';
 import { validateWith } from './meta.js';
 import { keyOf, parseRecord, type StoredRecord } from './record.js';
-import type { Backend, PidLimits, RecoveryEntry, Store } from './types.js';
+import type { Backend, PidLimits, Presence, RecoveryEntry, Store } from './types.js';
 
 export interface ReconcileContext {
   namespace: string;
@@ -31,7 +31,7 @@ export interface Found {
  * open on the store in the same locked step (Store.join): a manager that joins later sees this one, and one that
  * joined earlier is seen by it, so `alone` is true of exactly the records found here.
  */
-export async function reconcile(ctx: ReconcileContext, report: RecoveryEntry[]): Promise<{ found: Found[]; presence: { alone: boolean; leave(): void } | undefined }> {
+export async function reconcile(ctx: ReconcileContext, report: RecoveryEntry[]): Promise<{ found: Found[]; presence: Presence | undefined }> {
   return withLock(ctx.store, ctx.namespace, async () => {
     const presence = await ctx.store.join?.(ctx.namespace);
     try {

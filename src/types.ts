@@ -260,9 +260,19 @@ export interface Store {
    * Marks a manager open on the namespace until `leave()` (or its end: the mark must be released when its holder
    * dies, as a kernel lock is) and says whether another manager was open when it joined. The core calls it with the
    * namespace's lock held, once per manager, and gives `onOrphan: 'stop'` only to a manager that is alone: with
-   * another one open, what the store holds is not orphaned. Optional: without it every manager counts as alone.
+   * another one open, what the store holds is not orphaned. `alone: undefined` with a `reason`: the store cannot
+   * tell (a webview without Web Locks); the core then adopts instead of stopping and warns (`onEvent`). Optional:
+   * without it every manager counts as alone.
    */
-  join?(namespace: string): MaybePromise<{ alone: boolean; leave(): void }>;
+  join?(namespace: string): MaybePromise<Presence>;
+}
+
+/** What `Store.join` says of the other managers of a namespace. */
+export interface Presence {
+  /** No other manager was open; undefined when the store cannot tell (then `reason` says why). */
+  alone: boolean | undefined;
+  reason?: string;
+  leave(): void;
 }
 
 /**
@@ -291,13 +301,22 @@ export interface RecoveryEntry {
 
 export type OrphanPolicy = 'adopt' | 'stop';
 
+/** See `ProcessManager.warnings`. */
+export interface ManagerWarning {
+  /** `PRESENCE_UNKNOWN`: the store cannot tell whether another manager of this namespace is open (`Store.join`). */
+  code: 'PRESENCE_UNKNOWN';
+  /** What it costs and what to do (the store's reason). */
+  message: string;
+}
+
 /** What a manager knew at start-up, handed to an `onOrphan` function with each record. */
 export interface OrphanContext {
   /**
    * No other manager of this namespace was open on this store when this one started, so what it found is orphaned.
-   * Always true with a store that cannot tell (one without `join`, or a webview without Web Locks).
+   * True with a store that has no `join`; undefined when the store cannot tell (a webview without Web Locks: treat it
+   * as "maybe not alone").
    */
-  alone: boolean;
+  alone: boolean | undefined;
 }
 
 export interface StartOptions<Meta = unknown> {
@@ -477,6 +496,12 @@ export interface ProcessManager<Meta = unknown> {
   readonly namespace: string;
   /** One entry per stored record found at start-up. */
   readonly recovery: readonly RecoveryEntry[];
+  /**
+   * What the start-up found wrong with the setup itself, for the app to show or log: e.g. `PRESENCE_UNKNOWN`, a
+   * webview without Web Locks (its windows cannot tell each other apart: `onOrphan: 'stop'` adopts instead, and they
+   * share no lock). Empty when all is well.
+   */
+  readonly warnings: readonly ManagerWarning[];
   start(name: string, options: StartOptions<Meta>): Promise<ProcessHandle<Meta>>;
   /**
    * The handle of a running process by name, or undefined. Spawns nothing. A record another controller wrote after

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { TauriHostError } from './errors.js';
 import { globToRegExp } from './glob.js';
-import { isUnplayedCore, MANIFESTS, pluginName, type Manifest, type Permission } from './manifests.js';
+import { MANIFESTS, pluginName, type Manifest, type Permission } from './manifests.js';
 import type { Capability, CapabilityFile, PermissionEntry } from './types.js';
 
 export interface Scope {
@@ -70,13 +70,12 @@ function traverse(key: string, manifest: Manifest, name: string, seen = new Set<
     return members.flatMap((member) => {
       const id = splitIdentifier(member);
       if (id.key === undefined) return traverse(key, manifest, member, seen);
-      if (isUnplayedCore(id.key)) return [];
       const other = MANIFESTS[id.key];
       return other ? traverse(id.key, other, id.name, seen) : traverse(key, manifest, member, seen);
     });
   }
   const permission = manifest.permissions[name];
-  if (!permission) throw new TauriHostError('CAPABILITY_INVALID', `permission ${key}:${name} not found (pidkeep's Tauri host knows the shell and fs plugins and core path, event, window and resources)`);
+  if (!permission) throw new TauriHostError('CAPABILITY_INVALID', `permission ${key}:${name} not found (pidkeep's Tauri host knows the shell and fs plugins and Tauri's core plugins, at the versions of the example app's Cargo.lock)`);
   return [{ key, name, permission }];
 }
 
@@ -92,9 +91,8 @@ export function createAcl(sources: Array<CapabilityFile | string>): Acl {
     for (const entry of capability.permissions as PermissionEntry[]) {
       const identifier = typeof entry === 'string' ? entry : entry.identifier;
       const { key = '', name: base } = splitIdentifier(identifier);
-      if (isUnplayedCore(key)) continue; // core:app, core:webview, ...: accepted, nothing to grant here
       const manifest = MANIFESTS[key];
-      if (!manifest) throw new TauriHostError('CAPABILITY_INVALID', `permission ${identifier}: unknown plugin "${key}" (pidkeep's Tauri host plays shell, fs and core path, event and window)`);
+      if (!manifest) throw new TauriHostError('CAPABILITY_INVALID', `permission ${identifier}: unknown plugin "${key}" (pidkeep's Tauri host knows the shell and fs plugins and Tauri's core plugins)`);
       for (const { key: owner, name, permission } of traverse(key, manifest, base)) {
         const plugin = pluginName(owner);
         if (permission.platforms && !permission.platforms.includes(PLATFORM)) continue;

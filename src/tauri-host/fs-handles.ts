@@ -1,19 +1,19 @@
 // The fs plugin's file handles: `open`, `create`, then `seek`, `read`, `write`, `fstat`, `ftruncate` by resource id,
-// freed by `plugin:resources|close` (resources.ts). As plugins-workspace plugins/fs/src/commands.rs at 77149dc (fs
-// 2.0.3; @tauri-apps/plugin-fs 2.6.0's FileHandle speaks the same wire format):
-// - `open` (:113-151) and `create` (:79-101) check only the path against the fs scope (`resolve_path`, :985-1027),
+// freed by `plugin:resources|close` (resources.ts). As tauri-plugin-fs 2.6.0 src/commands.rs (the example's locked
+// version; @tauri-apps/plugin-fs 2.6.0's FileHandle speaks its wire format):
+// - `open` (:318-359) and `create` (:269-307) check only the path against the fs scope (`resolve_path`, :1506-1614),
 //   whatever access is asked for: writing through a handle is gated by the `fs:allow-write` permission, not by the
-//   scope. Open options (lib.rs:51-106): `read` defaults to true, the rest to false; no options at all = read only.
-// - `seek` (:574-593): `offset` i64, `whence` 0 Start / 1 Current / 2 End; answers the new position.
-// - `read` (:300-334): one read(2) into a buffer of `len` zero bytes; the answer is raw bytes (`ipc::Response`): the
-//   whole buffer, `len` bytes whatever was read, then the count read as 8 big-endian bytes (guest-js
-//   dist-js/index.js:176-193 takes the count from the last 8 bytes; 0 means the end of the file).
-// - `write` (:774-784): `data` is a JSON array of numbers (tauri scripts/process-ipc-message-fn.js turns a
-//   Uint8Array inside the arguments into `Array.from`); one write(2); answers the count written.
-// - `fstat` (:719-725): the same FileInfo as `stat`.
+//   scope. Open options (src/lib.rs:68-119): `read` defaults to true, the rest to false; no options at all = read only.
+// - `seek` (:844-862): `offset` i64, `whence` 0 Start / 1 Current / 2 End; answers the new position.
+// - `read` (:510-544): `len` a usize; one read(2) into a buffer of `len` zero bytes; the answer is raw bytes
+//   (`ipc::Response`): the whole buffer, `len` bytes whatever was read, then the count read as 8 big-endian bytes
+//   (npm @tauri-apps/plugin-fs 2.6.0 dist-js/index.js:176-193 takes the count from the last 8 bytes; 0 is the end).
+// - `write` (:1054-1064): `data` is a JSON array of numbers (tauri 2.12.7 scripts/process-ipc-message-fn.js:26-29
+//   turns a Uint8Array inside the arguments into `Array.from`); one write(2); answers the count written.
+// - `fstat` (:998-1004): the same FileInfo as `stat`.
 // Errors are the plugin's texts, its typo included ("faied to read bytes").
 import * as fs from 'node:fs';
-import { invalidArgs, ioError } from './rust-errors.js';
+import { invalidArgs, ioError, unexpected } from './rust-errors.js';
 import { badResourceId, type Resource, type ResourceTable } from './resources.js';
 
 type Args = Record<string, unknown>;
@@ -47,13 +47,12 @@ function openFlags(o: Record<string, unknown>): number | Error {
   return access | creation | custom;
 }
 
-const kind = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'a sequence' : typeof value === 'string' ? `string ${JSON.stringify(value)}` : typeof value);
 
 /** A required integer argument, deserialized as serde would (`u32`, `i64`, `usize`, ...). */
 function integer(command: string, args: Args, name: string, type: string, min: number, max: number): number {
   const value = args[name];
   if (value === undefined || value === null) throw invalidArgs(command, name, `command ${command} missing required key ${name}`);
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidArgs(command, name, `invalid type: ${typeof value === 'number' ? `floating point \`${value}\`` : kind(value)}, expected ${type}`);
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidArgs(command, name, `invalid type: ${unexpected(value)}, expected ${type}`);
   if (value < min || value > max) throw invalidArgs(command, name, `invalid value: integer \`${value}\`, expected ${type}`);
   return value;
 }
@@ -103,13 +102,14 @@ export function fileHandleCommands(context: HandleContext) {
       return table.add(new FileResource(fd, false));
     },
     seek(args: Args, _scope: unknown, table: ResourceTable) {
-      const handle = file(table, 'seek', args);
+      rid('seek', args);
       const offset = integer('seek', args, 'offset', 'i64', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
       const whence = args.whence;
       if (whence !== 0 && whence !== 1 && whence !== 2) {
         if (whence === undefined || whence === null) throw invalidArgs('seek', 'whence', 'command seek missing required key whence');
         throw invalidArgs('seek', 'whence', `invalid value: ${String(whence)}, expected one of: 0, 1, 2`);
       }
+      const handle = file(table, 'seek', args);
       return attempt(() => {
         // SeekFrom::Start takes `offset as u64`: a negative offset is a huge one, which lseek refuses (EINVAL)
         const base = whence === 0 ? 0 : whence === 1 ? handle.position : fs.fstatSync(handle.fd).size;
@@ -120,8 +120,13 @@ export function fileHandleCommands(context: HandleContext) {
       }, (e) => `failed to seek file with error: ${e}`);
     },
     read(args: Args, _scope: unknown, table: ResourceTable) {
+      // every argument deserializes before the command looks the resource up (seen on the real app)
+      rid('read', args);
+      // a usize in Rust (tauri-plugin-fs 2.6.0 src/commands.rs:514), which allocates it whole: the host takes what
+      // one buffer of Node can hold and says so beyond, where the real app would try (and may abort)
+      const len = integer('read', args, 'len', 'usize', 0, Number.MAX_SAFE_INTEGER);
       const handle = file(table, 'read', args);
-      const len = integer('read', args, 'len', 'u32', 0, U32);
+      if (len > U32) throw `[pidkeep] the Tauri host does not allocate a read buffer of ${len} bytes (the app would try to, at once)`;
       const out = new Uint8Array(len + 8);
       const count = attempt(() => fs.readSync(handle.fd, out, 0, len, handle.position), (e) => `faied to read bytes from file with error: ${e}`);
       handle.position += count;
@@ -129,10 +134,14 @@ export function fileHandleCommands(context: HandleContext) {
       return out;
     },
     write(args: Args, _scope: unknown, table: ResourceTable) {
-      const handle = file(table, 'write', args);
+      rid('write', args);
       const data = args.data;
       if (data === undefined || data === null) throw invalidArgs('write', 'data', 'command write missing required key data');
-      if (!Array.isArray(data) || !data.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) throw invalidArgs('write', 'data', `invalid type: ${kind(data)}, expected a sequence of u8`);
+      // a Vec<u8>, as serde_json reads it: the first element that is no u8 is named
+      if (!Array.isArray(data)) throw invalidArgs('write', 'data', `invalid type: ${unexpected(data)}, expected a sequence`);
+      const bad = data.find((b) => !Number.isInteger(b) || b < 0 || b > 255);
+      if (bad !== undefined) throw invalidArgs('write', 'data', Number.isInteger(bad) ? `invalid value: ${unexpected(bad)}, expected u8` : `invalid type: ${unexpected(bad)}, expected u8`);
+      const handle = file(table, 'write', args);
       const bytes = Uint8Array.from(data as number[]);
       return attempt(() => {
         if (handle.append) {
@@ -151,8 +160,9 @@ export function fileHandleCommands(context: HandleContext) {
       return context.info(attempt(() => fs.fstatSync(handle.fd), (e) => `failed to get metadata of file with error: ${e}`));
     },
     ftruncate(args: Args, _scope: unknown, table: ResourceTable) {
-      const handle = file(table, 'ftruncate', args);
+      rid('ftruncate', args);
       const len = args.len === undefined || args.len === null ? 0 : integer('ftruncate', args, 'len', 'u64', 0, Number.MAX_SAFE_INTEGER);
+      const handle = file(table, 'ftruncate', args);
       attempt(() => fs.ftruncateSync(handle.fd, len), (e) => `failed to truncate file with error: ${e}`);
       return null;
     },

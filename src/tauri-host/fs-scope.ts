@@ -57,8 +57,11 @@ function compileNow(dirs: BaseDirs, entries: unknown[]): RegExp[] {
   return patterns;
 }
 
-/** `Scope::is_allowed` for one request, from the global scope and the command's own scope entries. */
-export function isAllowed(dirs: BaseDirs, scope: { allow: unknown[]; deny: unknown[] }, path: string): boolean {
+/**
+ * `Scope::is_forbidden` then `Scope::is_allowed` for one request, from the global scope and the command's own scope
+ * entries: `denied` (a deny pattern matches: it wins), `allowed`, or `outside` (no allow pattern matches).
+ */
+export function scopeVerdict(dirs: BaseDirs, scope: { allow: unknown[]; deny: unknown[] }, path: string): 'denied' | 'allowed' | 'outside' {
   let target = path;
   try {
     if (lstatSync(target).isSymbolicLink()) target = readlinkSync(target);
@@ -69,11 +72,11 @@ export function isAllowed(dirs: BaseDirs, scope: { allow: unknown[]; deny: unkno
     try {
       target = realpathSync(target);
     } catch {
-      return false;
+      return 'outside';
     }
   }
   target = target.replace(/\/+/g, '/').replace(/\/\.(?=\/|$)/g, '').replace(/(.)\/$/, '$1');
-  if (compile(dirs, scope.deny).some((p) => p.test(target))) return false;
-  return compile(dirs, scope.allow).some((p) => p.test(target));
+  if (compile(dirs, scope.deny).some((p) => p.test(target))) return 'denied';
+  return compile(dirs, scope.allow).some((p) => p.test(target)) ? 'allowed' : 'outside';
 }
 

@@ -5,10 +5,10 @@ import * as fs from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fileHandleCommands } from './fs-handles.js';
-import { isAllowed } from './fs-scope.js';
+import { scopeVerdict } from './fs-scope.js';
 import { baseDirPath, type BaseDirs } from './paths.js';
 import type { ResourceTable } from './resources.js';
-import { invalidArgs, ioError } from './rust-errors.js';
+import { invalidArgs, ioError, unexpected } from './rust-errors.js';
 
 type Args = Record<string, unknown>;
 type Scope = { allow: unknown[]; deny: unknown[] };
@@ -43,11 +43,17 @@ function toPath(raw: string): { path: string } | { error: string } {
 }
 
 export function createFs(dirs: BaseDirs) {
-  /** `resolve_path`: baseDir joined, then the scope check ("forbidden path: ..."). */
-  function resolve(path: string, baseDir: unknown, scope: Scope): string {
+  /**
+   * `resolve_path`: baseDir joined, then the scope check. A denied path is "forbidden path: ..."; a path no allow
+   * pattern takes says which permission's scope to look at, as a debug build does (`tauri dev`; tauri-plugin-fs 2.6.0
+   * src/commands.rs:1592-1613): the host plays the debug build's messages, as for the ACL's.
+   */
+  function resolve(command: string, path: string, baseDir: unknown, scope: Scope): string {
     const base = baseDir === undefined || baseDir === null ? undefined : baseDirPath(dirs, baseDir);
     const resolved = base && !isAbsolute(path) ? join(base, path) : path;
-    if (!isAllowed(dirs, scope, resolved)) throw `forbidden path: ${resolved}`;
+    const verdict = scopeVerdict(dirs, scope, resolved);
+    if (verdict === 'denied') throw `forbidden path: ${resolved}`;
+    if (verdict === 'outside') throw `forbidden path: ${resolved}, maybe it is not allowed on the scope for \`allow-${command.replace(/_/g, '-')}\` permission in your capability file`;
     return resolved;
   }
 
@@ -55,10 +61,10 @@ export function createFs(dirs: BaseDirs) {
   function arg(command: string, args: Args, name: string, baseDir: unknown, scope: Scope): string {
     const value = args[name];
     if (value === undefined || value === null) throw invalidArgs(command, name, `command ${command} missing required key ${name}`);
-    if (typeof value !== 'string') throw invalidArgs(command, name, `invalid type: ${typeof value}, expected a string`);
+    if (typeof value !== 'string') throw invalidArgs(command, name, `invalid type: ${unexpected(value)}, expected a string`);
     const parsed = toPath(value);
     if ('error' in parsed) throw invalidArgs(command, name, parsed.error);
-    return resolve(parsed.path, baseDir, scope);
+    return resolve(command, parsed.path, baseDir, scope);
   }
 
   const options = (args: Args) => (args.options ?? {}) as Record<string, unknown>;
@@ -70,7 +76,7 @@ export function createFs(dirs: BaseDirs) {
     }
   };
 
-  function writeFile(_args: Args, scope: Scope, request: { body?: Uint8Array; headers: Record<string, string> }) {
+  function writeFile(command: string, scope: Scope, request: { body?: Uint8Array; headers: Record<string, string> }) {
     const body = request.body;
     if (!body) throw 'unexpected invoke body';
     const header = request.headers.path;
@@ -89,7 +95,7 @@ export function createFs(dirs: BaseDirs) {
     } catch {
       opts = undefined; // Rust ignores an options header it cannot parse
     }
-    const path = resolve(parsed.path, opts?.baseDir, scope);
+    const path = resolve(command, parsed.path, opts?.baseDir, scope);
     const append = opts?.append === true;
     const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_TRUNC } = fs.constants;
     const flags = O_WRONLY | (opts?.create === false ? 0 : O_CREAT) | (opts?.createNew === true ? O_CREAT | O_EXCL : 0) | (append ? O_APPEND : O_TRUNC);
@@ -120,8 +126,8 @@ export function createFs(dirs: BaseDirs) {
   const handles = fileHandleCommands({ resolve: (command, args, baseDir, scope) => arg(command, args, 'path', baseDir, scope as Scope), info: fileInfo });
   const commands: Record<string, FsCommand> = {
     ...Object.fromEntries(Object.entries(handles).map(([name, run]): [string, FsCommand] => [name, (args, scope, { table }) => run(args, scope, table)])),
-    write_file: writeFile,
-    write_text_file: writeFile,
+    write_file: (_args, scope, request) => writeFile('write_file', scope, request),
+    write_text_file: (_args, scope, request) => writeFile('write_text_file', scope, request),
     read_file: readBytes('read_file'),
     read_text_file: readBytes('read_text_file'),
     stat: metadata('stat', true),

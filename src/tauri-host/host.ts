@@ -133,6 +133,13 @@ export function createTauriHost(options: TauriHostOptions): TauriHost {
     if (plugin === 'path' && path[name]) return path[name](args);
     if (plugin === 'event' && (name === 'listen' || name === 'unlisten')) return name === 'listen' ? run.windows.listen(window, args) : run.windows.unlisten(args);
     if (plugin === 'event' && (name === 'emit' || name === 'emit_to')) return emitFromPage(name, args);
+    if (plugin === 'app' && name === 'exit') {
+      // `exit()` of @tauri-apps/api/app (core:app:allow-exit): app.exit(code), tauri src/app/plugin.rs:49-51. The
+      // page's call never gets an answer in Tauri once the app is gone; here it resolves.
+      if (!Number.isInteger(args.code)) throw `invalid args \`code\` for command \`exit\`: invalid type: ${JSON.stringify(args.code)}, expected i32`;
+      void requestExit(run, args.code as number);
+      return null;
+    }
     if (plugin === 'window' && (name === 'close' || name === 'destroy')) {
       const label = typeof args.label === 'string' ? args.label : window;
       if (name === 'close') run.windows.requestClose(label);

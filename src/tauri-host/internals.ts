@@ -24,8 +24,8 @@ function headerRecord(headers: unknown): Record<string, string> {
 }
 
 /**
- * Arguments as Tauri's IPC script serializes them (tauri crates/tauri/scripts/process-ipc-message-fn.js at
- * a8105ec): bytes alone are a raw body; inside JSON a Map becomes an object, a Uint8Array or an ArrayBuffer an
+ * Arguments as Tauri's IPC script serializes them (tauri 2.12.7 scripts/process-ipc-message-fn.js): bytes alone
+ * are a raw body; inside JSON a Map becomes an object, a Uint8Array or an ArrayBuffer an
  * array of numbers (so `child.write(bytes)` reaches the shell plugin as its `Buffer::Raw`), a Channel
  * "__CHANNEL__:<id>".
  */

@@ -1,14 +1,14 @@
-// Tauri's resource tables (crates/tauri/src/resources/mod.rs at tauri a8105ec): what a plugin hands the page as a
-// resource id (`rid`), e.g. an open file of the fs plugin. What this file plays:
-// - ids are random u32s (`new_random_rid`, mod.rs:81-85), not counters: a page cannot guess another's;
-// - each webview has its own table (webview/mod.rs:801, 849); the fs plugin adds its files there
-//   (plugins-workspace plugins/fs/src/commands.rs:148 at 77149dc), and `plugin:resources|close` removes one, trying
-//   the webview's table, then the window's, then the app's (resources/plugin.rs:13-22);
+// Tauri's resource tables (tauri 2.12.7 src/resources/mod.rs): what a plugin hands the page as a resource id
+// (`rid`), e.g. an open file of the fs plugin. What this file plays:
+// - ids are random u32s (`new_random_rid`, mod.rs:81-84), not counters: a page cannot guess another's;
+// - each webview has its own table (src/webview/mod.rs:1435, 1501); the fs plugin adds its files there
+//   (tauri-plugin-fs 2.6.0 src/commands.rs:303-305, 354-356), and `plugin:resources|close` removes one, trying the
+//   webview's table, then the window's, then the app's (src/resources/plugin.rs:13-22);
 // - a table belongs to the webview (the Rust object), not to its page: a reload keeps every resource open, and only
-//   the webview's end or the app's (`cleanup_before_exit`, app.rs:870-882; a crash closes the process's files)
+//   the webview's end or the app's (`cleanup_before_exit`, src/app.rs:1128-1140; a crash closes the process's files)
 //   frees them;
-// - an unknown id is `The resource id <rid> is invalid.` (crates/tauri/src/error.rs:139-141), as a command error
-//   (ipc/mod.rs:244-249).
+// - an unknown id is `The resource id <rid> is invalid.` (src/error.rs:145-147), as a command error
+//   (src/ipc/mod.rs:249-254).
 
 export interface Resource {
   /** Frees what the resource holds (a file descriptor); called once, when it leaves its table. */

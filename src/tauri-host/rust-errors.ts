@@ -35,3 +35,29 @@ export function ioError(error: unknown): string {
 export function invalidArgs(command: string, arg: string, detail: string): string {
   return `invalid args \`${arg}\` for command \`${command}\`: ${detail}`;
 }
+
+/** How serde_json names a JSON value it did not expect: integer `5`, string "x", map, sequence, ... */
+export function unexpected(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'boolean') return `boolean \`${value}\``;
+  if (typeof value === 'number') return Number.isInteger(value) ? `integer \`${value}\`` : `floating point \`${value}\``;
+  if (typeof value === 'string') return `string ${JSON.stringify(value)}`;
+  return Array.isArray(value) ? 'sequence' : 'map';
+}
+
+/** A required String argument of a Rust command, or Tauri's error for it. */
+export function stringArg(command: string, args: Record<string, unknown>, key: string): string {
+  const value = args[key];
+  if (value === undefined) throw invalidArgs(command, key, `command ${command} missing required key ${key}`);
+  if (typeof value !== 'string') throw invalidArgs(command, key, `invalid type: ${unexpected(value)}, expected a string`);
+  return value;
+}
+
+/** A required u32 argument of a Rust command (a pid, a resource id), or Tauri's error for it. */
+export function u32Arg(command: string, args: Record<string, unknown>, key: string): number {
+  const value = args[key];
+  if (value === undefined) throw invalidArgs(command, key, `command ${command} missing required key ${key}`);
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidArgs(command, key, `invalid type: ${unexpected(value)}, expected u32`);
+  if (value < 0 || value > 0xffffffff) throw invalidArgs(command, key, `invalid value: ${unexpected(value)}, expected u32`);
+  return value;
+}

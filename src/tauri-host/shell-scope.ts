@@ -1,15 +1,15 @@
-// The shell plugin's scope (scope.rs / scope_entry.rs): the `program` a page names is a scope entry's `name`;
-// the entry's `cmd` (or the sidecar's path) is what runs, with arguments checked against the entry's `args`.
-import { basename } from 'node:path';
+// The shell plugin's scope (tauri-plugin-shell 2.4.1 src/scope.rs, src/scope_entry.rs): the `program` a page names
+// is a scope entry's `name`; the entry's `cmd` (or the sidecar's path) is what runs, with arguments checked against
+// the entry's `args` by the `_prepare` that tauriBackend uses too (src/tauri/scope.ts).
+import { RustPatternError } from '../tauri/rust-regex.js';
+import { prepareArgs, type ScopeArg } from '../tauri/scope.js';
 import { parseVariables, type BaseDirs } from './paths.js';
-
-type AllowedArg = { fixed: string } | { validator: RegExp; source: string };
 
 interface Entry {
   name: string;
   command: string;
   /** undefined: any arguments (`args: true`). */
-  args: AllowedArg[] | undefined;
+  args: ScopeArg[] | undefined;
   sidecar: boolean;
 }
 
@@ -19,18 +19,11 @@ function readEntry(raw: unknown, dirs: BaseDirs): Entry | string {
   if (typeof value?.name !== 'string') return 'missing field `name`';
   const sidecar = value.sidecar === true;
   if (!sidecar && typeof value.cmd !== 'string') return 'The shell scope `command` value is required.';
-  let args: AllowedArg[] | undefined;
+  let args: ScopeArg[] | undefined;
   if (value.args === true) args = undefined;
   else if (value.args === undefined || value.args === false) args = [];
-  else if (Array.isArray(value.args)) {
-    args = value.args.map((arg: unknown): AllowedArg => {
-      if (typeof arg === 'string') return { fixed: arg };
-      const { validator, raw: unanchored } = arg as { validator: string; raw?: boolean };
-      // Rust anchors the validator unless `raw: true`
-      const source = unanchored ? validator : `^${validator}$`;
-      return { validator: new RegExp(source, 'u'), source };
-    });
-  } else return 'data did not match any variant of untagged enum ShellAllowedArgs';
+  else if (Array.isArray(value.args)) args = value.args as ScopeArg[];
+  else return 'data did not match any variant of untagged enum ShellAllowedArgs';
   const command = typeof value.cmd === 'string' ? parseVariables(dirs, value.cmd) : '';
   return { name: value.name, command, args, sidecar };
 }
@@ -44,7 +37,7 @@ export interface Prepared {
  * `ShellScope::_prepare`: finds the entry named `program` and builds the argument list. Errors are the scope
  * error's text (the caller turns a non-sidecar failure into "program not allowed on the configured shell scope").
  */
-export function prepare(scopes: unknown[], dirs: BaseDirs, program: string, args: unknown, sidecarPath?: string): Prepared | { error: string } {
+export function prepare(scopes: unknown[], dirs: BaseDirs, program: string, args: unknown, sidecarPath?: string): Prepared | { error: string } | { unplayable: string } {
   let entry: Entry | undefined;
   for (const raw of scopes) {
     const read = readEntry(raw, dirs);
@@ -62,27 +55,30 @@ export function prepare(scopes: unknown[], dirs: BaseDirs, program: string, args
     final = given.map(String);
   } else if (Array.isArray(args)) {
     // extra arguments beyond the entry's list are dropped, not refused
-    final = [];
-    for (const [index, allowed] of entry.args.entries()) {
-      if ('fixed' in allowed) {
-        final.push(allowed.fixed);
-        continue;
-      }
-      const value = given[index];
-      if (value === undefined) return { error: `Scoped command argument at position ${index} must match regex validation ${allowed.source} but it was not found` };
-      if (!allowed.validator.test(String(value))) return { error: `Scoped command argument at position ${index} was found, but failed regex validation ${allowed.source}` };
-      final.push(String(value));
+    let prepared: ReturnType<typeof prepareArgs>;
+    try {
+      prepared = prepareArgs(entry.args, given.map(String));
+    } catch (error) {
+      // a validator whose meaning JavaScript cannot reproduce (rust-regex.ts): said, never guessed
+      if (error instanceof RustPatternError) return { unplayable: `[pidkeep] the Tauri host cannot check the scope entry "${program}" as Tauri would: ${error.message}` };
+      throw error;
     }
-  } else if (given.length === 0 && entry.args.every((a) => 'fixed' in a)) {
-    final = entry.args.map((a) => (a as { fixed: string }).fixed);
+    if ('missing' in prepared) return { error: `Scoped command argument at position ${prepared.missing} must match regex validation ${prepared.validator} but it was not found` };
+    if ('mismatch' in prepared) return { error: `Scoped command argument at position ${prepared.mismatch} was found, but failed regex validation ${prepared.validator}` };
+    final = prepared.args;
+  } else if (given.length === 0 && entry.args.every((a) => typeof a === 'string')) {
+    final = entry.args as string[];
   } else {
     return { error: `Scoped command ${program} received arguments in an unexpected format` };
   }
   return { command: sidecarPath ?? entry.command, args: final };
 }
 
-/** The sidecar map plays `bundle > externalBin`: a name matches with or without its extension. */
+/**
+ * The sidecar map plays `bundle > externalBin`: the program must be an entry as written, or one with `.exe` added
+ * (tauri-plugin-shell 2.4.1 src/commands.rs:115-133); no other extension is stripped and no folder is ignored.
+ */
 export function sidecarPath(sidecars: Record<string, string>, program: string): string | undefined {
-  const noExt = program.replace(/\.[^./]*$/, '');
-  return sidecars[program] ?? sidecars[noExt] ?? sidecars[basename(program)];
+  const own = (name: string) => (Object.hasOwn(sidecars, name) ? sidecars[name] : undefined);
+  return own(program) ?? (program.endsWith('.exe') ? own(program.slice(0, -'.exe'.length)) : undefined);
 }

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { decoderFor, lineSplitter, type Decode } from './encoding.js';
 import type { BaseDirs } from './paths.js';
-import { invalidArgs, ioError } from './rust-errors.js';
+import { invalidArgs, ioError, stringArg, u32Arg } from './rust-errors.js';
 import { prepare, sidecarPath } from './shell-scope.js';
 
 /** Where a command's events go: the page's Channel (messages are dropped once the app is gone). */
@@ -37,17 +37,19 @@ export function createShell(context: ShellContext) {
   const children = new Map<number, ChildProcess>();
 
   /** `prepare_cmd`: scope, sidecar, cwd, env and encoding, in Rust's order and with its messages. */
-  function prepareCommand(args: Args, scopes: unknown[]) {
-    const program = String(args.program);
+  function prepareCommand(command: string, args: Args, scopes: unknown[]) {
+    const program = stringArg(command, args, 'program');
     const options = (args.options ?? {}) as Options;
     let prepared;
     if (options.sidecar) {
       const path = sidecarPath(context.sidecars, program);
       if (!path) throw `sidecar not configured under \`tauri.conf.json > bundle > externalBin\`: ${program}`;
       prepared = prepare(scopes, context.dirs, program, args.args, path);
+      if ('unplayable' in prepared) throw prepared.unplayable;
       if ('error' in prepared) throw prepared.error;
     } else {
       prepared = prepare(scopes, context.dirs, program, args.args);
+      if ('unplayable' in prepared) throw prepared.unplayable;
       if ('error' in prepared) throw `program not allowed on the configured shell scope: ${program}`;
     }
     // `env` left out inherits the app's environment, a given one is added on top, `null` clears it
@@ -89,9 +91,10 @@ export function createShell(context: ShellContext) {
 
   const commands: Record<string, (args: Args, scopes: unknown[], channel: OpenChannel) => Promise<unknown>> = {
     async spawn(args, scopes, channel) {
+      stringArg('spawn', args, 'program'); // arguments deserialize in the command's order: program, args, onEvent
       const sink = channel(args.onEvent);
       if (typeof sink === 'string') throw invalidArgs('spawn', 'onEvent', sink);
-      const prepared = prepareCommand(args, scopes);
+      const prepared = prepareCommand('spawn', args, scopes);
       const child = await start(prepared.command, prepared.args, prepared.env, prepared.cwd);
       children.set(child.pid!, child);
       wire(child, prepared.decode, sink, (args.options as Options | undefined)?.encoding === 'raw');
@@ -99,7 +102,7 @@ export function createShell(context: ShellContext) {
     },
 
     async execute(args, scopes) {
-      const prepared = prepareCommand(args, scopes);
+      const prepared = prepareCommand('execute', args, scopes);
       const child = await start(prepared.command, prepared.args, prepared.env, prepared.cwd);
       child.stdin!.end();
       const out: Buffer[] = [];
@@ -114,7 +117,7 @@ export function createShell(context: ShellContext) {
     },
 
     async kill(args) {
-      const pid = Number(args.pid);
+      const pid = u32Arg('kill', args, 'pid');
       const child = children.get(pid);
       if (!child) return null; // unknown pid: Ok, nothing signalled
       children.delete(pid);
@@ -124,7 +127,7 @@ export function createShell(context: ShellContext) {
     },
 
     async stdin_write(args) {
-      const child = children.get(Number(args.pid));
+      const child = children.get(u32Arg('stdin_write', args, 'pid'));
       if (!child) return null;
       const buffer = args.buffer;
       if (typeof buffer !== 'string' && !Array.isArray(buffer)) throw invalidArgs('stdin_write', 'buffer', 'data did not match any variant of untagged enum Buffer');

@@ -298,13 +298,25 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
       settle({ code, signal: platform.signalName(signal) });
     });
     command.on('error', () => undefined); // a read error on a pipe; the close event still comes
-    command.stdout.on('data', (data) => options.onOutput?.({ name: request.name, pid, stream: 'stdout', data }));
-    command.stderr.on('data', (data) => options.onOutput?.({ name: request.name, pid, stream: 'stderr', data }));
+    // The real plugin's channel can deliver a child's first lines before the spawn's answer (seen in a real app:
+    // test/real/conformance.test.ts): they wait for the pid.
+    let early: Array<() => void> | undefined = [];
+    const heard = (stream: 'stdout' | 'stderr') => (data: string) => {
+      const send = () => options.onOutput?.({ name: request.name, pid, stream, data });
+      if (early) early.push(send);
+      else send();
+    };
+    command.stdout.on('data', heard('stdout'));
+    command.stderr.on('data', heard('stderr'));
     try {
       pid = (await command.spawn()).pid;
     } catch (error) {
+      early = undefined;
       throw tauriRefusal(error, `spawn \`${request.command}\``, 'add a scope entry for it to shell:allow-spawn in your capabilities') ?? error;
     }
+    const queued = early;
+    early = undefined;
+    for (const send of queued) send();
     own.set(pid, child);
     const comm = request.command.slice(request.command.lastIndexOf('/') + 1).slice(0, 64);
     const listing = await listPs([pid]).catch(() => undefined);

@@ -77,10 +77,11 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): TauriFsStore {
   /** The plugin's errors are strings (the Rust side's message): made into errors that say what to do. */
   const failed = (what: string, error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
-    // fs:default (what `tauri add fs` inserts) denies $APPLOCALDATA/** on Linux, the webview's own data, and there
-    // $APPDATA is the same folder (plugins-workspace plugins/fs/permissions/deny-webview-data.toml at 77149dc).
+    // fs:default (what `tauri add fs` inserts) denies the webview's own data on Linux, in $APPLOCALDATA, which is
+    // $APPDATA there: all of $APPLOCALDATA/** before tauri-plugin-fs 2.5.2, nine of its folders and files since
+    // (localstorage/**, storage/**, ...: tauri-plugin-fs 2.6.0 permissions/deny-webview-data.toml).
     const denied = /forbidden path/i.test(message) && (baseDir === BaseDirectory.AppData || baseDir === BaseDirectory.AppLocalData)
-      ? '; on Linux fs:default denies $APPLOCALDATA/** (the same folder as $APPDATA there), and a deny wins over any allow: leave fs:default out of the capability, or give tauriFsStore another baseDir (e.g. BaseDirectory.AppConfig)'
+      ? `; on Linux fs:default denies the webview's data in $APPLOCALDATA (the same folder as $APPDATA there: with tauri-plugin-fs before 2.5.2 all of it, since then folders such as localstorage/ and storage/), and a deny wins over any allow: update tauri-plugin-fs, leave fs:default out, or give tauriFsStore another dir or baseDir (e.g. BaseDirectory.AppConfig)`
       : '';
     return new PidkeepError(
       'STORE_FAILED',

@@ -1,9 +1,13 @@
 // What the shell plugin will run for a scope entry: fixed arguments come from the capability whatever the page
 // sends, each validated argument must match its anchored validator, and arguments past the entry's list are dropped
-// without a word (plugins-workspace plugins/shell/src/scope.rs:255-290 at 77149dc, `ShellScope::_prepare`). Given
+// without a word (tauri-plugin-shell 2.4.1 src/scope.rs:255-325, `ShellScope::_prepare`). Given
 // the app's scope entries, tauriBackend refuses a start whose arguments would not run as given, so a record never
 // names arguments that never ran.
 import { PidkeepError } from '../errors.js';
+import { rustRegExp, RustPatternError } from './rust-regex.js';
+
+/** An argument of a scope entry: a fixed string, or a validator (a Rust `regex` pattern, anchored unless `raw`). */
+export type ScopeArg = string | { validator: string; raw?: boolean };
 
 /** One `shell:allow-spawn` scope entry as a capability file holds it. */
 export interface SpawnScope {
@@ -11,27 +15,53 @@ export interface SpawnScope {
   cmd?: string;
   sidecar?: boolean;
   /** `true`: any arguments; absent or `false`: none. */
-  args?: boolean | ReadonlyArray<string | { validator: string; raw?: boolean }>;
+  args?: boolean | ReadonlyArray<ScopeArg>;
 }
 
-/** The arguments the plugin runs for `entry` given `args`, or why it refuses them (its own wording). */
-export function argumentsAsRun(entry: SpawnScope, args: readonly string[]): { args: string[] } | { error: string } {
-  if (entry.args === true) return { args: [...args] };
-  const allowed = Array.isArray(entry.args) ? entry.args : [];
+/** What `_prepare` makes of a list of allowed arguments: the arguments that run, or which one fails and how. */
+export type PreparedArgs =
+  | { args: string[] }
+  | { missing: number; validator: string }
+  | { mismatch: number; validator: string; value: string };
+
+const compiled = new Map<string, RegExp>();
+/** A validator as Rust reads it; a RustPatternError when JavaScript cannot say the same (see rust-regex.ts). */
+function validatorOf(arg: { validator: string; raw?: boolean }): { source: string; regex: RegExp } {
+  // Rust anchors the validator unless `raw` (tauri-plugin-shell 2.4.1 src/scope.rs:93-97).
+  const source = arg.raw ? arg.validator : `^${arg.validator}$`;
+  let regex = compiled.get(source);
+  if (!regex) compiled.set(source, (regex = rustRegExp(source)));
+  return { source, regex };
+}
+
+/**
+ * The shell plugin's `_prepare` over an entry's argument list, shared by tauriBackend's check and pidkeep's Tauri
+ * host: fixed arguments from the capability whatever was given, each validated one required and matched as Rust's
+ * regex crate matches it, arguments past the list dropped.
+ */
+export function prepareArgs(allowed: readonly ScopeArg[], given: readonly string[]): PreparedArgs {
   const run: string[] = [];
   for (const [index, arg] of allowed.entries()) {
     if (typeof arg === 'string') {
       run.push(arg);
       continue;
     }
-    // Rust anchors the validator unless `raw` (scope.rs:95).
-    const source = arg.raw ? arg.validator : `^${arg.validator}$`;
-    const value = args[index];
-    if (value === undefined) return { error: `argument ${index} must match ${source} but it was not given` };
-    if (!new RegExp(source, 'u').test(value)) return { error: `argument ${index} (${JSON.stringify(value)}) does not match ${source}` };
+    const { source, regex } = validatorOf(arg);
+    const value = given[index];
+    if (value === undefined) return { missing: index, validator: source };
+    if (!regex.test(value)) return { mismatch: index, validator: source, value };
     run.push(value);
   }
   return { args: run };
+}
+
+/** The arguments the plugin runs for `entry` given `args`, or why it refuses them (its own wording). */
+export function argumentsAsRun(entry: SpawnScope, args: readonly string[]): { args: string[] } | { error: string } {
+  if (entry.args === true) return { args: [...args] };
+  const prepared = prepareArgs(Array.isArray(entry.args) ? entry.args : [], args);
+  if ('missing' in prepared) return { error: `argument ${prepared.missing} must match ${prepared.validator} but it was not given` };
+  if ('mismatch' in prepared) return { error: `argument ${prepared.mismatch} (${JSON.stringify(prepared.value)}) does not match ${prepared.validator}` };
+  return prepared;
 }
 
 /**
@@ -43,7 +73,13 @@ export function checkAgainstScopes(scopes: readonly SpawnScope[], name: string, 
   if (!entry) {
     throw new PidkeepError('PERMISSION_DENIED', `no shell:allow-spawn scope entry is named "${name}" in the scopes given to tauriBackend: Tauri would refuse the start; add the entry to your capability (and to \`scopes\`)`, { record });
   }
-  const run = argumentsAsRun(entry, args);
+  let run: ReturnType<typeof argumentsAsRun>;
+  try {
+    run = argumentsAsRun(entry, args);
+  } catch (error) {
+    if (!(error instanceof RustPatternError)) throw error;
+    throw new PidkeepError('UNSUPPORTED', `the scope entry "${name}": ${error.message}, so tauriBackend cannot check arguments as Tauri would; rewrite the validator, or leave the entry out of \`scopes\``, { record, cause: error });
+  }
   if ('error' in run) {
     throw new PidkeepError('PERMISSION_DENIED', `the scope entry "${name}" refuses these arguments: ${run.error}; nothing was started`, { record });
   }

@@ -1,6 +1,7 @@
 import { PidkeepError } from '../errors.js';
 import { createMutex } from '../mutex.js';
 import { randomHex } from '../record.js';
+import type { Presence } from '../types.js';
 
 /**
  * A lock shared by every window of the origin where the Web Locks API exists (`navigator.locks`: Chromium, WebView2,
@@ -9,7 +10,10 @@ import { randomHex } from '../record.js';
  */
 export function webLock(name: string, timeoutMs: number): () => Promise<() => void> {
   const locks = (globalThis.navigator as { locks?: LockManager } | undefined)?.locks;
-  if (!locks || typeof locks.request !== 'function') return createMutex();
+  if (!locks || typeof locks.request !== 'function') {
+    warnOnce();
+    return createMutex();
+  }
   return () =>
     new Promise<() => void>((resolve, reject) => {
       const signal = AbortSignal.timeout(timeoutMs);
@@ -45,16 +49,31 @@ function currentWindow(): string {
   }
 }
 
+/** Why a page has no Web Locks, and what that costs: said once per page (console) and to each manager (onEvent). */
+export const NO_WEB_LOCKS =
+  "this page has no Web Locks (navigator.locks): it needs a secure context (tauri://localhost and http://tauri.localhost are; a dev server's http URL other than localhost is not) and a recent webview (WKWebView has them from Safari 15.4); without them the app's windows share neither the store's lock nor a way to see each other, so a second window's start can race this one's sweep and onOrphan: 'stop' adopts instead";
+
+let warned = false;
+/** Says NO_WEB_LOCKS on the console once per page. */
+function warnOnce() {
+  if (warned) return;
+  warned = true;
+  console.warn(`[pidkeep] ${NO_WEB_LOCKS}`);
+}
+
 /**
  * Store.join for the web stores: each open manager holds a shared Web Lock named `<prefix><window>:<page>:<n>`, which
  * the browser releases when its page goes. A manager is alone when no such lock is held by another window, nor by
  * another manager of this page. Locks of an earlier page of this very window are passed over: after a reload the
  * browser may not have dropped them yet, and that page is gone. Called under the namespace's lock, so two windows
- * never join at once. Where the browser has no Web Locks, nothing can be told: every manager counts as alone.
+ * never join at once. Where the browser has no Web Locks nothing can be told: `alone` is undefined, with the reason.
  */
-export async function webJoin(prefix: string): Promise<{ alone: boolean; leave(): void }> {
+export async function webJoin(prefix: string): Promise<Presence> {
   const locks = (globalThis.navigator as { locks?: LockManager } | undefined)?.locks;
-  if (!locks || typeof locks.query !== 'function') return { alone: true, leave: () => undefined };
+  if (!locks || typeof locks.query !== 'function') {
+    warnOnce();
+    return { alone: undefined, reason: NO_WEB_LOCKS, leave: () => undefined };
+  }
   const here = encodeURIComponent(currentWindow());
   const { held = [] } = await locks.query();
   const alone = held.every(({ name }) => {

@@ -15,13 +15,18 @@ export interface BackendFeatures {
   /** Children lead their own process group, and `group: true` signals it whole. */
   groups: boolean;
   /** What a child has written to stdout so far. */
-  output(backend: Backend, spawned: Spawned): string;
+  output(backend: Backend, spawned: Spawned): string | Promise<string>;
+  /**
+   * The controller's own process and its parent, which no signal may reach: this Node process by default; the app's
+   * process for a backend that runs inside a real app.
+   */
+  self?(): { pid: number; ppid: number } | Promise<{ pid: number; ppid: number }>;
   /**
    * The same backend with its last step to the OS replaced by a recorder: what would have been signalled is
    * listed, nothing is sent. The guard test runs on it, so a broken guard fails the test instead of sending
    * kill(-1) to every process of the machine (signal-guards.test.ts proves the real path, inside a pid namespace).
    */
-  defused(t: TestContext): { backend: Backend; delivered(): unknown[] };
+  defused(t: TestContext): { backend: Backend; delivered(): unknown[] | Promise<unknown[]> };
 }
 
 /** The behaviour every process backend must have, proven with real processes. Each backend's test calls this once. */
@@ -37,7 +42,7 @@ export function backendConformance(label: string, make: (t: TestContext) => Back
       // A backend inside an app may learn the app's pid from its first child.
       reaper(t)((await backend.spawn(request(t))).identity.pid);
       const limits = backend.limits();
-      assert.equal(limits.selfPid, process.pid);
+      assert.equal(limits.selfPid, (await (features.self?.() ?? process)).pid);
       assert.ok(limits.maxPid >= 32768);
     });
 
@@ -72,7 +77,7 @@ export function backendConformance(label: string, make: (t: TestContext) => Back
       const req = request(t, { command: 'sh', args: ['-c', 'sleep 60 & echo $!; wait'] });
       const spawned = await backend.spawn(req);
       reap(spawned.identity.pid);
-      const grandchild = Number(await waitFor('the grandchild pid', () => features.output(backend, spawned).trim()));
+      const grandchild = Number(await waitFor('the grandchild pid', async () => (await features.output(backend, spawned)).trim()));
       reap(grandchild);
       assert.ok(isAlive(grandchild));
       await backend.signal(spawned.identity.pid, 'SIGTERM', { group: features.groups });
@@ -98,8 +103,8 @@ export function backendConformance(label: string, make: (t: TestContext) => Back
       await backend.release?.({ id: 'another-record-id', stdin: spawned.stdin, namespace: req.namespace, dir: req.dir });
       await assert.rejects(Promise.resolve(backend.write(spawned.stdin!, 'not mine\n', 'another-record-id')), (e: unknown) => e instanceof PidkeepError);
       await backend.write(spawned.stdin!, 'hello through stdin\n', req.id);
-      await waitFor('cat to echo the line', () => features.output(backend, spawned).includes('hello through stdin'));
-      assert.ok(!features.output(backend, spawned).includes('not mine'));
+      await waitFor('cat to echo the line', async () => (await features.output(backend, spawned)).includes('hello through stdin'));
+      assert.ok(!(await features.output(backend, spawned)).includes('not mine'));
       await backend.signal(spawned.identity.pid, 'SIGKILL', { group: features.groups });
       await spawned.exited;
       await assert.rejects(Promise.resolve(backend.write(spawned.stdin!, 'late', req.id)), (e: unknown) => e instanceof PidkeepError && e.code === 'STDIN_CLOSED');
@@ -107,12 +112,13 @@ export function backendConformance(label: string, make: (t: TestContext) => Back
 
     test('refuses to signal pids that must never be signalled, even before it has spawned anything', async (t) => {
       const { backend, delivered } = features.defused(t);
-      for (const pid of [0, 1, -1, 2.5, process.pid, process.ppid, 2 ** 40]) {
+      const self = await (features.self?.() ?? process);
+      for (const pid of [0, 1, -1, 2.5, self.pid, self.ppid, 2 ** 40]) {
         for (const group of [false, true]) {
           await assert.rejects(Promise.resolve().then(() => backend.signal(pid, 'SIGTERM', { group })), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSAFE_PID', String(pid));
         }
       }
-      assert.deepEqual(delivered(), [], 'nothing reached the operating system');
+      assert.deepEqual(await delivered(), [], 'nothing reached the operating system');
     });
 
     test('scans for marked processes of one namespace only', async (t) => {

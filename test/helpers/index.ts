@@ -87,6 +87,16 @@ export function startTicks(pid: number): string | undefined {
   }
 }
 
+/** The parent pid of a pid from /proc/<pid>/stat (field 4), or 0 when no process has it. */
+export function parentOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return 0;
+  }
+}
+
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -257,13 +257,16 @@ async function launchApp(t: TestContext, url: string, name: AppName, env: Record
   const x = (command: string, args: string[]) => void run(command, args);
   let ended = false;
   const evaluate = async <R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R> => {
+    // tsx names the functions it compiles with a `__name` helper the page does not have: a no-op one is given
     const script = `const done = arguments[arguments.length - 1];
+      var __name = (f) => f;
       Promise.resolve().then(() => (${fn.toString()})(${JSON.stringify(arg ?? null)})).then(
-        (value) => done({ value: value === undefined ? null : value }),
+        (value) => done(value === undefined ? { undefined: true } : { value }),
         (error) => done({ error: typeof error === 'string' ? error : String(error && error.message || error), code: error && error.code }));`;
-    const answer = (await driver.executeAsyncScript(script)) as { value?: R; error?: string; code?: string };
+    const answer = (await driver.executeAsyncScript(script)) as { value?: R; undefined?: true; error?: string; code?: string };
     if (answer.error !== undefined) throw Object.assign(new Error(answer.error), answer.code ? { code: answer.code } : {});
-    return answer.value as R;
+    // WebDriver's JSON has no undefined: it comes back as null unless said
+    return (answer.undefined ? undefined : answer.value) as R;
   };
   const app: RealApp = {
     name,

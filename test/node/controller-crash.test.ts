@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import { createProcessManager } from '../../src/index.js';
+import { createProcessManager, type Store } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
-import { fixture, isAlive, liveRecords, readText, reaper, startNode, tempDir, waitFor } from '../helpers/index.js';
+import { fixture, isAlive, liveRecords, onTeardown, readText, reaper, startNode, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
 
 /**
  * Starts an FFmpeg-like recorder from a controller that is its own OS process, then kills that controller with
@@ -131,7 +131,7 @@ describe("onOrphan: 'stop' while another manager of the namespace is open", () =
     assert.match(second.recovery[0]!.detail, /another manager of this namespace is open on this store/);
     assert.ok(isAlive(pid), 'the open manager kept its process');
     // A function is told, and decides itself.
-    const told: boolean[] = [];
+    const told: Array<boolean | undefined> = [];
     const third = await createProcessManager({ ...options, onOrphan: (_record, found) => (told.push(found.alone), 'adopt') });
     assert.deepEqual(told, [false]);
     await second.close();
@@ -160,4 +160,28 @@ describe("onOrphan: 'stop' while another manager of the namespace is open", () =
     assert.deepEqual(third.recovery.map((r) => r.status), ['stopped']);
     assert.equal(isAlive(pid), false);
   });
+});
+
+test('a store that cannot tell whether another manager is open (join: alone undefined): the manager warns, onOrphan: stop adopts instead, a function is told undefined', async (t) => {
+  const dir = tempDir(t);
+  const namespace = uniqueNamespace('presence');
+  const first = await createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }) });
+  const { pid } = await first.start('worker', { command: 'sleep', args: ['60'] });
+  reaper(t)(pid);
+  await first.close();
+  const base = fileStore({ dir });
+  const unknowing: Store = { ...base, name: 'unknowing', join: () => ({ alone: undefined, reason: 'no way to tell (a test store)', leave: () => undefined }) };
+  const second = await createProcessManager({ namespace, backend: nodeBackend(), store: unknowing, onOrphan: 'stop' });
+  onTeardown(t, () => second.close());
+  assert.deepEqual(second.recovery.map((r) => [r.name, r.pid, r.status]), [['worker', pid, 'adopted']]);
+  assert.match(second.recovery[0]!.detail, /cannot tell whether another manager of this namespace is open: no way to tell \(a test store\); adopted instead of stopped/);
+  assert.deepEqual(second.warnings, [{ code: 'PRESENCE_UNKNOWN', message: 'no way to tell (a test store)' }]);
+  assert.ok(isAlive(pid));
+  const told: Array<boolean | undefined> = [];
+  const third = await createProcessManager({ namespace, backend: nodeBackend(), store: unknowing, onOrphan: (_record, found) => (told.push(found.alone), 'adopt') });
+  onTeardown(t, () => third.close());
+  assert.deepEqual(told, [undefined]);
+  const plain = await createProcessManager({ namespace, backend: nodeBackend(), store: base });
+  onTeardown(t, () => plain.close());
+  assert.deepEqual(plain.warnings, [], 'a store that can tell: no warning');
 });

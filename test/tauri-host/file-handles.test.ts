@@ -120,7 +120,7 @@ test('open checks the path against the fs scope (allow, deny, ../), whatever the
   const { dir, file } = prepare(t);
   const outside = join(dir, '..', 'outside.wav').replace('/rec/..', '');
   writeFileSync(outside, 'x');
-  await rejectsWith(open(outside, { read: true }), `forbidden path: ${outside}`);
+  await rejectsWith(open(outside, { read: true }), `forbidden path: ${outside}, maybe it is not allowed on the scope for \`allow-open\` permission in your capability file`);
   await rejectsWith(open(file('secret.wav', bytes(1)), { read: true, write: true }), `forbidden path: ${file('secret.wav')}`);
   await rejectsWith(open(`${dir}/../outside.wav`), 'invalid args `path` for command `open`: cannot traverse directory, rewrite the path without the use of `../`');
 });

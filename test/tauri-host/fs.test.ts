@@ -59,9 +59,9 @@ test('paths outside the scope, denied paths and ../ are refused with the plugin\
   const appData = setup(t);
   await mkdir(appData, { recursive: true });
   const outside = join(appData, '..', 'elsewhere.txt').replace('/dev.pidkeep.fs/..', '');
-  await assert.rejects(writeTextFile(outside, 'x'), (e) => e === `forbidden path: ${outside}`);
-  await assert.rejects(readTextFile('secret', { baseDir: BaseDirectory.AppData }), (e) => e === `forbidden path: ${join(appData, 'secret')}`);
-  await assert.rejects(readTextFile('.hidden', { baseDir: BaseDirectory.AppData }), (e) => e === `forbidden path: ${join(appData, '.hidden')}`, 'globs skip dot files');
+  await assert.rejects(writeTextFile(outside, 'x'), (e) => e === `forbidden path: ${outside}, maybe it is not allowed on the scope for \`allow-write-text-file\` permission in your capability file`);
+  await assert.rejects(readTextFile('secret', { baseDir: BaseDirectory.AppData }), (e) => e === `forbidden path: ${join(appData, 'secret')}`, 'a denied path: the plain message, also in a debug build');
+  await assert.rejects(readTextFile('.hidden', { baseDir: BaseDirectory.AppData }), (e) => e === `forbidden path: ${join(appData, '.hidden')}, maybe it is not allowed on the scope for \`allow-read-text-file\` permission in your capability file`, 'globs skip dot files');
   await assert.rejects(readTextFile('../x', { baseDir: BaseDirectory.AppData }), (e) => e === 'invalid args `path` for command `read_text_file`: cannot traverse directory, rewrite the path without the use of `../`');
   assert.equal(existsSync(outside), false);
 });

@@ -120,3 +120,24 @@ test('a command the capability does not grant names the permissions that would',
   await assert.rejects(host.invoke({ window: 'main', cmd: 'plugin:shell|open', payload: { path: 'x' } }), (e) => e === 'shell.open not allowed. Permissions associated with this command: shell:allow-open, shell:default');
   await assert.rejects(host.invoke({ window: 'main', cmd: 'plugin:nope|x', payload: {} }), (e) => e === 'nope.x not allowed. Plugin not found');
 });
+
+test('a sidecar is found as bundle > externalBin finds it: the entry as written, or with .exe added; no other extension or folder is dropped', async (t) => {
+  const capability = { identifier: 'sidecars', windows: ['main'], permissions: [{ identifier: 'shell:allow-execute', allow: [{ name: 'binaries/tool', sidecar: true, args: true }, { name: 'binaries/tool.exe', sidecar: true, args: true }, { name: 'binaries/tool.sh', sidecar: true, args: true }, { name: 'tool', sidecar: true, args: true }] }] };
+  const host = createTauriHost({ capabilities: [capability], dataDir: tempDir(t), sidecars: { 'binaries/tool': '/bin/echo' } });
+  const uninstall = installTauriInternals(host);
+  onTeardown(t, async () => (uninstall(), await host.close()));
+  assert.equal((await Command.sidecar('binaries/tool', ['hi']).execute()).stdout, 'hi\n');
+  assert.equal((await Command.sidecar('binaries/tool.exe', ['hi']).execute()).stdout, 'hi\n');
+  for (const program of ['binaries/tool.sh', 'tool']) {
+    await assert.rejects(Command.sidecar(program).execute(), (e) => e === `sidecar not configured under \`tauri.conf.json > bundle > externalBin\`: ${program}`, program);
+  }
+});
+
+test('validators are read as Rust reads them (\\d is any Unicode digit); one JavaScript cannot read the same way is refused by name, never guessed', async (t) => {
+  const capability = { identifier: 'validators', windows: ['main'], permissions: [{ identifier: 'shell:allow-execute', allow: [{ name: 'digits', cmd: 'echo', args: [{ validator: '\\d+' }] }, { name: 'words', cmd: 'echo', args: [{ validator: '\\bw\\b' }] }] }] };
+  const host = createTauriHost({ capabilities: [capability], dataDir: tempDir(t) });
+  const uninstall = installTauriInternals(host);
+  onTeardown(t, async () => (uninstall(), await host.close()));
+  assert.equal((await Command.create('digits', ['٣']).execute()).stdout, '٣\n');
+  await assert.rejects(Command.create('words', ['w']).execute(), (e) => typeof e === 'string' && e.startsWith('[pidkeep] the Tauri host cannot check the scope entry "words" as Tauri would: the validator "^\\\\bw\\\\b$" has \\b'));
+});

@@ -93,11 +93,12 @@ const request = (id = '0123456789abcdef') => ({
 test('without ps or kill: spawns, vouches for its own child, ends it with the plugin\'s SIGKILL and says what is missing', async () => {
   const fake = fakeShell();
   const output: string[] = [];
-  const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'linux', onOutput: (e) => output.push(`${e.stream}:${e.data}`) });
+  const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'linux', onOutput: (e) => output.push(`${e.pid} ${e.stream}:${e.data}`) });
   const spawned = await backend.spawn(request());
   const pid = spawned.identity.pid;
   assert.equal(spawned.identity.startTime, '', 'no start time without ps');
-  assert.deepEqual(output, ['stdout:hello\n']);
+  // the fake's channel delivers a line before the spawn's answer, as the real plugin can: it carries the pid all the same
+  assert.deepEqual(output, [`${pid} stdout:hello\n`]);
   assert.equal(backend.powers().ps.state, 'missing');
   assert.match(backend.powers().ps.reason!, /program not allowed on the configured shell scope: pidkeep-ps/);
   const [seen] = await backend.probe([pid]);
@@ -330,4 +331,18 @@ test('with the capability\'s scope entries, a start the plugin would run otherwi
   await refused('worker', [], 'PERMISSION_DENIED', /argument 0 must match/);
   await refused('other', [], 'PERMISSION_DENIED', /no shell:allow-spawn scope entry is named "other"/);
   assert.equal(fake.calls.length, spawned, 'nothing was spawned for a refused start');
+});
+
+test('scope validators are read as Rust reads them: \\d is any Unicode digit; a validator JavaScript cannot say the same way is UNSUPPORTED, not guessed', async () => {
+  const fake = fakeShell();
+  const scopes = [
+    { name: 'digits', cmd: 'sleep', args: [{ validator: '\\d+' }] },
+    { name: 'words', cmd: 'echo', args: [{ validator: '\\bword\\b' }] },
+  ];
+  const backend = tauriBackend({ shell: fake.shell, session: memorySession(), platform: 'linux', scopes });
+  const start = (command: string, args: string[]) => backend.spawn({ ...request(), command, args });
+  await start('digits', ['٣']); // Arabic-Indic three: \d in Rust, not in JavaScript
+  const calls = fake.calls.length;
+  await assert.rejects(start('words', ['word']), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSUPPORTED' && /\\b: a Unicode word boundary in Rust/.test(e.message) && /leave the entry out of `scopes`/.test(e.message));
+  assert.equal(fake.calls.length, calls, 'nothing was spawned');
 });

@@ -100,8 +100,8 @@ test('size and remove: undefined and nothing for a missing file; Tauri refusals 
   await host.remove(path);
   assert.equal(existsSync(path), false);
   const outside = join(dir, '..', 'elsewhere.wav').replace('/recordings/..', '');
-  await assert.rejects(host.size(outside), (e) => e === `forbidden path: ${outside}`);
-  await assert.rejects(host.open(outside), (e) => e === `forbidden path: ${outside}`);
+  await assert.rejects(host.size(outside), (e) => e === `forbidden path: ${outside}, maybe it is not allowed on the scope for \`allow-stat\` permission in your capability file`);
+  await assert.rejects(host.open(outside), (e) => e === `forbidden path: ${outside}, maybe it is not allowed on the scope for \`allow-open\` permission in your capability file`);
 });
 
 test('run: FFmpeg by its scope name, with the listing\'s arguments only', async (t) => {

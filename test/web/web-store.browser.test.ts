@@ -130,3 +130,26 @@ test('a quarantined value is kept under its own key, listed, and still there aft
   assert.equal(after.keys.length, 2);
   assert.equal(after.reason, 'record is not JSON');
 });
+
+test('without Web Locks (an insecure context: http on a name other than localhost), join cannot tell and says why, once on the console', async (t) => {
+  const [browser, server] = await Promise.all([launchChromium(t, ['--host-resolver-rules=MAP insecure.test 127.0.0.1']), serveDist(t)]);
+  const page = await (await browser.newContext()).newPage();
+  const warnings: string[] = [];
+  page.on('console', (message) => message.type() === 'warning' && warnings.push(message.text()));
+  await page.goto(server.url.replace('127.0.0.1', 'insecure.test') + '/');
+  const seen = await page.evaluate(async () => {
+    const { webStore } = (await import('/dist/web/index.js' as string)) as typeof import('../../src/web/index.js');
+    const store = webStore();
+    const first = await store.join!('app');
+    const second = await store.join!('app');
+    // the store's own lock still lines up this page's operations
+    const release = await store.lock('app');
+    release();
+    return { secure: window.isSecureContext, locks: 'locks' in navigator, alone: [first.alone ?? 'unknown', second.alone ?? 'unknown'], reason: first.reason };
+  });
+  assert.deepEqual({ secure: seen.secure, locks: seen.locks, alone: seen.alone }, { secure: false, locks: false, alone: ['unknown', 'unknown'] });
+  assert.match(seen.reason ?? '', /no Web Locks.*secure context/);
+  await waitFor('the console warning', () => warnings.length > 0);
+  assert.equal(warnings.length, 1, 'said once per page');
+  assert.match(warnings[0]!, /^\[pidkeep\] this page has no Web Locks/);
+});

@@ -1,6 +1,6 @@
 // The Tauri backend's OS powers on Linux, as fixed scripts that live in the app's capability: `sh -c '<script>'`.
 // The script is a fixed argument, taken from the capability whatever the page sends, and each variable argument
-// is required and must match its validator (plugins-workspace plugins/shell/src/scope.rs:265-269 at 77149dc,
+// is required and must match its validator (tauri-plugin-shell 2.4.1 src/scope.rs:278-283,
 // `ShellScope::_prepare`: `ScopeAllowedArg::Fixed`, `Error::MissingVar`). A compromised page can therefore learn
 // only what pidkeep needs (pid, parent, group, state, start ticks, command name, and a marker of this app's
 // namespace, never another variable), and signal only a process that carries this app's marker and the start
@@ -12,7 +12,7 @@ import { isValidName } from '../../validate.js';
 import { FIXED, listInRuns, markerSuffix, scriptKillFailure, shScopes, type PowerNames, type Row, type ScopeEntry, type TauriPlatform } from './types.js';
 
 /** A comma-separated list of up to 512 pids, or `-` (none: list this namespace's marked processes). */
-// Tauri anchors a validator as `^{v}$` (plugins/shell/src/scope.rs:95, `format!("^{validator}$")` unless `raw`):
+// Tauri anchors a validator as `^{v}$` (tauri-plugin-shell 2.4.1 src/scope.rs:93-97, `format!("^{validator}$")` unless `raw`):
 // every alternation is grouped, or `^a|b$` would let `b` match anywhere.
 export const PID_LIST_VALIDATOR = '(-|[1-9][0-9]{0,9}(,[1-9][0-9]{0,9}){0,511})';
 export const SIGNAL_VALIDATOR = '(INT|TERM|HUP|QUIT|USR1|USR2|KILL)';

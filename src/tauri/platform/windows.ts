@@ -83,7 +83,7 @@ export const WINDOWS_KILL_SCRIPT =
   "if (Get-CimInstance Win32_Process -Filter ('ProcessId=' + $id)) { 'refused taskkill ' + $LASTEXITCODE; exit 4 }; " +
   "'gone' }";
 
-/** Validators of the kill power's arguments: each a plain PowerShell word (Tauri anchors them, scope.rs:95). */
+/** Validators of the kill power's arguments: each a plain PowerShell word (Tauri anchors them, tauri-plugin-shell 2.4.1 src/scope.rs:93-97). */
 export const WINDOWS_PID_VALIDATOR = '[1-9][0-9]{0,9}';
 export const WINDOWS_CREATED_VALIDATOR = '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{7}Z';
 /** An image name without spaces: a program whose file name has one cannot be signalled by this power. */
