@@ -23,11 +23,12 @@ for (const [name, scopes] of [['default.json', linuxPowerScopes('tauri-example')
 /** The test app's capability beside the example's: what the shared backend suite runs, allowed by name. */
 export const suiteCapability = () => ({
   identifier: 'conformance',
-  description: "pidkeep's backend suite: its programs with any arguments, and the ps and kill powers of its namespace `conf`; app.exit() from the page (a quit with an exit code); fs:default, as `tauri add fs` inserts it, to hold the store to what that grants and denies.",
-  windows: ['main'],
+  description: "pidkeep's backend suite: its programs with any arguments, and the ps and kill powers of its namespace `conf`; app.exit() from the page (a quit with an exit code); a second window made from the page; fs:default, as `tauri add fs` inserts it, to hold the store to what that grants and denies.",
+  windows: ['main', 'second'],
   platforms: ['linux'],
   permissions: [
     'core:app:allow-exit',
+    'core:webview:allow-create-webview-window',
     'fs:default',
     { identifier: 'shell:allow-spawn', allow: ['sleep', 'sh', 'cat', 'pidkeep-no-such-command-xyz'].map((name) => ({ name, cmd: name, args: true })) },
     { identifier: 'shell:allow-execute', allow: [...linuxPowerScopes('conf', { ps: 'conf-ps', kill: 'conf-kill' }), { name: 'sh', cmd: 'sh', args: true }] },

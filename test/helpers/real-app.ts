@@ -19,14 +19,14 @@ import type { ExampleApi } from './tauri-app.js';
 
 export type AppName = 'pidkeep-example' | 'pidkeep-real-app';
 /** The window titles of the two apps (their tauri.conf.json). */
-export const TITLES: Record<AppName, string> = { 'pidkeep-example': 'pidkeep example', 'pidkeep-real-app': 'pidkeep real app' };
+const TITLES: Record<AppName, string> = { 'pidkeep-example': 'pidkeep example', 'pidkeep-real-app': 'pidkeep real app' };
 /** The apps' identifier: $APPDATA is <XDG_DATA_HOME>/<identifier> on Linux. */
 export const IDENTIFIER = 'dev.pidkeep.example';
 
 const binaryOf = (app: AppName): string => appBinary(app) as string;
 
 /** What is missing for the real-app tests, with the command that installs it; undefined when all is there. */
-export function realAppMissing(app: AppName = 'pidkeep-example'): string | undefined {
+function realAppMissing(app: AppName = 'pidkeep-example'): string | undefined {
   for (const [file, fix] of [
     [binaryOf(app), 'node scripts/real-app.mjs (npm test runs it)'],
     [tauriDriver as string, 'node scripts/real-app.mjs (it runs cargo install tauri-driver)'],
@@ -73,7 +73,7 @@ export interface Display {
 }
 
 /** A fresh Xvfb with openbox on it; both end with the test. */
-export async function startDisplay(t: TestContext): Promise<Display> {
+async function startDisplay(t: TestContext): Promise<Display> {
   const missing = realAppMissing();
   if (missing) throw new Error(`the real-app tests cannot run: ${missing}`);
   // -displayfd: Xvfb picks a free display number itself and writes it to fd 3 once it accepts clients.
@@ -173,7 +173,7 @@ export async function scenario(t: TestContext, options: { env?: Record<string, s
     async launch(app: AppName = 'pidkeep-example', options: { exitStatus?: boolean } = {}) {
       // WebKitWebDriver holds one session at a time, also after its app has died: end the earlier one first.
       for (const earlier of sessions) await earlier.end();
-      const real = await launchApp(t, url, app, env, () => log, options.exitStatus ? tempDir(t, 'pidkeep-status-') : undefined);
+      const real = await launchApp(t, url, app, env, display, () => log, options.exitStatus ? tempDir(t, 'pidkeep-status-') : undefined);
       sessions.push(real);
       return real;
     },
@@ -190,13 +190,13 @@ export interface RealApp extends Evaluator {
   /** Waits for `window.pidkeepExample` (the example) or `window.realApp` (the test app). */
   ready(): Promise<void>;
   reload(): Promise<void>;
-  /** Loads the app's page again with a query (e.g. `?quit=cut`), as a navigation within the app. */
-  navigate(query: string): Promise<void>;
   /** A button by its text, clicked through WebDriver (a real click event in WebKit). */
   click(text: string): Promise<void>;
   text(): Promise<string>;
-  /** The window closed as a person closes it: the window manager's close (WM_DELETE_WINDOW). */
-  closeWindow(): void;
+  /** The window closed as a person closes it: the window manager's close (WM_DELETE_WINDOW). `title`: another window's. */
+  closeWindow(title?: string): void;
+  /** Makes the window labelled `label` the one scripts run in (WebDriver's current window), once it has a page. */
+  useWindow(label: string): Promise<void>;
   /** Keys pressed in the app's window, through the X server (e.g. `ctrl+q`). */
   press(keys: string): Promise<void>;
   /** Whether the app process still runs. */
@@ -225,7 +225,7 @@ function findApp(binary: string, dataDir: string): number | undefined {
   return undefined;
 }
 
-async function launchApp(t: TestContext, url: string, name: AppName, env: Record<string, string>, log: () => string, statusDir?: string): Promise<RealApp> {
+async function launchApp(t: TestContext, url: string, name: AppName, env: Record<string, string>, display: Display, log: () => string, statusDir?: string): Promise<RealApp> {
   const binary = binaryOf(name);
   const status = statusDir && join(statusDir, 'status');
   let application = binary;
@@ -248,12 +248,7 @@ async function launchApp(t: TestContext, url: string, name: AppName, env: Record
   reaper(t)(pid);
   const started = startTicks(pid);
   const title = TITLES[name];
-  const display = { ...process.env, DISPLAY: env.DISPLAY! };
-  const run = (command: string, args: string[]) => {
-    const result = spawnSync(command, args, { env: display, encoding: 'utf8', timeout: 20_000 });
-    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status ?? result.signal}): ${result.stderr || result.stdout}`);
-    return result.stdout;
-  };
+  const { run } = display;
   const x = (command: string, args: string[]) => void run(command, args);
   let ended = false;
   const evaluate = async <R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R> => {
@@ -282,17 +277,24 @@ async function launchApp(t: TestContext, url: string, name: AppName, env: Record
       await driver.navigate().refresh();
       await app.ready();
     },
-    async navigate(query: string) {
-      await driver.executeScript('location.search = arguments[0]', query);
-      await waitFor(`the page at ${query}`, () => driver.executeScript<boolean>('return location.search === arguments[0] && window.pidkeepExample !== undefined', query).catch(() => false), { timeout: 30_000, interval: 100 });
-    },
     async click(text: string) {
       const button: WebElement = await driver.findElement(By.xpath(`//button[normalize-space(.)=${JSON.stringify(text)}]`));
       await waitFor(`the ${text} button to be enabled`, () => button.isEnabled(), { timeout: 20_000, interval: 100 });
       await button.click();
     },
     text: () => driver.executeScript<string>('return document.body.innerText'),
-    closeWindow: () => x('/usr/bin/wmctrl', ['-F', '-c', title]),
+    closeWindow: (other?: string) => x('/usr/bin/wmctrl', ['-F', '-c', other ?? title]),
+    async useWindow(label: string) {
+      await waitFor(`the window "${label}"`, async () => {
+        for (const handle of await driver.getAllWindowHandles()) {
+          await driver.switchTo().window(handle);
+          const here = await driver.executeScript<string | null>('return window.__TAURI_INTERNALS__?.metadata?.currentWindow?.label ?? null').catch(() => null);
+          if (here === label) return true;
+        }
+        return false;
+      }, { timeout: 20_000, interval: 200 });
+      await app.ready();
+    },
     async press(keys: string) {
       // Focus first, and only then the keys: keys sent in the same xdotool call can reach the window before GTK
       // has taken the focus, and its menu accelerators never see them.

@@ -5,6 +5,7 @@ import * as app from '@tauri-apps/api/app';
 import * as core from '@tauri-apps/api/core';
 import * as event from '@tauri-apps/api/event';
 import * as path from '@tauri-apps/api/path';
+import * as webviewWindow from '@tauri-apps/api/webviewWindow';
 import * as window_ from '@tauri-apps/api/window';
 import * as fs from '@tauri-apps/plugin-fs';
 import * as shell from '@tauri-apps/plugin-shell';
@@ -12,7 +13,7 @@ import * as pidkeep from 'pidkeep';
 import * as tauri from 'pidkeep/tauri';
 import * as web from 'pidkeep/web';
 
-const modules = { app, core, event, path, window: window_, fs, shell, pidkeep, tauri, web };
+const modules = { app, core, event, path, window: window_, webviewWindow, fs, shell, pidkeep, tauri, web };
 export type RealAppModules = typeof modules;
 declare global {
   interface Window {

@@ -14,9 +14,12 @@ import { root } from '../helpers/index.js';
 
 const exampleCrate = join(root, 'examples', 'tauri-app', 'src-tauri');
 
-/** The folder of each locked crate, by name. */
+/** The folder of each locked crate, by name: those this machine's build unpacked (its target only, offline). */
 function lockedCrates(): Map<string, { version: string; dir: string }> {
-  const run = spawnSync('cargo', ['metadata', '--format-version', '1', '--locked', '--offline', '--manifest-path', join(exampleCrate, 'Cargo.toml')], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const host = /^host: (\S+)$/m.exec(spawnSync('rustc', ['-vV'], { encoding: 'utf8' }).stdout ?? '')?.[1];
+  assert.ok(host, 'rustc -vV names the host target');
+  const args = ['metadata', '--format-version', '1', '--locked', '--offline', '--filter-platform', host, '--manifest-path', join(exampleCrate, 'Cargo.toml')];
+  const run = spawnSync('cargo', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   assert.equal(run.status, 0, `cargo metadata failed (the crates come with \`node scripts/real-app.mjs\`): ${run.stderr}`);
   const packages = (JSON.parse(run.stdout) as { packages: Array<{ name: string; version: string; manifest_path: string }> }).packages;
   return new Map(packages.map((p) => [p.name, { version: p.version, dir: dirname(p.manifest_path) }]));

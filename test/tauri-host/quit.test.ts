@@ -215,3 +215,15 @@ test('the real @tauri-apps/api: emit reaches the stop_on_quit plugin, a window l
   assert.equal(await host.ended(), 0);
   assert.equal(host.running(), false);
 });
+
+test('a destroyed window takes the listeners its page registered; another window\'s listener for it stays (as in Rust) and an emit_to it still arrives', async (t) => {
+  const { host, open, call, listen, delivered } = setup(t);
+  open('main');
+  open('second');
+  await listen('main', 'ping', 31, { kind: 'Any' });
+  await listen('second', 'ping', 32, { kind: 'Window', label: 'main' });
+  await call('main', 'plugin:window|destroy', {});
+  assert.ok(host.running(), 'second is still open');
+  await call('second', 'plugin:event|emit_to', { target: { kind: 'Window', label: 'main' }, event: 'ping', payload: 1 });
+  assert.deepEqual(delivered.filter((d) => d.id === 31 || d.id === 32).map((d) => [d.window, d.id]), [['second', 32]]);
+});

@@ -36,12 +36,15 @@ pub fn init<R: Runtime>() -> TauriPlugin<R> {
             let handle = app.clone();
             app.listen_any(GUARDED, move |event| {
                 let Some(label) = window_label(&handle, event.payload()) else { return };
-                let state = handle.state::<Mutex<Quit>>();
-                let mut quit = state.lock().unwrap();
-                quit.guarded.insert(label.clone());
-                // A page loaded while an exit is held (a reload): it stops its processes too.
-                if let Some((_, waiting)) = quit.exiting.as_mut() {
-                    waiting.insert(label.clone());
+                let asked = {
+                    let state = handle.state::<Mutex<Quit>>();
+                    let mut quit = state.lock().unwrap();
+                    quit.guarded.insert(label.clone());
+                    // A page loaded while an exit is held (a reload): it stops its processes too.
+                    quit.exiting.as_mut().map(|(_, waiting)| waiting.insert(label.clone())).is_some()
+                };
+                // Emitted with the lock released: an emit can wait for the main thread, which may want the lock.
+                if asked {
                     let _ = handle.emit_to(label.as_str(), REQUESTED, ());
                 }
             });
@@ -59,8 +62,8 @@ pub fn init<R: Runtime>() -> TauriPlugin<R> {
             });
             Ok(())
         })
-        // A new page in a window (a reload, a navigation) drops the old page's listener; it registers again if it
-        // runs stopOnQuit.
+        // A new page in a window (a reload, a navigation) has not announced itself yet: the window is not waited for
+        // until it does (the old page's JS listener stays registered in Rust, but nothing answers it any more).
         .on_page_load(|webview, payload| {
             if payload.event() == PageLoadEvent::Started {
                 forget(webview.app_handle(), webview.label());
@@ -68,20 +71,28 @@ pub fn init<R: Runtime>() -> TauriPlugin<R> {
         })
         .on_event(|app, event| match event {
             RunEvent::ExitRequested { code, api, .. } => {
-                let state = app.state::<Mutex<Quit>>();
-                let mut quit = state.lock().unwrap();
-                match &quit.exiting {
-                    // Nothing to stop, or the exit this plugin asked for once every page was done.
-                    None if quit.guarded.is_empty() => {}
-                    Some((_, waiting)) if waiting.is_empty() => {}
-                    // Another request while pages are stopping (a second Quit): still held.
-                    Some(_) => api.prevent_exit(),
-                    None => {
-                        api.prevent_exit();
-                        // None: the last window was closed; that exits with 0.
-                        quit.exiting = Some((code.unwrap_or(0), quit.guarded.clone()));
-                        let _ = app.emit(REQUESTED, ());
+                let ask = {
+                    let state = app.state::<Mutex<Quit>>();
+                    let mut quit = state.lock().unwrap();
+                    match &quit.exiting {
+                        // Nothing to stop, or the exit this plugin asked for once every page was done.
+                        None if quit.guarded.is_empty() => false,
+                        Some((_, waiting)) if waiting.is_empty() => false,
+                        // Another request while pages are stopping (a second Quit): still held.
+                        Some(_) => {
+                            api.prevent_exit();
+                            false
+                        }
+                        None => {
+                            api.prevent_exit();
+                            // None: the last window was closed; that exits with 0.
+                            quit.exiting = Some((code.unwrap_or(0), quit.guarded.clone()));
+                            true
+                        }
                     }
+                };
+                if ask {
+                    let _ = app.emit(REQUESTED, ());
                 }
             }
             RunEvent::WindowEvent { label, event: WindowEvent::Destroyed, .. } => forget(app, label),
