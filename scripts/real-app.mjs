@@ -1,4 +1,4 @@
-// Builds what the real-app tests drive (test/**/*.real.test.ts): the example Tauri app (examples/tauri-app) and the
+// Builds what the real-app tests drive (test/real/): the example Tauri app (examples/tauri-app) and the
 // test app (test/real-app: the example's Rust and capabilities with a page for the tests' scripts), each with its
 // frontend built by Vite and embedded (`tauri/custom-protocol`: the page is tauri://localhost, not a dev server),
 // without Tauri's bundler (it downloads tools from outside the registries), a small program over the `regex` crate

@@ -261,7 +261,7 @@ export interface Store {
    * dies, as a kernel lock is) and says whether another manager was open when it joined. The core calls it with the
    * namespace's lock held, once per manager, and gives `onOrphan: 'stop'` only to a manager that is alone: with
    * another one open, what the store holds is not orphaned. `alone: undefined` with a `reason`: the store cannot
-   * tell (a webview without Web Locks); the core then adopts instead of stopping and warns (`onEvent`). Optional:
+   * tell (a webview without Web Locks); the core then adopts instead of stopping and warns (`pm.warnings`). Optional:
    * without it every manager counts as alone.
    */
   join?(namespace: string): MaybePromise<Presence>;

@@ -110,10 +110,12 @@ declare const DESTROYED_ID: number;
   // server logs); with fetch the events route takes the token like every other route, and as a custom header it also
   // makes any cross-origin attempt a CORS preflight, which the host refuses. Like EventSource, it reconnects when the
   // host comes back on the same address. A 403 is final: a restarted host process has a new token (reload the page).
+  // This page load, as the host tells a new page (a reload: Tauri's page-load event) from a reconnection of this one.
+  const page = Math.random().toString(36).slice(2);
   void (async () => {
     for (;;) {
       try {
-        const response = await fetch(`${base}events?window=${encodeURIComponent(label)}`, { headers: auth, cache: 'no-store' });
+        const response = await fetch(`${base}events?window=${encodeURIComponent(label)}&page=${page}`, { headers: auth, cache: 'no-store' });
         if (response.status === 403) return console.error(refused(403, await response.text()));
         if (response.ok && response.body) {
           opened();

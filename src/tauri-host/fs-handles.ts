@@ -13,7 +13,7 @@
 // - `fstat` (:998-1004): the same FileInfo as `stat`.
 // Errors are the plugin's texts, its typo included ("faied to read bytes").
 import * as fs from 'node:fs';
-import { invalidArgs, ioError, unexpected } from './rust-errors.js';
+import { integerArg, invalidArgs, ioError, u32Arg, unexpected } from './rust-errors.js';
 import { badResourceId, type Resource, type ResourceTable } from './resources.js';
 
 type Args = Record<string, unknown>;
@@ -47,18 +47,8 @@ function openFlags(o: Record<string, unknown>): number | Error {
   return access | creation | custom;
 }
 
-
-/** A required integer argument, deserialized as serde would (`u32`, `i64`, `usize`, ...). */
-function integer(command: string, args: Args, name: string, type: string, min: number, max: number): number {
-  const value = args[name];
-  if (value === undefined || value === null) throw invalidArgs(command, name, `command ${command} missing required key ${name}`);
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidArgs(command, name, `invalid type: ${unexpected(value)}, expected ${type}`);
-  if (value < min || value > max) throw invalidArgs(command, name, `invalid value: integer \`${value}\`, expected ${type}`);
-  return value;
-}
-
 const U32 = 0xffff_ffff;
-const rid = (command: string, args: Args) => integer(command, args, 'rid', 'u32', 0, U32);
+const rid = (command: string, args: Args) => u32Arg(command, args, 'rid');
 
 function file(table: ResourceTable, command: string, args: Args): FileResource {
   const resource = table.get(rid(command, args));
@@ -103,7 +93,7 @@ export function fileHandleCommands(context: HandleContext) {
     },
     seek(args: Args, _scope: unknown, table: ResourceTable) {
       rid('seek', args);
-      const offset = integer('seek', args, 'offset', 'i64', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+      const offset = integerArg('seek', args, 'offset', 'i64', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
       const whence = args.whence;
       if (whence !== 0 && whence !== 1 && whence !== 2) {
         if (whence === undefined || whence === null) throw invalidArgs('seek', 'whence', 'command seek missing required key whence');
@@ -124,7 +114,7 @@ export function fileHandleCommands(context: HandleContext) {
       rid('read', args);
       // a usize in Rust (tauri-plugin-fs 2.6.0 src/commands.rs:514), which allocates it whole: the host takes what
       // one buffer of Node can hold and says so beyond, where the real app would try (and may abort)
-      const len = integer('read', args, 'len', 'usize', 0, Number.MAX_SAFE_INTEGER);
+      const len = integerArg('read', args, 'len', 'usize', 0, Number.MAX_SAFE_INTEGER);
       const handle = file(table, 'read', args);
       if (len > U32) throw `[pidkeep] the Tauri host does not allocate a read buffer of ${len} bytes (the app would try to, at once)`;
       const out = new Uint8Array(len + 8);
@@ -161,7 +151,7 @@ export function fileHandleCommands(context: HandleContext) {
     },
     ftruncate(args: Args, _scope: unknown, table: ResourceTable) {
       rid('ftruncate', args);
-      const len = args.len === undefined || args.len === null ? 0 : integer('ftruncate', args, 'len', 'u64', 0, Number.MAX_SAFE_INTEGER);
+      const len = args.len === undefined || args.len === null ? 0 : integerArg('ftruncate', args, 'len', 'u64', 0, Number.MAX_SAFE_INTEGER);
       const handle = file(table, 'ftruncate', args);
       attempt(() => fs.ftruncateSync(handle.fd, len), (e) => `failed to truncate file with error: ${e}`);
       return null;

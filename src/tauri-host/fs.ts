@@ -8,7 +8,7 @@ import { fileHandleCommands } from './fs-handles.js';
 import { scopeVerdict } from './fs-scope.js';
 import { baseDirPath, type BaseDirs } from './paths.js';
 import type { ResourceTable } from './resources.js';
-import { invalidArgs, ioError, unexpected } from './rust-errors.js';
+import { invalidArgs, ioError, stringArg } from './rust-errors.js';
 
 type Args = Record<string, unknown>;
 type Scope = { allow: unknown[]; deny: unknown[] };
@@ -59,9 +59,7 @@ export function createFs(dirs: BaseDirs) {
 
   /** A `path`-like JSON argument, deserialized as Tauri would (errors name the command and argument). */
   function arg(command: string, args: Args, name: string, baseDir: unknown, scope: Scope): string {
-    const value = args[name];
-    if (value === undefined || value === null) throw invalidArgs(command, name, `command ${command} missing required key ${name}`);
-    if (typeof value !== 'string') throw invalidArgs(command, name, `invalid type: ${unexpected(value)}, expected a string`);
+    const value = stringArg(command, args, name);
     const parsed = toPath(value);
     if ('error' in parsed) throw invalidArgs(command, name, parsed.error);
     return resolve(command, parsed.path, baseDir, scope);

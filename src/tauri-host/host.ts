@@ -15,7 +15,6 @@ import { createWindows, parseTarget, toTarget, type Windows } from './windows.js
 
 type Deliver = (callbackId: number, message: unknown) => void;
 
-
 export function createTauriHost(options: TauriHostOptions): TauriHost {
   if (!options || !Array.isArray(options.capabilities)) {
     throw new TypeError(`Expected the \`capabilities\` option to be an array of capability files or paths, got \`${String(options?.capabilities)}\``);
@@ -25,6 +24,8 @@ export function createTauriHost(options: TauriHostOptions): TauriHost {
   const fs = createFs(dirs);
   const path = createPath(dirs);
   const pages = new Map<string, Set<Deliver>>();
+  /** The page load last connected in each window (the bridge's `page`), to tell a reload from a reconnection. */
+  const pageOf = new Map<string, string>();
   const sendTo = (window: string, id: number, message: unknown) => {
     for (const page of pages.get(window) ?? []) page(id, message);
   };
@@ -52,7 +53,7 @@ export function createTauriHost(options: TauriHostOptions): TauriHost {
       stopOnQuit: undefined,
       ended,
       // the app's files close with it, whether it exited (`cleanup_before_exit`) or crashed (the OS closes them)
-      end: (code) => (resources.closeAll(), end(code)),
+      end: (code) => (resources.closeAll(), run.stopOnQuit?.ended(), end(code)),
       windows: createWindows({
         deliver: (source, handler, message) => run.alive && sendTo(source, handler, message),
         destroyed: (window) => (resources.closeWindow(window), run.stopOnQuit?.forget(window), sendTo(window, DESTROYED_ID, { destroyed: window })),
@@ -63,8 +64,9 @@ export function createTauriHost(options: TauriHostOptions): TauriHost {
       run.stopOnQuit = createStopOnQuit({
         isWindow: (label) => run.windows.list().includes(label),
         emit: (event, label) => run.windows.emit(event, null, label === undefined ? undefined : toTarget({ kind: 'AnyLabel', label })),
-        exit: (code) => void requestExit(run, code),
-      });
+        // Rust's app.exit queues a request: it comes after the event being handled (a window's destroy goes first)
+        exit: (code) => void setImmediate(() => void requestExit(run, code)),
+      }, typeof options.stopOnQuit === 'object' ? options.stopOnQuit.deadlineMs : undefined);
     }
     return run;
   }
@@ -172,13 +174,14 @@ export function createTauriHost(options: TauriHostOptions): TauriHost {
       run.windows.seen(request.window);
       return dispatch(request);
     },
-    attach(window, deliver) {
+    attach(window, deliver, page) {
       const set = pages.get(window) ?? new Set<Deliver>();
       set.add(deliver);
       pages.set(window, set);
       if (run.alive && !run.windows.seen(window)) deliver(DESTROYED_ID, { destroyed: window });
       // a page starts loading in the window (`on_page_load`, PageLoadEvent::Started): its earlier page is gone
-      else if (run.alive) run.stopOnQuit?.forget(window);
+      else if (run.alive && (page === undefined || pageOf.get(window) !== page)) run.stopOnQuit?.pageStarted(window);
+      if (page !== undefined) pageOf.set(window, page);
       return () => void set.delete(deliver);
     },
     children: () => (run.alive ? run.shell.pids() : []),

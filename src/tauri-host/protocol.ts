@@ -91,10 +91,12 @@ function requestHeaders(req: IncomingMessage): Record<string, string> {
 }
 
 function events(host: TauriHost, req: IncomingMessage, res: ServerResponse, search: string) {
-  const window = new URLSearchParams(search).get('window') ?? 'main';
+  const params = new URLSearchParams(search);
+  const window = params.get('window') ?? 'main';
+  const page = params.get('page') ?? undefined;
   res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
   res.write('retry: 250\n\n'); // a restarted host is found again quickly
-  const detach = host.attach(window, (id, message) => res.write(`data: ${JSON.stringify({ id, message })}\n\n`));
+  const detach = host.attach(window, (id, message) => res.write(`data: ${JSON.stringify({ id, message })}\n\n`), page);
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
   heartbeat.unref();
   const stop = () => {

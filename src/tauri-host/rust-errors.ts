@@ -53,11 +53,17 @@ export function stringArg(command: string, args: Record<string, unknown>, key: s
   return value;
 }
 
-/** A required u32 argument of a Rust command (a pid, a resource id), or Tauri's error for it. */
-export function u32Arg(command: string, args: Record<string, unknown>, key: string): number {
+/**
+ * A required integer argument of a Rust command (`type` as serde names it: u32, i64, usize, ...), or Tauri's error
+ * for it. A key given as null is there, of the wrong type (tauri src/ipc/command.rs:109-112).
+ */
+export function integerArg(command: string, args: Record<string, unknown>, key: string, type: string, min: number, max: number): number {
   const value = args[key];
   if (value === undefined) throw invalidArgs(command, key, `command ${command} missing required key ${key}`);
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidArgs(command, key, `invalid type: ${unexpected(value)}, expected u32`);
-  if (value < 0 || value > 0xffffffff) throw invalidArgs(command, key, `invalid value: ${unexpected(value)}, expected u32`);
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidArgs(command, key, `invalid type: ${unexpected(value)}, expected ${type}`);
+  if (value < min || value > max) throw invalidArgs(command, key, `invalid value: ${unexpected(value)}, expected ${type}`);
   return value;
 }
+
+/** A required u32 argument of a Rust command (a pid, a resource id), or Tauri's error for it. */
+export const u32Arg = (command: string, args: Record<string, unknown>, key: string) => integerArg(command, args, key, 'u32', 0, 0xffff_ffff);

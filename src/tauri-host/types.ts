@@ -37,10 +37,11 @@ export interface TauriHostOptions {
   /**
    * Plays the Rust plugin the README has users copy (examples/tauri-app/src-tauri/src/stop_on_quit.rs): an exit
    * request (`exit()`) is held while the windows whose pages run pidkeep's `stopOnQuit` stop their processes, and
-   * the app exits with the requested code once each has answered or is gone. @default false: like an app without the
-   * plugin, an exit request is never held
+   * the app exits with the requested code once each has answered, is gone, or the deadline (the plugin's 30 s;
+   * `{ deadlineMs }` for tests) has passed. @default false: like an app without the plugin, an exit request is never
+   * held
    */
-  stopOnQuit?: boolean;
+  stopOnQuit?: boolean | { deadlineMs?: number };
 }
 
 export interface InvokeRequest {
@@ -56,8 +57,11 @@ export interface TauriHost {
   readonly pid: number;
   /** Resolves a value (Uint8Array for byte responses) or rejects with the error value Tauri would send (usually a string). */
   invoke(request: InvokeRequest): Promise<unknown>;
-  /** A page of `window` connects; `deliver` gets channel messages. Returns detach. */
-  attach(window: string, deliver: (callbackId: number, message: unknown) => void): () => void;
+  /**
+   * A page of `window` connects; `deliver` gets channel messages. Returns detach. `page` names the page load: a new
+   * one is a page that starts loading in the window (Tauri's page-load event), the same one reconnecting is not.
+   */
+  attach(window: string, deliver: (callbackId: number, message: unknown) => void, page?: string): () => void;
   /** Pids in the shell plugin's child map. */
   children(): number[];
   /** Whether the app runs (false after a crash or an exit, until restart()). */

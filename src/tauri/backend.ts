@@ -314,10 +314,19 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
       early = undefined;
       throw tauriRefusal(error, `spawn \`${request.command}\``, 'add a scope entry for it to shell:allow-spawn in your capabilities') ?? error;
     }
+    own.set(pid, child);
+    // The early lines, now that they have a pid: a listener that throws cannot undo the start (as on the channel).
     const queued = early;
     early = undefined;
-    for (const send of queued) send();
-    own.set(pid, child);
+    for (const send of queued) {
+      try {
+        send();
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
     const comm = request.command.slice(request.command.lastIndexOf('/') + 1).slice(0, 64);
     const listing = await listPs([pid]).catch(() => undefined);
     const row = listing?.rows.find((r) => r.pid === pid);

@@ -6,6 +6,8 @@
 // - `app.exit(code)` (a custom Quit menu item, a tray), with the Rust plugin of examples/tauri-app/src-tauri/src/
 //   stop_on_quit.rs: it holds the exit, emits EXIT_REQUESTED_EVENT, waits for every page that announced itself
 //   (STOP_ON_QUIT_EVENT) to answer (EXIT_READY_EVENT) or go, and exits with the same code.
+// A page may run several managers, each with its stopOnQuit: the window takes part once, for all of them (one close
+// listener, one announcement, one answer once every one of them has stopped its processes).
 import type { ProcessHandle, ProcessManager } from '../types.js';
 
 /** Emitted by the Rust plugin (stop_on_quit.rs) when it holds an exit back: stop, then answer. */
@@ -21,7 +23,7 @@ export const STOP_ON_QUIT_OFF_EVENT = 'pidkeep://stop-on-quit-off';
 export interface QuitWindow {
   /** The window's label: the Rust plugin knows the windows it waits for by it. */
   label: string;
-  /** Tauri holds the close back while the handler runs, then destroys the window (unless prevented). */
+  /** Tauri holds the close back while a page listens; @tauri-apps/api destroys the window after the handler (unless prevented). */
   onCloseRequested(handler: (event: { preventDefault(): void }) => void | Promise<void>): Promise<() => void>;
   /**
    * Listens for an event sent to this window: the plugin's `emit_to(label)` to a page that announced itself late
@@ -85,16 +87,64 @@ export async function stopOnQuit(manager: ProcessManager, options: QuitOptions =
       });
       await Promise.all(chosen.map((handle) => handle.stop().then(() => undefined, (error: unknown) => onError(error, handle))));
     })().finally(() => (stopping = undefined)));
+  const events = options.exitRequested === false ? undefined : (options.events ?? (await import('@tauri-apps/api/event')));
+  return join(window, events, stopAll);
+}
 
-  const unlisteners: Array<() => void> = [await window.onCloseRequested(() => stopAll())];
-  if (options.exitRequested !== false) {
-    const events = options.events ?? (await import('@tauri-apps/api/event'));
-    // Answered whatever the stops did (each failure went to onError): the app exits once every window answered.
-    unlisteners.push(await window.listen(EXIT_REQUESTED_EVENT, () => void stopAll().finally(() => events.emit(EXIT_READY_EVENT, window.label).catch(() => undefined))));
-    // Announced only now that the request would be heard; a reload announces again (the plugin forgets a window
-    // whose page starts loading).
-    await events.emit(STOP_ON_QUIT_EVENT, window.label);
-    unlisteners.push(() => void events.emit(STOP_ON_QUIT_OFF_EVENT, window.label).catch(() => undefined));
+/** The stops of every stopOnQuit of one window in this page, and what the window listens with on their behalf. */
+interface WindowQuit {
+  stops: Set<() => Promise<void>>;
+  /** Set up once, for all of them; its result removes the listeners (and tells the plugin). */
+  listening: Promise<() => void>;
+}
+/** By event module (tests give their own) and window label. */
+const windows = new WeakMap<object, Map<string, WindowQuit>>();
+const noEvents = {};
+
+/** Adds `stop` to its window's set, setting the window up the first time; resolves to its removal. */
+async function join(window: QuitWindow, events: QuitEvents | undefined, stop: () => Promise<void>): Promise<() => void> {
+  const byLabel = windows.get(events ?? noEvents) ?? new Map<string, WindowQuit>();
+  windows.set(events ?? noEvents, byLabel);
+  let quit = byLabel.get(window.label);
+  if (!quit) {
+    const stops = new Set<() => Promise<void>>();
+    // Whatever a stop did (each failure went to its onError), the window goes on: answered, or destroyed.
+    const stopEvery = () => Promise.all([...stops].map((each) => each().catch(() => undefined))).then(() => undefined);
+    quit = { stops, listening: listen(window, events, stopEvery) };
+    byLabel.set(window.label, quit);
+  }
+  const { stops, listening } = quit;
+  stops.add(stop);
+  let off: () => void;
+  try {
+    off = await listening;
+  } catch (error) {
+    stops.delete(stop);
+    if (byLabel.get(window.label)?.listening === listening) byLabel.delete(window.label);
+    throw error;
+  }
+  return () => {
+    if (!stops.delete(stop) || stops.size > 0) return;
+    if (byLabel.get(window.label)?.listening === listening) byLabel.delete(window.label);
+    off();
+  };
+}
+
+/** The window's close listener and, with the events, its part in the plugin's handshake: one of each per window. */
+async function listen(window: QuitWindow, events: QuitEvents | undefined, stopEvery: () => Promise<void>): Promise<() => void> {
+  const unlisteners: Array<() => void> = [await window.onCloseRequested(stopEvery)];
+  try {
+    if (events) {
+      const answer = () => events.emit(EXIT_READY_EVENT, window.label).catch(() => undefined);
+      unlisteners.push(await window.listen(EXIT_REQUESTED_EVENT, () => void stopEvery().then(answer)));
+      // Announced only now that the request would be heard; a reload announces again (the plugin forgets a window
+      // whose page starts loading).
+      await events.emit(STOP_ON_QUIT_EVENT, window.label);
+      unlisteners.push(() => void events.emit(STOP_ON_QUIT_OFF_EVENT, window.label).catch(() => undefined));
+    }
+  } catch (error) {
+    for (const unlisten of unlisteners) unlisten();
+    throw error;
   }
   return () => {
     for (const unlisten of unlisteners) unlisten();

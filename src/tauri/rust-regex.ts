@@ -96,14 +96,13 @@ export function rustRegExp(pattern: string): RegExp {
       case 'x':
       case 'u':
       case 'U': {
-        let hex: string;
-        if (at() === '{') hex = braced(c);
-        else {
-          const width = c === 'x' ? 2 : c === 'u' ? 4 : 8;
-          hex = pattern.slice(i, i + width);
-          i += width;
-        }
-        if (!/^[0-9A-Fa-f]{1,8}$/.test(hex) || Number.parseInt(hex, 16) > 0x10ffff) refuse(pattern, `has a bad \\${c} escape`);
+        // `\x{...}` any width; otherwise exactly 2, 4 or 8 digits (Rust refuses a short one)
+        const width = at() === '{' ? undefined : c === 'x' ? 2 : c === 'u' ? 4 : 8;
+        const hex = width === undefined ? braced(c) : pattern.slice(i, i + width);
+        if (width !== undefined) i += width;
+        const value = Number.parseInt(hex, 16);
+        // a surrogate is no character in either engine
+        if (!/^[0-9A-Fa-f]{1,8}$/.test(hex) || (width !== undefined && hex.length !== width) || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff)) refuse(pattern, `has a bad \\${c} escape`);
         return `\\u{${hex}}`;
       }
       case 'p':
@@ -117,15 +116,21 @@ export function rustRegExp(pattern: string): RegExp {
         // A general category (L, Lu, Nd, ...) means the same in both; other names (scripts, properties) are
         // spelled differently and are refused rather than guessed.
         if (!/^[A-Z][a-z]?$/.test(name)) refuse(pattern, `has \\${c}{${name}}: only general categories (\\p{L}, \\p{Nd}, ...) are translated`);
+        // Case-insensitive, Rust folds the class and then negates it; JavaScript negates, then compares folded
+        // characters (so /\P{Ll}/iu takes `a`): outside a class a negated class says Rust's meaning, inside none does.
+        if (c === 'P' && flags.includes('i')) return inClass ? refuse(pattern, 'has \\P{..} inside a class with (?i), which JavaScript reads otherwise') : `[^\\p{${name}}]`;
         return `\\${c}{${name}}`;
       }
       case 'k':
         return refuse(pattern, 'has a named backreference, which Rust\'s regex refuses (the app would fail when it uses the scope)');
+      case '<':
+      case '>':
+        return refuse(pattern, `has \\${c}: a word-${c === '<' ? 'start' : 'end'} assertion in Rust (Unicode word boundaries), which JavaScript does not have`);
       default:
         if (/[1-9]/.test(c)) refuse(pattern, 'has a backreference, which Rust\'s regex refuses (the app would fail when it uses the scope)');
         if (c === '' ) refuse(pattern, 'ends with a lone backslash');
         // Rust lets a backslash escape any punctuation (a literal); JavaScript's `u` mode only its syntax characters.
-        if (/[A-Za-z0-9]/.test(c)) refuse(pattern, `has the escape \\${c}, which Rust's regex does not take`);
+        if (/[A-Za-z0-9]/.test(c) || c.charCodeAt(0) > 0x7f) refuse(pattern, `has the escape \\${c}, which Rust's regex does not take`);
         return SYNTAX.has(c) || (inClass && c === '-') ? `\\${c}` : literal(c);
     }
   }
@@ -155,6 +160,8 @@ export function rustRegExp(pattern: string): RegExp {
         continue;
       }
       if (c === '[') {
+        // after a range's `-`, Rust reads `[` as the range's end, not as a POSIX class
+        if (body.endsWith('-') && body.length > (body.startsWith('^') ? 2 : 1)) refuse(pattern, 'has a POSIX class or [ at the end of a range, which the engines read differently');
         const posix = /^\[:(\^?)([a-z]+):\]/.exec(pattern.slice(i));
         if (!posix) refuse(pattern, 'has a class inside a class (Rust nests them; JavaScript reads a literal [)');
         if (posix![1] || !POSIX[posix![2]!]) refuse(pattern, `has [:${posix![1]}${posix![2]}:], which is not translated`);
@@ -191,12 +198,23 @@ export function rustRegExp(pattern: string): RegExp {
         i += rest.startsWith('P') ? 4 : 3;
       } else if (/^(<=|<!|=|!)/.test(rest)) {
         refuse(pattern, 'has a lookaround, which Rust\'s regex refuses (the app would fail when it uses the scope)');
-      } else if (i === 0 && rest.startsWith('i)')) {
+      } else if ((out === '' || out === '^') && rest.startsWith('i)')) {
+        // the whole pattern case-insensitive (Tauri puts `^` before a validator): JavaScript's `i` flag
         flags += 'i';
         i += 4;
       } else {
         refuse(pattern, 'has inline flags other than a leading (?i), which are not translated');
       }
+    } else if (c === '{') {
+      // a counted repetition; Rust lets spaces stand in it, JavaScript does not
+      const counted = /^\{\s*(\d+)\s*(?:(,)\s*(\d*)\s*)?\}/.exec(pattern.slice(i));
+      if (!counted) refuse(pattern, 'has a { that starts no counted repetition');
+      out += `{${counted![1]}${counted![2] ?? ''}${counted![3] ?? ''}}`;
+      i += counted![0].length;
+    } else if (c === ']' || c === '}') {
+      // a literal in Rust; JavaScript's `u` mode wants it escaped
+      out += `\\${c}`;
+      i++;
     } else {
       out += c;
       i++;

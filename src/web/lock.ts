@@ -49,14 +49,14 @@ function currentWindow(): string {
   }
 }
 
-/** Why a page has no Web Locks, and what that costs: said once per page (console) and to each manager (onEvent). */
-export const NO_WEB_LOCKS =
-  "this page has no Web Locks (navigator.locks): it needs a secure context (tauri://localhost and http://tauri.localhost are; a dev server's http URL other than localhost is not) and a recent webview (WKWebView has them from Safari 15.4); without them the app's windows share neither the store's lock nor a way to see each other, so a second window's start can race this one's sweep and onOrphan: 'stop' adopts instead";
+/** Why a page has no Web Locks, and what that costs: said once per page (console) and to each manager (pm.warnings). */
+const NO_WEB_LOCKS =
+  "this page has no Web Locks (navigator.locks): it needs a secure context (tauri://localhost, http://tauri.localhost, http://localhost and http://127.0.0.1 are; a dev server reached by another name or address is not) and a recent webview (WKWebView has them from Safari 15.4); without them the app's windows share neither the store's lock nor a way to see each other, so a second window's start can race this one's sweep and onOrphan: 'stop' adopts instead";
 
 let warned = false;
-/** Says NO_WEB_LOCKS on the console once per page. */
+/** Says NO_WEB_LOCKS on a page's console, once (in Node, with no windows to tell apart, pm.warnings is enough). */
 function warnOnce() {
-  if (warned) return;
+  if (warned || typeof document === 'undefined') return;
   warned = true;
   console.warn(`[pidkeep] ${NO_WEB_LOCKS}`);
 }

@@ -51,8 +51,12 @@ const freePort = () =>
     });
   });
 
-/** Kills a process group we started (detached), and the leader if the group is already gone. */
+/**
+ * Kills a process group we started (detached), leader first in line. Only while Node has not seen the leader exit:
+ * until then its pid (and so the group's id) cannot have gone to another process, e.g. another test run's.
+ */
 function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL') {
+  if (child.exitCode !== null || child.signalCode !== null) return;
   for (const target of [-child.pid!, child.pid!]) {
     try {
       process.kill(target, signal);
@@ -102,10 +106,26 @@ async function startDisplay(t: TestContext): Promise<Display> {
     if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status ?? result.signal}): ${result.stderr || result.stdout}`);
     return result.stdout;
   };
-  const wm = spawn('/usr/bin/openbox', ['--sm-disable'], { env: { ...process.env, ...env }, stdio: 'ignore', detached: true });
-  reaper(t)(wm.pid);
-  onTeardown(t, () => killGroup(wm));
-  await waitFor('openbox to manage the display', () => spawnSync('/usr/bin/wmctrl', ['-m'], { env: { ...process.env, ...env } }).status === 0, { timeout: 20_000 });
+  // openbox, started again if it ends before it manages the display; what it said goes into a failure's message
+  let said = '';
+  let wm: ChildProcess | undefined;
+  const manage = () => {
+    const started = spawn('/usr/bin/openbox', ['--sm-disable'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    reaper(t)(started.pid);
+    started.stderr!.setEncoding('utf8').on('data', (chunk: string) => (said = (said + chunk).slice(-2000)));
+    started.once('exit', (code, signal) => (said += `\n[openbox exited: ${code ?? signal}]`));
+    return started;
+  };
+  wm = manage();
+  onTeardown(t, () => wm && killGroup(wm));
+  try {
+    await waitFor(`openbox to manage the display ${name}`, () => {
+      if (wm && (wm.exitCode !== null || wm.signalCode !== null)) wm = manage();
+      return spawnSync('/usr/bin/wmctrl', ['-m'], { env: { ...process.env, ...env } }).status === 0;
+    }, { timeout: 30_000, interval: 100 });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; openbox said: ${said.trim() || 'nothing'}; Xvfb said: ${errors.trim() || 'nothing'}`);
+  }
   return { name, env, kill: () => killGroup(xvfb), run };
 }
 

@@ -9,7 +9,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { createServer } from 'vite';
 import { tauriHost, type Capability } from '../../src/tauri-host/index.js';
 import { launchChromium } from './browser.js';
-import { onTeardown, root, tempDir, waitFor } from './index.js';
+import { onTeardown, reaper, root, tempDir, waitFor } from './index.js';
 import { IDENTIFIER, scenario, type AppName, type RealApp } from './real-app.js';
 import { exampleAliases, exampleCapabilities, readCapabilities } from './tauri-app.js';
 import type { Evaluator } from './webkit.js';
@@ -141,3 +141,22 @@ export function normalized<T>(side: Side, value: T, pids: number[] = []): T {
   for (const pid of pids) text = text.replace(new RegExp(`\\b${pid}\\b`, 'g'), 'PID');
   return JSON.parse(text) as T;
 }
+
+/**
+ * A manager (namespace tauri-example) with stopOnQuit in the test app's page, running a worker that writes `TERM` to a file
+ * when SIGTERM (its stop plan) reaches it: what tells a stop from the shell plugin's SIGKILL at exit.
+ */
+export async function termRecorder(t: TestContext, page: Evaluator): Promise<{ pid: number; signalled: string }> {
+  const signalled = join(tempDir(t), 'signal');
+  const pid = await page.evaluate(async (file) => {
+    const { pidkeep, tauri } = window.realApp;
+    const pm = await pidkeep.createProcessManager({ namespace: 'tauri-example', backend: tauri.tauriBackend(), store: tauri.tauriFsStore() });
+    const script = 'trap \'echo TERM > "$0"; exit 0\' TERM; while :; do sleep 0.1; done';
+    const handle = await pm.start('worker', { command: 'sh', args: ['-c', script, file], stop: [{ signal: 'SIGTERM', wait: 5000 }] });
+    await tauri.stopOnQuit(pm);
+    return handle.pid;
+  }, signalled);
+  reaper(t)(pid);
+  return { pid, signalled };
+}
+

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { isAlive, reaper, waitFor } from '../helpers/index.js';
-import { normalized as normal, onBoth, type Side } from '../helpers/sides.js';
+import { normalized as normal, onBoth, termRecorder, type Side } from '../helpers/sides.js';
 
 const APP = 'pidkeep-real-app';
 
@@ -55,38 +55,46 @@ test('shell execute: code, signal, stdout and stderr at once', async (t) => {
 
 test('shell kill: SIGKILL of the direct child, seen as Terminated with signal 9; a kill or a write of a pid not in the map resolves and does nothing', async (t) => {
   const { real, host } = await onBoth(t, APP, async (side) => {
-    const seen = await side.evaluate(async () => {
-      const { shell } = window.realApp;
-      const command = shell.Command.create('sleep', ['60']);
-      const ended = new Promise((resolve) => command.on('close', resolve));
+    const pid = await side.evaluate(async () => {
+      const command = window.realApp.shell.Command.create('sleep', ['60']);
+      (window as unknown as { ended: Promise<unknown> }).ended = new Promise((resolve) => command.on('close', resolve));
       const child = await command.spawn();
-      await child.kill();
+      (window as unknown as { child: { kill(): Promise<void> } }).child = child;
+      return child.pid;
+    }, null);
+    reaper(t)(pid);
+    return side.evaluate(async () => {
+      const { shell } = window.realApp;
+      await (window as unknown as { child: { kill(): Promise<void> } }).child.kill();
       const unknown = await new shell.Child(2_000_000_000).kill().then(() => 'resolved', (e: unknown) => `rejected ${String(e)}`);
       const write = await new shell.Child(2_000_000_000).write('x').then(() => 'resolved', (e: unknown) => `rejected ${String(e)}`);
-      return { end: await ended, unknown, write };
+      return { end: await (window as unknown as { ended: Promise<unknown> }).ended, unknown, write };
     }, null);
-    return seen;
   });
   assert.deepEqual(real, host);
   assert.deepEqual(real, { end: { code: null, signal: 9 }, unknown: 'resolved', write: 'resolved' });
 });
 
 test('shell stdin: a write reaches the child; its output comes back on the channel', async (t) => {
-  const { real, host } = await onBoth(t, APP, (side) =>
-    side.evaluate(async () => {
-      const { shell } = window.realApp;
-      const command = shell.Command.create('cat', []);
+  const { real, host } = await onBoth(t, APP, async (side) => {
+    const pid = await side.evaluate(async () => {
+      const command = window.realApp.shell.Command.create('cat', []);
       const lines: string[] = [];
-      const echoed = new Promise<void>((resolve) => command.stdout.on('data', (line: string) => (lines.push(line), resolve())));
-      const child = await command.spawn();
+      const state = { lines, echoed: new Promise<void>((resolve) => command.stdout.on('data', (line: string) => (lines.push(line), resolve()))), command, child: await command.spawn() };
+      (window as unknown as { cat: typeof state }).cat = state;
+      return state.child.pid;
+    }, null);
+    reaper(t)(pid);
+    return side.evaluate(async () => {
+      const { lines, echoed, command, child } = (window as unknown as { cat: { lines: string[]; echoed: Promise<void>; command: { stdout: { on(e: string, f: () => void): void } }; child: { write(d: string | Uint8Array): Promise<void>; kill(): Promise<void> } } }).cat;
       await child.write('hello\n');
       await child.write(new TextEncoder().encode('bytes\n'));
       await echoed;
       await new Promise<void>((resolve) => (lines.length >= 2 ? resolve() : command.stdout.on('data', () => lines.length >= 2 && resolve())));
       await child.kill();
       return lines;
-    }, null),
-  );
+    }, null);
+  });
   assert.deepEqual(real, host);
   assert.deepEqual(real, ['hello\n', 'bytes\n']);
 });
@@ -125,7 +133,19 @@ test('ACL and argument errors: a command the capability does not allow, and argu
     seekOffset: await invoke(side, 'plugin:fs|seek', { rid: 1, offset: 'x', whence: 0 }),
   }));
   assert.deepEqual(real, host);
-  assert.match(real.open.error ?? '', /^shell\.open not allowed/);
+  assert.deepEqual(real, {
+    open: { error: 'shell.open not allowed. Permissions associated with this command: shell:allow-open, shell:default' },
+    badProgram: { error: 'invalid args `program` for command `execute`: invalid type: integer `5`, expected a string' },
+    missing: { error: 'invalid args `pid` for command `kill`: command kill missing required key pid' },
+    stdinPid: { error: 'invalid args `pid` for command `stdin_write`: invalid type: string "x", expected u32' },
+    readLen: { error: 'invalid args `len` for command `read`: invalid value: integer `-1`, expected usize' },
+    readLenType: { error: 'invalid args `len` for command `read`: invalid type: string "x", expected usize' },
+    writeByte: { error: 'invalid args `data` for command `write`: invalid value: integer `300`, expected u8' },
+    writeData: { error: 'invalid args `data` for command `write`: invalid type: string "abc", expected a sequence' },
+    badRid: { error: 'invalid args `rid` for command `fstat`: invalid type: floating point `2.5`, expected u32' },
+    seekWhence: { error: 'invalid args `whence` for command `seek`: invalid value: 3, expected one of: 0, 1, 2' },
+    seekOffset: { error: 'invalid args `offset` for command `seek`: invalid type: string "x", expected i64' },
+  });
 });
 
 test('reload: the plugin still holds the child, the new page kills it by pid (the article\'s trick)', async (t) => {
@@ -138,6 +158,7 @@ test('reload: the plugin still holds the child, the new page kills it by pid (th
     return { killed };
   });
   assert.deepEqual(real, host);
+  assert.deepEqual(real, { killed: 'resolved' });
 });
 
 test('app crash: the new run does not know the child, its kill resolves and kills nothing (the article\'s lie)', async (t) => {
@@ -213,12 +234,20 @@ test('fs file handles: open for writing where the capability allows only open, s
 
 test('window close: a page listening for the close holds it and gets the event, then destroys it; the last window gone, the app exits with 0', async (t) => {
   const { real, host } = await onBoth(t, APP, async (side) => {
-    await side.evaluate(() => window.realApp.window.getCurrentWindow().onCloseRequested(() => void (document.title = 'closing')).then(() => undefined), null);
+    // the handler waits for the test: while it runs, the close is held
+    await side.evaluate(() => {
+      const w = window as unknown as { heard?: boolean; letGo?: () => void };
+      return window.realApp.window.getCurrentWindow().onCloseRequested(() => ((w.heard = true), new Promise<void>((resolve) => (w.letGo = resolve)))).then(() => undefined);
+    }, null);
     await side.closeWindow();
-    return { code: await side.exitCode() };
+    await waitFor('the close request to reach the page', () => side.evaluate(() => (window as unknown as { heard?: boolean }).heard === true, null), { timeout: 20_000 });
+    const held = side.running();
+    // released after this script has answered: the window goes right after, and with it the page
+    await side.evaluate(() => void setTimeout(() => (window as unknown as { letGo(): void }).letGo(), 100), null);
+    return { held, code: await side.exitCode() };
   });
   assert.deepEqual(real, host);
-  assert.deepEqual(real, { code: 0 });
+  assert.deepEqual(real, { held: true, code: 0 });
 });
 
 test('window close after a reload: the earlier page\'s close listener stays in Rust, the next close is held with nobody to finish it, and the window stays', async (t) => {
@@ -226,10 +255,7 @@ test('window close after a reload: the earlier page\'s close listener stays in R
     await side.evaluate(() => window.realApp.window.getCurrentWindow().onCloseRequested(() => undefined).then(() => undefined), null);
     await side.reload();
     // a listener of any target hears the close request (and holds nothing back): the close was asked for
-    await side.evaluate(() => {
-      void window.realApp.event.listen('tauri://close-requested', () => void ((window as unknown as { heard: boolean }).heard = true));
-      return new Promise((resolve) => setTimeout(resolve, 100));
-    }, null);
+    await side.evaluate(() => window.realApp.event.listen('tauri://close-requested', () => void ((window as unknown as { heard: boolean }).heard = true)).then(() => undefined), null);
     await side.closeWindow();
     await waitFor('the close request to reach the page', () => side.evaluate(() => (window as unknown as { heard?: boolean }).heard === true, null), { timeout: 20_000 });
     return { running: side.running(), answers: await side.evaluate(() => 'still here', null) };
@@ -249,9 +275,12 @@ test('events: emit reaches listeners of any target and of this window; emit_to a
       await event.listen('diff-to', (e) => heard.push(`to-any ${JSON.stringify(e.payload)}`));
       await event.listen('diff-to', (e) => heard.push(`to-webview ${JSON.stringify(e.payload)}`), { target: { kind: 'Webview', label: 'main' } });
       await event.listen('diff-to', (e) => heard.push(`to-window ${JSON.stringify(e.payload)}`), { target: { kind: 'Window', label: 'main' } });
+      // events come in the order they are emitted: once the last one is heard, nothing of the others is still coming
+      const last = new Promise<void>((resolve) => void event.listen('diff-last', () => resolve()));
       await event.emit('diff-any', { n: 1 });
       await event.emitTo({ kind: 'Window', label: 'main' }, 'diff-to', 'x');
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await event.emit('diff-last', null);
+      await last;
       return heard.sort();
     }, null),
   );
@@ -261,20 +290,14 @@ test('events: emit reaches listeners of any target and of this window; emit_to a
 
 test('quit with stop_on_quit: app.exit(code) is held until the page that runs stopOnQuit has stopped its process, then the app exits with that code', async (t) => {
   const { real, host } = await onBoth(t, APP, async (side) => {
-    const pid = await side.evaluate(async () => {
-      const { pidkeep, tauri } = window.realApp;
-      const pm = await pidkeep.createProcessManager({ namespace: 'tauri-example', backend: tauri.tauriBackend(), store: tauri.tauriFsStore() });
-      const handle = await pm.start('worker', { command: 'worker', args: ['600'], stdin: 'fifo', stop: [{ signal: 'SIGTERM', wait: 5000 }] });
-      await tauri.stopOnQuit(pm);
-      return handle.pid;
-    }, null);
-    reaper(t)(pid);
+    const { pid, signalled } = await termRecorder(t, side);
     await side.evaluate(() => void window.realApp.app.exit(7), null);
     const code = await side.exitCode();
-    return { code, stopped: !isAlive(pid) };
+    // the worker wrote TERM: its stop plan ran before the app went (the shell plugin's SIGKILL at exit leaves nothing)
+    return { code, stopped: !isAlive(pid), by: readFileSync(signalled, { encoding: 'utf8', flag: 'a+' }).trim() };
   });
   assert.deepEqual(real, host);
-  assert.deepEqual(real, { code: 7, stopped: true });
+  assert.deepEqual(real, { code: 7, stopped: true, by: 'TERM' });
 });
 
 test('fs:default (plugin-fs 2.6.0): the webview\'s own data is denied, and its scope-app-recursive opens every app folder to the allowed commands', async (t) => {

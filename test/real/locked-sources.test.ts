@@ -42,7 +42,7 @@ interface Citation {
 const citations: Citation[] = [
   { in: 'README.md', says: 'tauri-plugin-shell 2.4.1\n`src/lib.rs:163-174`', crate: 'tauri-plugin-shell', file: 'src/lib.rs', lines: [163, 174], holds: ['RunEvent::Exit', 'child.kill()'] },
   { in: 'src/tauri/quit.ts', says: 'tauri-plugin-shell 2.4.1 src/lib.rs:163-174', crate: 'tauri-plugin-shell', file: 'src/lib.rs', lines: [163, 174], holds: ['RunEvent::Exit', 'child.kill()'] },
-  { in: 'examples/tauri-app/src-tauri/src/stop_on_quit.rs', says: 'tauri-plugin-shell 2.4.1 src/lib.rs:163-173', crate: 'tauri-plugin-shell', file: 'src/lib.rs', lines: [163, 173], holds: ['RunEvent::Exit', 'child.kill()'] },
+  { in: 'examples/tauri-app/src-tauri/src/stop_on_quit.rs', says: 'tauri-plugin-shell 2.4.1 src/lib.rs:163-174', crate: 'tauri-plugin-shell', file: 'src/lib.rs', lines: [163, 174], holds: ['RunEvent::Exit', 'child.kill()'] },
   { in: 'README.md', says: 'tauri 2.12.7\n  `src/manager/window.rs:177-182`', crate: 'tauri', file: 'src/manager/window.rs', lines: [177, 182], holds: ['CloseRequested', 'has_js_listener', 'prevent_close'] },
   { in: 'README.md', says: 'tauri 2.12.7 `src/app.rs:2409-2414`', crate: 'tauri', file: 'src/app.rs', lines: [2409, 2414], holds: ['target_os = "macos"', 'enable_macos_default_menu', 'Menu::default'] },
   { in: 'README.md', says: '`src/menu/menu.rs:182-196`', crate: 'tauri', file: 'src/menu/menu.rs', lines: [182, 196], holds: ['PredefinedMenuItem::quit'] },

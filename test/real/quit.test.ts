@@ -9,6 +9,7 @@ import { test, type TestContext } from 'node:test';
 import { assertWavFinal, ffmpegsWriting } from '../helpers/ffmpeg.js';
 import { isAlive, reaper, waitFor } from '../helpers/index.js';
 import { growing, record, recovery, scenario, wavCut, type RealApp } from '../helpers/real-app.js';
+import { termRecorder } from '../helpers/sides.js';
 
 const NO_AUDIO = { PULSE_SERVER: 'unix:/nonexistent' };
 
@@ -119,20 +120,23 @@ test('the display lost (Xvfb killed): the app ends without a RunEvent, FFmpeg re
 test('app.exit(3) with stop_on_quit.rs: held until the page has stopped its processes, then the app exits with 3, not 0', async (t) => {
   const s = await scenario(t, { env: NO_AUDIO });
   const app = await s.launch('pidkeep-real-app', { exitStatus: true });
-  const pid = await app.evaluate(async () => {
-    const { pidkeep, tauri } = window.realApp;
-    const pm = await pidkeep.createProcessManager({ namespace: 'tauri-example', backend: tauri.tauriBackend(), store: tauri.tauriFsStore() });
-    // `sleep` ignores `q`: the plan's wait runs out first, so the exit is seen held for a second.
-    const handle = await pm.start('worker', { command: 'worker', args: ['600'], stdin: 'fifo', stop: [{ write: 'q', wait: 1000 }, { signal: 'SIGTERM', wait: 5000 }] });
-    await tauri.stopOnQuit(pm);
-    return handle.pid;
-  }, null);
-  reaper(t)(pid);
-  const asked = Date.now();
+  const { pid, signalled } = await termRecorder(t, app);
   await app.evaluate(() => void window.realApp.app.exit(3), null);
   await app.ended();
-  // Held at least for the plan's first wait (`q` is ignored for 1000 ms, then SIGTERM): not SIGKILLed at once.
-  assert.ok(Date.now() - asked >= 1000, `the app lived ${Date.now() - asked} ms after exit(3)`);
-  assert.ok(!isAlive(pid), 'the worker was stopped before the app went');
+  // SIGTERM is the worker's stop plan; the shell plugin's SIGKILL at exit would leave no trace
+  assert.equal(readFileSync(signalled, { encoding: 'utf8', flag: 'a+' }).trim(), 'TERM', 'stopped by its plan before the app went');
+  assert.ok(!isAlive(pid));
   assert.equal(await app.exitStatus(), 3, "app.exit's code");
+});
+
+test('a page that announced itself and never answers holds app.exit(4) for the plugin\'s DEADLINE (30 s), then the app exits with 4', async (t) => {
+  const s = await scenario(t, { env: NO_AUDIO });
+  const app = await s.launch('pidkeep-real-app', { exitStatus: true });
+  // a page that takes part and hangs: it announces its window, and never answers
+  await app.evaluate(() => window.realApp.event.emit('pidkeep://stop-on-quit', 'main'), null);
+  const asked = Date.now();
+  await app.evaluate(() => void window.realApp.app.exit(4), null);
+  await app.ended(60_000);
+  assert.ok(Date.now() - asked >= 29_000, `held ${Date.now() - asked} ms`);
+  assert.equal(await app.exitStatus(), 4);
 });

@@ -1,9 +1,11 @@
 // Two windows of one real app (the test app makes its second window, `second`, from the page; both run the example's
 // Rust and capabilities): what one window's manager may do to what another window runs, and how a quit waits for them.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import { isAlive, reaper, waitFor } from '../helpers/index.js';
 import { scenario, type RealApp } from '../helpers/real-app.js';
+import { termRecorder } from '../helpers/sides.js';
 
 declare global {
   // what the windows below keep on `window`
@@ -11,8 +13,8 @@ declare global {
 }
 
 /** The test app with a manager in `main` (namespace tauri-example, tauriFsStore) that runs a worker; its pid. */
-async function appWithWorker(t: TestContext, options: { exitStatus?: boolean } = {}): Promise<{ app: RealApp; worker: number }> {
-  const app = await (await scenario(t)).launch('pidkeep-real-app', options);
+async function appWithWorker(t: TestContext): Promise<{ app: RealApp; worker: number }> {
+  const app = await (await scenario(t)).launch('pidkeep-real-app');
   const worker = await app.evaluate(async () => {
     const { pidkeep, tauri } = window.realApp;
     window.pm = await pidkeep.createProcessManager({ namespace: 'tauri-example', backend: tauri.tauriBackend(), store: tauri.tauriFsStore() });
@@ -71,12 +73,13 @@ test("a second window with onOrphan: 'stop' adopts what the open first window ru
 });
 
 test('app.exit(5) from a window without stopOnQuit waits for the one that runs it, then exits with 5', async (t) => {
-  const { app, worker } = await appWithWorker(t, { exitStatus: true });
-  await app.evaluate(() => window.realApp.tauri.stopOnQuit(window.pm!).then(() => undefined), null);
+  const app = await (await scenario(t)).launch('pidkeep-real-app', { exitStatus: true });
+  const { pid, signalled } = await termRecorder(t, app);
   await openSecond(app);
   await app.evaluate(() => void window.realApp.app.exit(5), null);
   // the second window never answers (it runs no stopOnQuit): were it waited for, the app would not end
   await app.ended();
-  assert.ok(!isAlive(worker), 'main stopped its worker before the app went');
+  assert.equal(readFileSync(signalled, { encoding: 'utf8', flag: 'a+' }).trim(), 'TERM', "main's stop plan ran before the app went");
+  assert.ok(!isAlive(pid));
   assert.equal(await app.exitStatus(), 5);
 });

@@ -227,3 +227,37 @@ test('a destroyed window takes the listeners its page registered; another window
   await call('second', 'plugin:event|emit_to', { target: { kind: 'Window', label: 'main' }, event: 'ping', payload: 1 });
   assert.deepEqual(delivered.filter((d) => d.id === 31 || d.id === 32).map((d) => [d.window, d.id]), [['second', 32]]);
 });
+
+test('stop_on_quit: the last waiting window destroyed during a held exit(3) still exits with 3; a reload during it is still waited for; past the deadline the exit goes without the pages', async (t) => {
+  // the window destroyed: its `forget` asks for exit(3) (queued), then the last-window request comes without a code
+  const a = setup(t, { stopOnQuit: true });
+  a.open('main');
+  await a.listen('main', 'pidkeep://exit-requested', 40);
+  await a.call('main', 'plugin:event|emit', { event: 'pidkeep://stop-on-quit', payload: 'main' });
+  assert.equal(await a.host.exit(3), false);
+  await a.call('main', 'plugin:window|destroy', {});
+  assert.equal(await a.host.ended(), 3, "the held exit's code, not the last window's 0");
+
+  // a reload of the window during the held exit: the new page is asked once it announces itself, and answers
+  const b = setup(t, { stopOnQuit: true });
+  b.host.attach('main', (id, message) => b.delivered.push({ window: 'main', id, message }), 'page-1');
+  await b.listen('main', 'pidkeep://exit-requested', 41);
+  await b.call('main', 'plugin:event|emit', { event: 'pidkeep://stop-on-quit', payload: 'main' });
+  assert.equal(await b.host.exit(4), false);
+  b.host.attach('main', (id, message) => b.delivered.push({ window: 'main', id, message }), 'page-1'); // a reconnection: the same page
+  b.host.attach('main', (id, message) => b.delivered.push({ window: 'main', id, message }), 'page-2'); // the reload
+  assert.ok(b.host.running(), 'still waited for');
+  await b.listen('main', 'pidkeep://exit-requested', 42);
+  await b.call('main', 'plugin:event|emit', { event: 'pidkeep://stop-on-quit', payload: 'main' });
+  assert.ok(b.delivered.some((d) => d.id === 42), 'the new page is asked');
+  await b.call('main', 'plugin:event|emit', { event: 'pidkeep://exit-ready', payload: 'main' });
+  assert.equal(await b.host.ended(), 4);
+
+  // a page that never answers: the deadline ends the wait
+  const c = setup(t, { stopOnQuit: { deadlineMs: 200 } });
+  c.open('main');
+  await c.call('main', 'plugin:event|emit', { event: 'pidkeep://stop-on-quit', payload: 'main' });
+  assert.equal(await c.host.exit(5), false);
+  assert.ok(c.host.running());
+  assert.equal(await c.host.ended(), 5);
+});

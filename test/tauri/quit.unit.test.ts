@@ -110,3 +110,33 @@ test('exitRequested: false neither listens for the plugin nor announces the wind
   assert.equal(fake.listening.size, 0);
   assert.deepEqual(fake.emitted, []);
 });
+
+test('two managers in one page: the window takes part once (one close listener, one announcement) and answers once both have stopped', async (t) => {
+  const first = await setup(t);
+  const second = await setup(t);
+  const a = await first.start('a');
+  const b = await second.start('b');
+  const fake = fakeWindow();
+  // b's stop takes longer: the answer must wait for it
+  const slowStop = second.pm.get('b')!.stop;
+  let releaseB!: () => void;
+  const bMayStop = new Promise<void>((resolve) => (releaseB = resolve));
+  Object.assign(second.pm.get('b')!, { stop: () => bMayStop.then(() => slowStop.call(second.pm.get('b')!)) });
+  const offA = await stopOnQuit(first.pm, { window: fake.window, events: fake.events });
+  const offB = await stopOnQuit(second.pm, { window: fake.window, events: fake.events });
+  assert.equal(fake.handlers.length, 1, 'one close listener for the window');
+  assert.deepEqual(fake.emitted, [[STOP_ON_QUIT_EVENT, 'main']], 'announced once');
+  fake.fire(EXIT_REQUESTED_EVENT);
+  await waitFor('a to be stopped', () => !isAlive(a.pid));
+  assert.equal(fake.emitted.length, 1, 'no answer while b is still stopping');
+  releaseB();
+  await waitFor('the answer', () => fake.emitted.length === 2);
+  assert.ok(!isAlive(b.pid));
+  assert.deepEqual(fake.emitted[1], [EXIT_READY_EVENT, 'main']);
+  offA();
+  assert.equal(fake.listening.size, 1, 'the window still listens for b');
+  offB();
+  await waitFor('the plugin told', () => fake.emitted.length === 3);
+  assert.deepEqual(fake.emitted[2], [STOP_ON_QUIT_OFF_EVENT, 'main']);
+  assert.equal(fake.handlers.length, 0);
+});

@@ -1,16 +1,19 @@
 // pidkeep's quit handshake: copy this file into your app's src-tauri/src and add `.plugin(stop_on_quit::init())`.
 //
-// At RunEvent::Exit the shell plugin SIGKILLs every child it spawned (tauri-plugin-shell 2.4.1 src/lib.rs:163-173),
-// which cuts a recording. A quit through `app.exit(code)` (a custom Quit menu item, a tray, plugin-process's exit())
-// first raises RunEvent::ExitRequested: this plugin holds that exit back, asks every page that runs pidkeep's
-// `stopOnQuit` to stop its processes, and exits with the same code once each of them has answered or is gone.
-// Pages that do not run stopOnQuit are not waited for. A window closed by its user never comes here while other
-// windows are open: stopOnQuit handles it in the page (onCloseRequested).
+// At RunEvent::Exit the shell plugin SIGKILLs every child it spawned (tauri-plugin-shell 2.4.1 src/lib.rs:163-174),
+// which cuts a recording. A quit through `app.exit(code)` (a custom Quit menu item, a tray, `exit()` of
+// @tauri-apps/api/app) first raises RunEvent::ExitRequested: this plugin holds that exit back, asks every page that
+// runs pidkeep's `stopOnQuit` to stop its processes, and exits with the same code once each of them has answered, is
+// gone, or DEADLINE has passed (a hung page must not make the app impossible to quit). Pages that do not run
+// stopOnQuit are not waited for. A window closed by its user never comes here while other windows are open:
+// stopOnQuit handles it in the page (onCloseRequested). `app.restart()` cannot be held (Tauri ignores prevent_exit
+// for it), so it is let through.
 use std::collections::HashSet;
 use std::sync::Mutex;
+use std::time::Duration;
 use tauri::plugin::{Builder, TauriPlugin};
 use tauri::webview::PageLoadEvent;
-use tauri::{AppHandle, Emitter, Listener, Manager, RunEvent, Runtime, WindowEvent};
+use tauri::{AppHandle, Emitter, Listener, Manager, RunEvent, Runtime, WindowEvent, RESTART_EXIT_CODE};
 
 /// Emitted by the app: stop your processes, then answer with READY.
 const REQUESTED: &str = "pidkeep://exit-requested";
@@ -20,6 +23,8 @@ const GUARDED: &str = "pidkeep://stop-on-quit";
 const READY: &str = "pidkeep://exit-ready";
 /// Emitted by a page whose stopOnQuit stops listening; the payload is its window label.
 const OFF: &str = "pidkeep://stop-on-quit-off";
+/// The longest a quit waits for the pages: longer than the stop plans it waits for (the example's: 10 s at most).
+const DEADLINE: Duration = Duration::from_secs(30);
 
 #[derive(Default)]
 struct Quit {
@@ -62,22 +67,34 @@ pub fn init<R: Runtime>() -> TauriPlugin<R> {
             });
             Ok(())
         })
-        // A new page in a window (a reload, a navigation) has not announced itself yet: the window is not waited for
-        // until it does (the old page's JS listener stays registered in Rust, but nothing answers it any more).
+        // A new page in a window (a reload, a navigation) has not announced itself yet: the window is not guarded until
+        // it does (the old page's JS listener stays registered in Rust, but nothing answers it any more). During a held
+        // exit the window is still waited for: the new page stops what the old one left, or DEADLINE ends the wait.
         .on_page_load(|webview, payload| {
             if payload.event() == PageLoadEvent::Started {
-                forget(webview.app_handle(), webview.label());
+                let state = webview.app_handle().state::<Mutex<Quit>>();
+                state.lock().unwrap().guarded.remove(webview.label());
             }
         })
         .on_event(|app, event| match event {
             RunEvent::ExitRequested { code, api, .. } => {
+                if *code == Some(RESTART_EXIT_CODE) {
+                    return;
+                }
                 let ask = {
                     let state = app.state::<Mutex<Quit>>();
                     let mut quit = state.lock().unwrap();
                     match &quit.exiting {
-                        // Nothing to stop, or the exit this plugin asked for once every page was done.
+                        // Nothing to stop.
                         None if quit.guarded.is_empty() => false,
-                        Some((_, waiting)) if waiting.is_empty() => false,
+                        // Every page is done and this plugin's own `app.exit(code)` is on its way: the last window
+                        // gone meanwhile asks with no code, and would exit with 0; held, so the code is kept.
+                        Some((_, waiting)) if waiting.is_empty() => {
+                            if code.is_none() {
+                                api.prevent_exit();
+                            }
+                            false
+                        }
                         // Another request while pages are stopping (a second Quit): still held.
                         Some(_) => {
                             api.prevent_exit();
@@ -93,6 +110,11 @@ pub fn init<R: Runtime>() -> TauriPlugin<R> {
                 };
                 if ask {
                     let _ = app.emit(REQUESTED, ());
+                    let handle = app.clone();
+                    std::thread::spawn(move || {
+                        std::thread::sleep(DEADLINE);
+                        give_up(&handle);
+                    });
                 }
             }
             RunEvent::WindowEvent { label, event: WindowEvent::Destroyed, .. } => forget(app, label),
@@ -107,7 +129,7 @@ fn window_label<R: Runtime>(app: &AppHandle<R>, payload: &str) -> Option<String>
     app.get_webview_window(label).map(|_| label.to_string())
 }
 
-/// The window no longer runs a page that listens: not waited for.
+/// The window no longer runs a page that listens, or is gone: not waited for.
 fn forget<R: Runtime>(app: &AppHandle<R>, label: &str) {
     app.state::<Mutex<Quit>>().lock().unwrap().guarded.remove(label);
     done(app, label);
@@ -119,6 +141,20 @@ fn done<R: Runtime>(app: &AppHandle<R>, label: &str) {
     let mut quit = state.lock().unwrap();
     if let Some((code, waiting)) = quit.exiting.as_mut() {
         if waiting.remove(label) && waiting.is_empty() {
+            let code = *code;
+            drop(quit);
+            app.exit(code);
+        }
+    }
+}
+
+/// DEADLINE has passed with pages still stopping: exit with the code held, without them.
+fn give_up<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<Mutex<Quit>>();
+    let mut quit = state.lock().unwrap();
+    if let Some((code, waiting)) = quit.exiting.as_mut() {
+        if !waiting.is_empty() {
+            waiting.clear();
             let code = *code;
             drop(quit);
             app.exit(code);
