@@ -140,3 +140,15 @@ test('a page that announced itself and never answers holds app.exit(4) for the p
   assert.ok(Date.now() - asked >= 29_000, `held ${Date.now() - asked} ms`);
   assert.equal(await app.exitStatus(), 4);
 });
+
+test('app.exit(6) held for a page that announced itself, whose window is then closed by its user: the app exits with 6, not the last window\'s 0', async (t) => {
+  const s = await scenario(t, { env: NO_AUDIO });
+  const app = await s.launch('pidkeep-real-app', { exitStatus: true });
+  await app.evaluate(() => window.realApp.event.emit('pidkeep://stop-on-quit', 'main'), null);
+  await app.evaluate(() => void window.realApp.app.exit(6), null);
+  // held: the window still answers, and then its user closes it (no close listener: destroyed at once)
+  assert.equal(await app.evaluate(() => 'still here', null), 'still here');
+  app.closeWindow();
+  await app.ended();
+  assert.equal(await app.exitStatus(), 6);
+});
