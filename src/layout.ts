@@ -17,8 +17,8 @@ export const layout = {
   quarantineDir: (root: string, namespace: string) => `${root}/${namespace}/quarantine`,
   recordFile: (key: string) => `${key}.json`,
   tempFile: (key: string, tag: string) => `${key}.${tag}.tmp`,
-  /** A quarantined copy's base name (add `.json` and `.reason.txt`); only a safe alphabet reaches the file system. */
-  quarantineBase: (key: string, stamp: string) => `${key.replace(/[^A-Za-z0-9._-]/g, '_')}.${stamp}`,
+  /** A quarantined copy's base name (add `.json` and `.reason.txt`); only a safe alphabet reaches the file system (`@` kept: `<name>@<pid namespace>` keys read back as they were). */
+  quarantineBase: (key: string, stamp: string) => `${key.replace(/[^A-Za-z0-9._@-]/g, '_')}.${stamp}`,
 };
 
 /** What a file name in `records/` is: a record (with its key, valid or not), a temp file, or something else. */

@@ -4,7 +4,7 @@ import { describeError } from './errors.js';
 import { elsewhere, judge, type Verdict } from './identity.js';
 import { probe } from './probe.js';
 import { validateWith } from './meta.js';
-import { keyOf, parseRecord, type StoredRecord } from './record.js';
+import { keyOf, nameOfKey, parseRecord, type StoredRecord } from './record.js';
 import type { Backend, PidLimits, Presence, RecoveryEntry, Store } from './types.js';
 
 export interface ReconcileContext {
@@ -49,7 +49,7 @@ async function reconcileLocked(ctx: ReconcileContext, report: RecoveryEntry[]): 
   const running: Found[] = [];
   const corrupt = async (key: string, pid: number | null, reason: string) => {
     await Promise.resolve(store.quarantine(namespace, key, reason)).catch(() => undefined);
-    report.push({ name: key, pid, status: 'corrupt', detail: `${reason}; set aside in quarantine: its process, if one runs with this record's marker, is listed and ended by a sweep` });
+    report.push({ name: nameOfKey(key, limits.pidNamespace), pid, status: 'corrupt', detail: `${reason}; set aside in quarantine: its process, if one runs with this record's marker, is listed and ended by a sweep` });
   };
 
   for (const entry of entries) {
@@ -65,7 +65,7 @@ async function reconcileLocked(ctx: ReconcileContext, report: RecoveryEntry[]): 
     // A finished run's trace: nothing to reconcile.
     if (parsed.kind === 'ok' && parsed.record.ended) continue;
     if (parsed.kind === 'future') {
-      report.push({ name: entry.key, pid: parsed.pid, status: 'skipped', detail: `record version ${parsed.version} is newer than this pidkeep understands; left untouched: upgrade pidkeep` });
+      report.push({ name: nameOfKey(entry.key, limits.pidNamespace), pid: parsed.pid, status: 'skipped', detail: `record version ${parsed.version} is newer than this pidkeep understands; left untouched: upgrade pidkeep` });
       continue;
     }
     let metaError: string | undefined;

@@ -75,6 +75,13 @@ export function keyOf(name: string, pidns: string | undefined): string {
   const inode = PIDNS.exec(pidns)?.[1];
   return inode === undefined ? name : `${name}@${inode}`;
 }
+/** The name a key stands for in pid namespace `pidns` (`web@4026532180` is `web` inside it); another's key as it is. */
+export function nameOfKey(key: string, pidns: string | undefined): string {
+  const at = key.lastIndexOf('@');
+  const name = at > 0 ? key.slice(0, at) : key;
+  return keyOf(name, pidns) === key ? name : key;
+}
+
 /** `<namespace>@<16 hex>/<id>` (version 2) or `<namespace>/<id>` (version 1). */
 const MARKER = /^[A-Za-z0-9._-]{1,128}(@[0-9a-f]{16})?\/[0-9a-f]{16,64}$/;
 

@@ -5,6 +5,7 @@ import { PidkeepError } from './errors.js';
 import { legacyMarkerOf, markerOf } from './identity.js';
 import { idsIn, mayTouch, stopMarked } from './sweep.js';
 import type { MarkedProcess, SetAsideProcess, StopPlan, StopResult } from './types.js';
+import { nameOfKey } from './record.js';
 import { normalizeStopPlan } from './validate.js';
 
 /** Every quarantined record of the namespace, with the live process its marker points to, if one runs. */
@@ -18,7 +19,7 @@ export async function findSetAside<Meta>(ctx: Context<Meta>): Promise<Array<SetA
   return entries.map((entry) => {
     const markers = new Set(idsIn(entry.text).flatMap((id) => [markerOf(namespace, ctx.storeId, id), legacyMarkerOf(namespace, id)]));
     const found = marked.find((p) => markers.has(p.marker));
-    return { name: entry.key, reason: entry.reason, pid: found?.pid ?? null, marker: found?.marker ?? null, found };
+    return { name: nameOfKey(entry.key, ctx.limits.pidNamespace), reason: entry.reason, pid: found?.pid ?? null, marker: found?.marker ?? null, found };
   });
 }
 
@@ -33,3 +34,4 @@ export async function stopSetAside<Meta>(ctx: Context<Meta>, name: string, plan:
   const { found } = running[0]!;
   return stopMarked(ctx.backend, found!, steps, name);
 }
+

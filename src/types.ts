@@ -207,6 +207,7 @@ export interface StoreEntry {
 /** A record that could not be read, kept aside with the reason. */
 export interface QuarantinedEntry {
   key: string;
+  /** What could be read of the copy: all of it, the first bytes of one over the size limit, '' of a link or FIFO. */
   text: string;
   reason: string;
 }

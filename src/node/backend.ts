@@ -1,6 +1,6 @@
-import { closeSync, constants, lstatSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { describeError, PidkeepError } from '../errors.js';
 import type { Backend, ExitInfo, Spawned, SpawnRequest } from '../types.js';
@@ -8,6 +8,7 @@ import { unsafePidReason } from '../validate.js';
 import { checkLogLimits, openChildOutput, type ChildOutput, type LogLimits } from './log-output.js';
 import { currentPlatform, type Platform } from './platform/index.js';
 import { lastRunTail } from './log-view.js';
+import { assertSameDir, privateDir } from './private-dir.js';
 import { waitReady, type LogOffsets } from './ready.js';
 
 // node:child_process (with net and streams) is loaded on first use: ~4 ms of a CLI command, and `ls` or `stop`
@@ -51,14 +52,8 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
   const pidNamespace = platform.pidNamespace?.();
   const bootId = platform.bootId?.();
   const limits = () => ({ selfPid: process.pid, parentPid: process.ppid, maxPid, ...(uid === undefined ? {} : { uid }), ...(pidNamespace === undefined ? {} : { pidNamespace }), ...(bootId === undefined ? {} : { bootId }) });
-  const made = new Set<string>();
   /** Where each running child's logs began at its spawn, by pid. */
   const logStarts = new Map<number, LogOffsets>();
-  const ensureDir = (dir: string) => {
-    if (made.has(dir)) return;
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    made.add(dir);
-  };
 
   return {
     name: 'node',
@@ -68,9 +63,12 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
     groupMembers: platform.groupMembers ? (pgid, marker) => platform.groupMembers!(pgid, marker) : undefined,
 
     async spawn(request: SpawnRequest): Promise<Spawned> {
-      const dir = request.dir ?? options.dir ?? join(privateTempDir(), request.namespace);
-      const logsDir = join(dir, 'logs');
-      ensureDir(logsDir);
+      // The store's folder (checked by the store), the one the user named, or a private one of ours. The folders
+      // made inside it are checked at every start, not once: one planted as a link since is refused.
+      const named = request.dir ?? options.dir;
+      const base = named !== undefined ? makeBase(named) : privateDir(join(privateTempDir(), request.namespace)).path;
+      const logsDir = join(base, 'logs');
+      let logsFolder = privateDir(logsDir);
       const logs = { stdout: join(logsDir, `${request.name}.out.log`), stderr: join(logsDir, `${request.name}.err.log`) };
       // A restart keeps the cap its record kept (checked again: a record is never trusted), whatever this backend's.
       const cap = request.logCap ? checkLogLimits(request.logCap) : logLimits;
@@ -78,18 +76,21 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
       let stdinPath: string | null = null;
       let output: ChildOutput | undefined;
       try {
-        output = await openChildOutput(logs, { id: request.id, name: request.name }, cap, () => {
-          // The logs dir was removed since we made it: make it again, once.
-          made.clear();
-          ensureDir(logsDir);
+        output = await openChildOutput(logs, { id: request.id, name: request.name }, cap, {
+          // The logs dir was removed since it was checked: make it again, once.
+          remake: () => void (logsFolder = privateDir(logsDir)),
+          verify: () => (assertSameDir(logsFolder), logsFolder),
         });
         let stdin: number | 'ignore' = 'ignore';
         if (request.stdin === 'fifo') {
-          ensureDir(join(dir, 'run'));
-          stdinPath = await makeFifo(join(dir, 'run', `${request.id}.stdin`));
+          const runFolder = privateDir(join(base, 'run'));
+          stdinPath = await makeFifo(join(runFolder.path, `${request.id}.stdin`));
           // Read-write, so the child never sees EOF while no controller is connected, and opening cannot block.
-          stdin = openSync(stdinPath, constants.O_RDWR);
+          stdin = openSync(stdinPath, constants.O_RDWR | NOFOLLOW);
           fds.push(stdin);
+          // mkfifo went by path: what was opened must be a FIFO in the folder that was checked.
+          if (!fstatSync(stdin).isFIFO()) throw new PidkeepError('SPAWN_FAILED', `${stdinPath} is not the FIFO pidkeep made; remove it and start again`, { record: request.name });
+          assertSameDir(runFolder);
         }
         const env = { ...(options.env ?? process.env) };
         for (const [key, value] of Object.entries(request.env)) {
@@ -199,6 +200,14 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
   };
 }
 
+const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+/** A folder named by the store or the user: it may be reached through a link (the user's own choice); made if missing. */
+function makeBase(dir: string): string {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
 const execFileAsync = (file: string, args: string[]) => promisify(childProcess().execFile)(file, args);
 
 /**
@@ -231,7 +240,8 @@ async function makeFifo(path: string): Promise<string> {
 
 function removeFifo(path: string) {
   try {
-    if (lstatSync(path).isFIFO()) unlinkSync(path);
+    // Never through a run/ folder planted as a link.
+    if (lstatSync(dirname(path)).isDirectory() && lstatSync(path).isFIFO()) unlinkSync(path);
   } catch {
     // already gone
   }

@@ -1,4 +1,4 @@
-import { closeSync, constants, type Dirent, existsSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, type Dirent, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { tryLock, unlock } from './native-lock.js';
 import { describeError, PidkeepError } from '../errors.js';
@@ -8,6 +8,7 @@ import { MAX_RECORD_BYTES, randomHex, stableId } from '../record.js';
 import type { QuarantinedEntry, StoreEntry, SyncStore } from '../types.js';
 import { assertKey, assertName } from '../validate.js';
 import { currentPlatform, pidExists } from './platform/index.js';
+import { privateDir } from './private-dir.js';
 import { watchRecords } from './store-watch.js';
 
 export interface FileStoreOptions {
@@ -44,7 +45,6 @@ export function defaultDir(): string {
 }
 
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
-const DIRECTORY = constants.O_DIRECTORY ?? 0;
 
 /**
  * One JSON file per record (readable with `cat`), and one kernel lock per namespace: every change is made while
@@ -325,45 +325,17 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
       }
       const entries: QuarantinedEntry[] = [];
       for (const dirent of names) {
-        if (!dirent.isFile() || !dirent.name.endsWith('.json')) continue;
-        const text = readRecord(join(dir, dirent.name))?.text;
-        if (text === undefined) continue;
+        if (!dirent.name.endsWith('.json')) continue;
+        // A copy that cannot be read whole is still listed, never dropped: its process must stay reachable. Of one
+        // over the size limit, its first bytes (where its ids are); of a link or a FIFO set aside, nothing.
+        const read = dirent.isFile() ? readRecord(join(dir, dirent.name), true, true) : undefined;
+        const text = read?.text ?? '';
         const reason = readRecord(join(dir, dirent.name.replace(/\.json$/, '.reason.txt')))?.text?.trim() ?? 'no reason was kept';
         entries.push({ key: quarantinedKey(dirent.name), text, reason });
       }
       return entries;
     },
   };
-}
-
-/** Makes `dir` if needed and makes it private; refuses a symbolic link or a folder of another user. */
-function privateDir(dir: string) {
-  try {
-    mkdirSync(dir, { mode: 0o700 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  let fd: number;
-  try {
-    // O_NOFOLLOW: a link planted in place of a folder is refused, never followed, never chmodded through.
-    fd = openSync(dir, constants.O_RDONLY | DIRECTORY | NOFOLLOW);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP' || code === 'ENOTDIR') {
-      throw new PidkeepError('STORE_FAILED', `${dir} is a symbolic link or not a folder; pidkeep never keeps records through a link: remove it, or point fileStore({ dir }) at the real folder`, { cause: error });
-    }
-    throw error;
-  }
-  try {
-    const uid = process.getuid?.();
-    if (uid !== undefined && fstatSync(fd).uid !== uid) {
-      throw new PidkeepError('STORE_FAILED', `${dir} belongs to another user; use a folder of your own`);
-    }
-    // Records name commands and paths: only their owner may read them, whatever the umask said.
-    if (process.platform !== 'win32') fchmodSync(fd, 0o700);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function sameFile(fd: number, path: string): boolean {
@@ -406,10 +378,10 @@ const readBuffer = Buffer.allocUnsafe(MAX_RECORD_BYTES + 1);
 /**
  * Reads a record file without trusting it: no symlinks (O_NOFOLLOW), no blocking on a FIFO planted in its place
  * (O_NONBLOCK), nothing over the size limit. Undefined when absent; `{ error }` when the file is no record (a link,
- * not a regular file, too big: the core sets it aside). A read that fails for another reason (EMFILE, EIO, EACCES)
+ * not a regular file, too big: the core sets it aside; with `prefixOfLarge`, a big one's first bytes). A read that fails for another reason (EMFILE, EIO, EACCES)
  * says nothing about the record: it throws, so no decision is ever made on a record that merely could not be read.
  */
-function readRecord(file: string, listedAsFile = false): { text?: string; error?: string } | undefined {
+function readRecord(file: string, listedAsFile = false, prefixOfLarge = false): { text?: string; error?: string } | undefined {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | NOFOLLOW | constants.O_NONBLOCK);
@@ -430,7 +402,7 @@ function readRecord(file: string, listedAsFile = false): { text?: string; error?
       length += n;
       if (n < want || n === 0) break;
     }
-    if (length > MAX_RECORD_BYTES) return { error: `the record is over the ${MAX_RECORD_BYTES}-byte limit` };
+    if (length > MAX_RECORD_BYTES) return prefixOfLarge ? { text: readBuffer.toString('utf8', 0, MAX_RECORD_BYTES) } : { error: `the record is over the ${MAX_RECORD_BYTES}-byte limit` };
     return { text: readBuffer.toString('utf8', 0, length) };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -58,13 +58,14 @@ export interface ChildOutput {
 /**
  * Opens the logs at `paths` for run `id` of `name`, writes the run's separator into both, and returns what the
  * child's stdout and stderr should be: the files themselves, or, with `limits`, a log writer's pipes.
- * `remakeDir` is called once when the logs directory has gone since it was made.
+ * `folder.remake` is called once when the logs directory has gone since it was checked; `folder.verify` throws when
+ * it is no longer the folder that was checked.
  */
 export async function openChildOutput(
   paths: { stdout: string; stderr: string },
   run: { id: string; name: string },
   limits: Required<LogLimits> | undefined,
-  remakeDir: () => void,
+  folder: { remake(): void; verify(): { dev: number; ino: number } },
 ): Promise<ChildOutput> {
   const fds: number[] = [];
   try {
@@ -73,12 +74,14 @@ export async function openChildOutput(
       out = openSync(paths.stdout, APPEND, 0o600);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      remakeDir();
+      folder.remake();
       out = openSync(paths.stdout, APPEND, 0o600);
     }
     fds.push(out);
     const err = openSync(paths.stderr, APPEND, 0o600);
     fds.push(err);
+    // Opened by path: before anything is written, the folder must still be the one that was checked.
+    const checked = folder.verify();
     // Written now, before the spawn, so it comes before anything of this run. The pid is not known yet; after the
     // spawn the child could already have written, and its first lines would count as the last run's.
     const separator = runSeparator(run.id, run.name, new Date());
@@ -87,7 +90,7 @@ export async function openChildOutput(
     if (!limits) {
       return { stdout: out, stderr: err, starts, release: () => closeAll(fds) };
     }
-    const writer = await startWriter(paths, out, err, limits, run.name);
+    const writer = await startWriter(paths, out, err, limits, run.name, checked);
     // The writer has its own copies of the files now.
     closeAll(fds.splice(0));
     const stdoutPipe = writer.stdio[0] as Writable;
@@ -132,14 +135,14 @@ function appendSeparator(fd: number, separator: string) {
  * does not reach it), carries no pidkeep marker (a sweep never takes it for an unrecorded child of this store), and
  * takes the controller's open log files as fds 4 and 5.
  */
-async function startWriter(paths: { stdout: string; stderr: string }, out: number, err: number, limits: Required<LogLimits>, name: string): Promise<ChildProcess> {
+async function startWriter(paths: { stdout: string; stderr: string }, out: number, err: number, limits: Required<LogLimits>, name: string, folder: { dev: number; ino: number }): Promise<ChildProcess> {
   const env = { ...process.env };
   delete env[MARKER_ENV]; // a controller that is itself a pidkeep child carries one
   // Built, this module sits next to log-writer.js. Run from the TypeScript sources (the tests, under a loader such
   // as tsx), it sits next to log-writer.ts, which needs the loader this process was started with.
   const fromSource = import.meta.url.endsWith('.ts');
   const script = fileURLToPath(new URL(fromSource ? './log-writer.ts' : './log-writer.js', import.meta.url));
-  const args = [...(fromSource ? process.execArgv : []), script, paths.stdout, paths.stderr, String(limits.maxBytes), String(limits.keep)];
+  const args = [...(fromSource ? process.execArgv : []), script, paths.stdout, paths.stderr, String(limits.maxBytes), String(limits.keep), `${folder.dev}:${folder.ino}`];
   const failed = (why: string, cause?: unknown) =>
     new PidkeepError('SPAWN_FAILED', `could not start the log writer (${process.execPath} ${script}) that caps its logs: ${why}; the process was not started. Check that the package is built and complete, or start it without \`logs.maxBytes\``, { record: name, cause });
   let writer: ChildProcess;

@@ -8,8 +8,11 @@
 // fds: 0 the child's stdout pipe, 3 its stderr pipe, 4 and 5 the stdout and stderr logs (opened for appending by
 // the controller, which has already written the run's separator into them), 1 a pipe for the word "ready", 2 the
 // stderr log again (where Node would put a crash of the writer itself).
-// argv: <stdout log path> <stderr log path> <maxBytes> <keep>
-import { closeSync, constants, fstatSync, ftruncateSync, openSync, renameSync, writeSync } from 'node:fs';
+// argv: <stdout log path> <stderr log path> <maxBytes> <keep> <dev>:<ino> of the logs folder the controller checked.
+// The writer works inside that folder as its working directory, by file names alone: its cwd pins the folder
+// itself, so a link put in its place later is never followed (the openat() Node lacks).
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { Socket } from 'node:net';
 
 const NEWLINE = 0x0a;
@@ -69,8 +72,8 @@ class RotatingLog {
         ftruncateSync(this.fd, 0);
         return;
       }
-      // Renames only inside the logs directory, under names made here: a link planted at `<log>.N` is replaced
-      // itself, never followed.
+      // Renames only inside the logs directory (the working directory, by bare names), under names made here: a
+      // link planted at `<log>.N` is replaced itself, never followed.
       for (let n = this.keep - 1; n >= 1; n--) {
         try {
           renameSync(`${this.path}.${n}`, `${this.path}.${n + 1}`);
@@ -102,16 +105,23 @@ class RotatingLog {
 }
 
 function main() {
-  const [outPath, errPath, maxText, keepText] = process.argv.slice(2);
+  const [outPath, errPath, maxText, keepText, folderText] = process.argv.slice(2);
   const maxBytes = Number(maxText);
   const keep = Number(keepText);
-  if (!outPath || !errPath || !Number.isSafeInteger(maxBytes) || maxBytes < 1 || !Number.isSafeInteger(keep) || keep < 0) {
+  const [dev, ino] = (folderText ?? '').split(':').map(Number);
+  if (!outPath || !errPath || dirname(outPath) !== dirname(errPath) || !Number.isSafeInteger(maxBytes) || maxBytes < 1 || !Number.isSafeInteger(keep) || keep < 0 || !Number.isFinite(dev) || !Number.isFinite(ino)) {
     process.stderr.write(`pidkeep log writer: bad arguments ${JSON.stringify(process.argv.slice(2))}\n`);
     process.exit(2);
   }
+  process.chdir(dirname(outPath));
+  const here = statSync('.');
+  if (here.dev !== dev || here.ino !== ino) {
+    process.stderr.write(`pidkeep log writer: ${dirname(outPath)} is no longer the folder the controller checked (a link or another folder was put there); nothing is written\n`);
+    process.exit(3);
+  }
   // Its own session has no terminal, but a Ctrl-C or hangup sent to it by hand must not cut a child's output.
   for (const signal of ['SIGINT', 'SIGHUP', 'SIGPIPE'] as const) process.on(signal, () => undefined);
-  const logs = [new RotatingLog(outPath, 4, maxBytes, keep), new RotatingLog(errPath, 5, maxBytes, keep)];
+  const logs = [new RotatingLog(basename(outPath), 4, maxBytes, keep), new RotatingLog(basename(errPath), 5, maxBytes, keep)];
   let open = 2;
   [0, 3].forEach((fd, index) => {
     const input = new Socket({ fd, readable: true, writable: false });

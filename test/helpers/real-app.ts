@@ -278,7 +278,20 @@ async function launchApp(t: TestContext, url: string, name: AppName, env: Record
       Promise.resolve().then(() => (${fn.toString()})(${JSON.stringify(arg ?? null)})).then(
         (value) => done(value === undefined ? { undefined: true } : { value }),
         (error) => done({ error: typeof error === 'string' ? error : String(error && error.message || error), code: error && error.code }));`;
-    const answer = (await driver.executeAsyncScript(script)) as { value?: R; undefined?: true; error?: string; code?: string };
+    // A script that ends the app (app.exit) may end it before WebKitWebDriver answers, which it then never does:
+    // the app's end answers instead, as an error callers that expect it can tell (`appEnded`).
+    let watch: NodeJS.Timeout | undefined;
+    const gone = new Promise<never>((_, reject) => {
+      watch = setInterval(() => {
+        if (!isAlive(pid)) reject(Object.assign(new Error(`${name} ended before WebDriver answered`), { appEnded: true }));
+      }, 100);
+    });
+    let answer: { value?: R; undefined?: true; error?: string; code?: string };
+    try {
+      answer = (await Promise.race([driver.executeAsyncScript(script), gone])) as typeof answer;
+    } finally {
+      clearInterval(watch);
+    }
     if (answer.error !== undefined) throw Object.assign(new Error(answer.error), answer.code ? { code: answer.code } : {});
     // WebDriver's JSON has no undefined: it comes back as null unless said
     return (answer.undefined ? undefined : answer.value) as R;
@@ -352,6 +365,16 @@ async function launchApp(t: TestContext, url: string, name: AppName, env: Record
 // The example app's page (examples/tauri-app/src/App.svelte), read as the tests read it in Chromium.
 
 /** What the page shows while recording: elapsed ms and bytes, or null when it is not recording. */
+/**
+ * Asks the page for `app.exit(code)`. It may end the app before WebDriver answers the call: that is no failure here.
+ * The call is deferred a turn in the page, so the answer usually leaves first.
+ */
+export async function requestExit(side: Evaluator, code: number): Promise<void> {
+  await side.evaluate((c) => void setTimeout(() => void window.realApp.app.exit(c), 0), code).catch((error: unknown) => {
+    if (!(error as { appEnded?: boolean }).appEnded) throw error;
+  });
+}
+
 export const shown = (app: RealApp) =>
   app.evaluate(() => {
     const elapsed = document.querySelector<HTMLElement>('#elapsed');

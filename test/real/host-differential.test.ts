@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { isAlive, reaper, waitFor } from '../helpers/index.js';
 import { normalized as normal, onBoth, termRecorder, type Side } from '../helpers/sides.js';
+import { requestExit } from '../helpers/real-app.js';
 
 const APP = 'pidkeep-real-app';
 
@@ -291,7 +292,7 @@ test('events: emit reaches listeners of any target and of this window; emit_to a
 test('quit with stop_on_quit: app.exit(code) is held until the page that runs stopOnQuit has stopped its process, then the app exits with that code', async (t) => {
   const { real, host } = await onBoth(t, APP, async (side) => {
     const { pid, signalled } = await termRecorder(t, side);
-    await side.evaluate(() => void window.realApp.app.exit(7), null);
+    await requestExit(side, 7);
     const code = await side.exitCode();
     // the worker wrote TERM: its stop plan ran before the app went (the shell plugin's SIGKILL at exit leaves nothing)
     return { code, stopped: !isAlive(pid), by: readFileSync(signalled, { encoding: 'utf8', flag: 'a+' }).trim() };

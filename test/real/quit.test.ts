@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import { assertWavFinal, ffmpegsWriting } from '../helpers/ffmpeg.js';
 import { isAlive, reaper, waitFor } from '../helpers/index.js';
-import { growing, record, recovery, scenario, wavCut, type RealApp } from '../helpers/real-app.js';
+import { growing, record, recovery, requestExit, scenario, wavCut, type RealApp } from '../helpers/real-app.js';
 import { termRecorder } from '../helpers/sides.js';
 
 const NO_AUDIO = { PULSE_SERVER: 'unix:/nonexistent' };
@@ -121,7 +121,7 @@ test('app.exit(3) with stop_on_quit.rs: held until the page has stopped its proc
   const s = await scenario(t, { env: NO_AUDIO });
   const app = await s.launch('pidkeep-real-app', { exitStatus: true });
   const { pid, signalled } = await termRecorder(t, app);
-  await app.evaluate(() => void window.realApp.app.exit(3), null);
+  await requestExit(app, 3);
   await app.ended();
   // SIGTERM is the worker's stop plan; the shell plugin's SIGKILL at exit would leave no trace
   assert.equal(readFileSync(signalled, { encoding: 'utf8', flag: 'a+' }).trim(), 'TERM', 'stopped by its plan before the app went');
@@ -135,7 +135,7 @@ test('a page that announced itself and never answers holds app.exit(4) for the p
   // a page that takes part and hangs: it announces its window, and never answers
   await app.evaluate(() => window.realApp.event.emit('pidkeep://stop-on-quit', 'main'), null);
   const asked = Date.now();
-  await app.evaluate(() => void window.realApp.app.exit(4), null);
+  await requestExit(app, 4);
   await app.ended(60_000);
   assert.ok(Date.now() - asked >= 29_000, `held ${Date.now() - asked} ms`);
   assert.equal(await app.exitStatus(), 4);
@@ -145,7 +145,7 @@ test('app.exit(6) held for a page that announced itself, whose window is then cl
   const s = await scenario(t, { env: NO_AUDIO });
   const app = await s.launch('pidkeep-real-app', { exitStatus: true });
   await app.evaluate(() => window.realApp.event.emit('pidkeep://stop-on-quit', 'main'), null);
-  await app.evaluate(() => void window.realApp.app.exit(6), null);
+  await requestExit(app, 6);
   // held: the window still answers, and then its user closes it (no close listener: destroyed at once)
   assert.equal(await app.evaluate(() => 'still here', null), 'still here');
   app.closeWindow();

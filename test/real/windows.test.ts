@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import { isAlive, reaper, waitFor } from '../helpers/index.js';
-import { scenario, type RealApp } from '../helpers/real-app.js';
+import { requestExit, scenario, type RealApp } from '../helpers/real-app.js';
 import { termRecorder } from '../helpers/sides.js';
 
 declare global {
@@ -76,7 +76,7 @@ test('app.exit(5) from a window without stopOnQuit waits for the one that runs i
   const app = await (await scenario(t)).launch('pidkeep-real-app', { exitStatus: true });
   const { pid, signalled } = await termRecorder(t, app);
   await openSecond(app);
-  await app.evaluate(() => void window.realApp.app.exit(5), null);
+  await requestExit(app, 5);
   // the second window never answers (it runs no stopOnQuit): were it waited for, the app would not end
   await app.ended();
   assert.equal(readFileSync(signalled, { encoding: 'utf8', flag: 'a+' }).trim(), 'TERM', "main's stop plan ran before the app went");

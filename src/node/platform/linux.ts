@@ -13,14 +13,7 @@ const buffer = Buffer.allocUnsafe(256 * 1024);
 
 /** Reads a /proc file into the shared buffer: its length, undefined when the process is gone, null when not ours to read. */
 function readInto(path: string, limit = buffer.length): number | undefined | null {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === 'EACCES' || code === 'EPERM' ? null : undefined;
-  }
-  try {
+  return withProcFile(path, (fd) => {
     let length = 0;
     for (;;) {
       const want = limit - length;
@@ -29,9 +22,25 @@ function readInto(path: string, limit = buffer.length): number | undefined | nul
       // /proc hands out a whole file per read when the buffer is big enough: a short read is the end.
       if (n < want || length === limit) return length;
     }
-  } catch (error) {
+  });
+}
+
+/** Runs `read` on an open /proc file; undefined when the process is gone, null when it is not ours to read. */
+function withProcFile<T>(path: string, read: (fd: number) => T): T | undefined | null {
+  const denied = (error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;
     return code === 'EACCES' || code === 'EPERM' ? null : undefined;
+  };
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    return denied(error);
+  }
+  try {
+    return read(fd);
+  } catch (error) {
+    return denied(error);
   } finally {
     closeSync(fd);
   }
@@ -101,8 +110,34 @@ const MARKER_INSIDE = Buffer.from(`\0${MARKER_ENV}=`);
 
 /** The marker in /proc/<pid>/environ: a string, null when absent, undefined when unreadable. */
 function readMarker(pid: number): string | null | undefined {
-  const length = readInto(`/proc/${pid}/environ`);
-  return typeof length === 'number' ? markerIn(buffer.subarray(0, length)) : undefined;
+  const path = `/proc/${pid}/environ`;
+  const length = readInto(path);
+  if (typeof length !== 'number') return undefined;
+  if (length < buffer.length) return markerIn(buffer.subarray(0, length));
+  // A full buffer may be all of a large environment or its start. The marker is appended after the inherited
+  // variables (and Rust's Command sorts them), so it may lie past any fixed limit, or straddle it: a cut marker
+  // would read as another process's. Read the whole block, as large as the kernel allowed it.
+  const whole = readWhole(path);
+  return whole instanceof Buffer ? markerIn(whole) : undefined;
+}
+
+/** Reads a /proc file of any size into its own buffer; undefined when gone, null when not ours to read. */
+function readWhole(path: string): Buffer | undefined | null {
+  return withProcFile(path, (fd) => {
+    let whole = Buffer.allocUnsafe(buffer.length * 2);
+    let length = 0;
+    for (;;) {
+      if (length === whole.length) {
+        const grown = Buffer.allocUnsafe(whole.length * 2);
+        whole.copy(grown, 0, 0, length);
+        whole = grown;
+      }
+      // Rare and large: read to the end (0 bytes) rather than trust a short read.
+      const n = readSync(fd, whole, length, whole.length - length, null);
+      if (n === 0) return whole.subarray(0, length);
+      length += n;
+    }
+  });
 }
 
 /** Finds the marker in a NUL-separated environment block, searching bytes: most blocks are never decoded. */

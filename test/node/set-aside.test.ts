@@ -1,0 +1,62 @@
+// A record set aside as unreadable never loses its process: it stays listed and stoppable by name through every
+// later listing, by a later controller too, and in a pid namespace of its own (every container), where keys are
+// `<name>@<inode>`. Each test fails when the set-aside copy cannot be read back or its key is shown mangled.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { createProcessManager } from '../../src/index.js';
+import { fileStore, nodeBackend } from '../../src/node/index.js';
+import { cli, isAlive, reaper, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
+
+test('a record grown past the size limit is set aside, and its live process stays listed and is stopped by name, again and again', async (t) => {
+  const dir = tempDir(t);
+  const namespace = uniqueNamespace('big');
+  const first = await createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }) });
+  const { pid } = await first.start('web', { command: 'sleep', args: ['300'] });
+  reaper(t)(pid);
+  await first.close();
+  appendFileSync(join(dir, namespace, 'records', 'web.json'), ' '.repeat(300 * 1024));
+
+  const pm = await createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }) });
+  t.after(() => pm.close());
+  assert.deepEqual(pm.recovery.map((r) => [r.name, r.status]), [['web', 'corrupt']]);
+  for (let look = 0; look < 2; look++) {
+    assert.deepEqual((await pm.setAside()).map((e) => [e.name, e.pid]), [['web', pid]], `look ${look + 1}`);
+  }
+  const later = await createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }) });
+  t.after(() => later.close());
+  assert.deepEqual((await later.setAside()).map((e) => [e.name, e.pid]), [['web', pid]], 'a later controller');
+  const stopped = await later.stop('web', [{ signal: 'SIGTERM', wait: 5000 }]);
+  assert.equal(stopped.by, 'SIGTERM');
+  assert.equal(isAlive(pid), false);
+});
+
+test('in a pid namespace of its own: a set-aside record is listed under its name and `pidkeep stop NAME` ends its process', (t) => {
+  assert.equal(process.getuid?.(), 0, 'this test needs root to create a pid namespace');
+  const dir = tempDir(t);
+  const namespace = uniqueNamespace('ns');
+  const at = `--dir ${dir} --namespace ${namespace}`;
+  const script = [
+    'set -e',
+    `pk() { ${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} "$@"; }`,
+    `pid=$(pk run web ${at} -- sleep 300 | tail -n 1)`,
+    `record=$(ls ${dir}/${namespace}/records/web@*.json)`,
+    // Half a record: bad JSON, its id still readable.
+    'head -c 60 "$record" > "$record.new" && mv "$record.new" "$record"',
+    `echo "ls1 $(pk ls ${at} --json | tr -d '\\n')"`,
+    `echo "ls2 $(pk ls ${at} --json | tr -d '\\n')"`,
+    `pk stop web ${at} && echo "stopped $?"`,
+    'ps -o pid= -o comm= | grep -c sleep || true',
+  ].join('\n');
+  // --kill-child: whatever the script leaves ends with the namespace.
+  const run = spawnSync('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', 'sh', '-c', script], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(run.status, 0, `stdout: ${run.stdout}\nstderr: ${run.stderr}`);
+  const rows = (prefix: string) => JSON.parse(run.stdout.split('\n').find((l) => l.startsWith(prefix))!.slice(prefix.length)) as Array<{ name: string; status: string; pid: number | null }>;
+  for (const look of ['ls1 ', 'ls2 ']) {
+    assert.deepEqual(rows(look).map((r) => [r.name, r.status, typeof r.pid]), [['web', 'set aside, running', 'number']], look);
+  }
+  assert.match(run.stdout, /stopped 0/);
+  assert.equal(run.stdout.trim().split('\n').at(-1), '0', 'no sleep left in the namespace');
+});
