@@ -551,7 +551,7 @@ async function sweep(args: string[], io: Out) {
   const { values } = parse('sweep', args, { timeout: { type: 'string' }, 'all-users': { type: 'boolean' } }, []);
   return withManager(values, async (pm) => {
     const swept = await pm.sweep({ stop: timeoutPlan(values.timeout, 'sweep'), allUsers: values['all-users'] === true });
-    for (const entry of swept) io.out(`swept pid ${entry.pid} (${entry.comm}, ${entry.marker}): ${describeStop(entry.result)}`);
+    for (const entry of swept) io.out(entry.result ? `swept pid ${entry.pid} (${entry.comm}, ${entry.marker}): ${describeStop(entry.result)}` : `skipped pid ${entry.pid} (${entry.comm}, ${entry.marker}): ${entry.skipped ?? 'left running'}`);
     if (swept.length === 0) io.out(`nothing to sweep in namespace "${pm.namespace}"`);
     return 0;
   });

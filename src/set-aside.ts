@@ -3,7 +3,7 @@
 import type { Context } from './context.js';
 import { PidkeepError } from './errors.js';
 import { legacyMarkerOf, markerOf } from './identity.js';
-import { idsIn, mayTouch, stopMarked } from './sweep.js';
+import { idsIn, mayTouch, ownedBy, stopMarked } from './sweep.js';
 import type { MarkedProcess, SetAsideProcess, StopPlan, StopResult } from './types.js';
 import { nameOfKey } from './record.js';
 import { normalizeStopPlan } from './validate.js';
@@ -15,7 +15,9 @@ export async function findSetAside<Meta>(ctx: Context<Meta>): Promise<Array<SetA
   if (entries.length === 0) return [];
   // A prefix of the bare namespace covers this store's markers and those of pidkeep 0.1.0; each is then
   // matched exactly against the ids the unreadable text holds.
-  const marked = backend.scan ? (await backend.scan(namespace)).filter((p) => mayTouch(p, limits, false)) : [];
+  const scanned = backend.scan ? (await backend.scan(namespace)).filter((p) => mayTouch(p, limits, false)) : [];
+  // Only processes of this very store folder: one of a store at the same path in another mount namespace is not.
+  const { ours: marked } = await ownedBy(ctx.store, namespace, scanned);
   return entries.map((entry) => {
     const markers = new Set(idsIn(entry.text).flatMap((id) => [markerOf(namespace, ctx.storeId, id), legacyMarkerOf(namespace, id)]));
     const found = marked.find((p) => markers.has(p.marker));

@@ -44,11 +44,12 @@ export async function sweepUnrecorded(ctx: SweepContext, options: SweepOptions =
       else if (parsed.kind === 'future') for (const id of idsIn(entry.text)) known.add(id);
     }
     // A quarantined record is not a record: its process is ended like any unrecorded one of this store.
-    return marked.filter((found) => !known.has(found.marker.slice(ctx.prefix.length)) && mayTouch(found, limits, options.allUsers === true));
+    const unknown = marked.filter((found) => !known.has(found.marker.slice(ctx.prefix.length)) && mayTouch(found, limits, options.allUsers === true));
+    return ownedBy(store, namespace, unknown);
   });
 
-  const swept: SweepEntry[] = [];
-  for (const found of orphans) {
+  const swept: SweepEntry[] = orphans.unsure.map((found) => ({ pid: found.pid, marker: found.marker, comm: found.identity.comm, result: null, skipped: UNSURE }));
+  for (const found of orphans.ours) {
     const result = await stopMarked(backend, found, steps, `(unrecorded ${found.identity.comm})`);
     // Only the record knew its FIFO's path, and there is none: the backend looks where its spawn puts FIFOs.
     await releaseFifo(backend, store, namespace, found.marker.slice(ctx.prefix.length), null);
@@ -75,6 +76,24 @@ export function stopMarked(backend: Backend, found: MarkedProcess, steps: StopSt
     exit: async () => ({ code: null, signal: null }),
     ...(backend.groupMembers ? { groupLeft: async () => backend.groupMembers!(found.pid, found.marker) } : {}),
   });
+}
+
+const UNSURE = 'it carries this store\'s marker, but which folder it sees at the store\'s path cannot be read (a process that is not dumpable): it may belong to a store of the same path in another mount namespace, so it was left running; stop it by hand if it is yours';
+
+/**
+ * Splits marked processes into this store's and those that cannot be told apart from another store at the same
+ * path (another mount namespace, a chroot): processes of such a store carry the same marker, and are dropped.
+ */
+export async function ownedBy(store: Store, namespace: string, marked: MarkedProcess[]): Promise<{ ours: MarkedProcess[]; unsure: MarkedProcess[] }> {
+  if (!store.sharedBy) return { ours: marked, unsure: [] };
+  const ours: MarkedProcess[] = [];
+  const unsure: MarkedProcess[] = [];
+  for (const found of marked) {
+    const shared = await store.sharedBy(namespace, found.pid);
+    if (shared === true) ours.push(found);
+    else if (shared === undefined) unsure.push(found);
+  }
+  return { ours, unsure };
 }
 
 /** Another user's process, one in another pid namespace, or a pid no signal may reach: never swept. */

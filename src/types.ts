@@ -266,6 +266,14 @@ export interface Store {
    * without it every manager counts as alone.
    */
   join?(namespace: string): MaybePromise<Presence>;
+  /**
+   * Whether the process at `pid` sees this store's namespace folder as this controller does: false when it sees
+   * another folder at the same path (a store of another mount namespace or chroot: another store, whose marker
+   * looks the same), undefined when that cannot be read. A sweep (and a stop of a set-aside record) acts only on
+   * processes for which it is true; undefined ones are skipped and reported. Optional: without it every process
+   * carrying the store's marker is taken as the store's.
+   */
+  sharedBy?(namespace: string, pid: number): MaybePromise<boolean | undefined>;
 }
 
 /** What `Store.join` says of the other managers of a namespace. */
@@ -558,5 +566,8 @@ export interface SweepEntry {
   pid: number;
   marker: string;
   comm: string;
-  result: StopResult;
+  /** How it was stopped; null when it was not touched (`skipped` says why). */
+  result: StopResult | null;
+  /** Why a process carrying this store's marker was left alone: it could not be told whether it is this store's. */
+  skipped?: string;
 }

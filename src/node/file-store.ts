@@ -114,6 +114,39 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
     }
   };
 
+  /** The managers of this store that are open, by namespace: each holds a shared lock on its `open` file. */
+  const presences = new Map<string, Set<{ fd: number; namespace: string }>>();
+  /**
+   * With the namespace's lock held: moves every open manager's shared lock to the `open` file on disk, if that is
+   * no longer the file it locked (removed, or the folder wiped and made again). Until then a joining manager
+   * cannot see it; one that finds records but no `open` says it cannot tell (see join).
+   */
+  const rejoin = (namespace: string) => {
+    const mine = presences.get(namespace);
+    if (!mine || mine.size === 0) return;
+    const file = layout.openFile(root, namespace);
+    for (const presence of mine) {
+      if (sameFile(presence.fd, file)) continue;
+      let fd: number | undefined;
+      try {
+        fd = openSync(file, constants.O_RDWR | constants.O_CREAT | NOFOLLOW, 0o600);
+        if (!tryLock(fd, true)) throw new Error('locked exclusively');
+      } catch {
+        if (fd !== undefined) closeSync(fd);
+        continue; // tried again at the next lock
+      }
+      closeSync(presence.fd);
+      presence.fd = fd;
+    }
+  };
+  /** Outside any lock (a watch tick): takes the lock to move the presences only when one has lost its file. */
+  const healPresences = (namespace: string, take: (namespace: string) => Promise<() => void>) => {
+    const mine = presences.get(namespace);
+    const file = layout.openFile(root, namespace);
+    if (!mine || [...mine].every((presence) => sameFile(presence.fd, file))) return;
+    void take(namespace).then((release) => release(), () => undefined);
+  };
+
   // Empty files made off the hot path (after each put), one per namespace: filling an existing file and renaming
   // it costs a tenth of creating an inode right after a spawn on these disks.
   const spares = new Map<string, string>();
@@ -148,7 +181,7 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
     return temp;
   };
 
-  return {
+  const store: FileStore = {
     name: 'file',
     dir: root,
     location: (namespace) => layout.namespaceDir(root, namespace),
@@ -172,6 +205,7 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
       const releaseTurn = await slot.take();
       try {
         const releaseFile = await lockFile(namespace, slot);
+        rejoin(namespace);
         // While we hold the lock no writer is between writing a temp file and renaming it: a temp file left is a
         // dead writer's. Once per controller (and after a heal) is enough. A listing under this lock does it on
         // the way (a reconcile lists anyway); otherwise it is done at the release.
@@ -198,21 +232,39 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
       const file = layout.openFile(root, namespace);
       let fd: number | undefined;
       try {
-        fd = openSync(file, constants.O_RDWR | constants.O_CREAT | NOFOLLOW, 0o600);
+        // Made here, or there already: a manager that finds no `open` beside existing records cannot know who was
+        // open before it was removed (or the folder wiped): see below.
+        let made = true;
+        try {
+          fd = openSync(file, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | NOFOLLOW, 0o600);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+          made = false;
+          fd = openSync(file, constants.O_RDWR | NOFOLLOW);
+        }
         // Every open manager holds a shared lock on this file while it is open; the kernel drops it when the
         // manager's process dies. An exclusive lock is free only when no other manager holds one. Joins run under
         // the namespace's lock, so none slips in between the test and taking the shared lock (unlock, then lock:
         // Windows has no conversion).
-        const alone = tryLock(fd);
-        if (alone) unlock(fd);
+        const free = tryLock(fd);
+        if (free) unlock(fd);
         if (!tryLock(fd, true)) throw new Error(`${file} is locked exclusively outside pidkeep's protocol`);
+        // A manager still open holds its lock on the file that was removed, where no one can see it (it moves to
+        // the new file at its next lock or watch tick). Records prove someone was here: "alone" cannot be told.
+        const unknown = free && made && hasRecords(recordsDir(namespace));
+        const presence = { fd, namespace };
+        let mine = presences.get(namespace);
+        if (!mine) presences.set(namespace, (mine = new Set()));
+        mine.add(presence);
         let left = false;
         return {
-          alone,
+          alone: unknown ? undefined : free,
+          ...(unknown ? { reason: `${file} was missing while records of this namespace exist (removed, or the folder wiped and made again?), so a manager open since before cannot be seen` } : {}),
           leave() {
             if (left) return;
             left = true;
-            closeSync(fd!); // closing the last descriptor of the file releases its lock
+            mine.delete(presence);
+            closeSync(presence.fd); // closing the last descriptor of the file releases its lock
           },
         };
       } catch (error) {
@@ -254,7 +306,8 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
       : {
           watch(namespace: string, listener: (key: string) => void) {
             assertName(namespace, 'namespace');
-            return watchRecords(recordsDir(namespace), watchInterval, listener);
+            // Each tick also checks that the open managers still hold their lock on the `open` file on disk.
+            return watchRecords(recordsDir(namespace), watchInterval, listener, () => healPresences(namespace, (ns) => store.lock(ns)));
           },
         }),
 
@@ -314,6 +367,11 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
       writeFileSync(`${target}.reason.txt`, `${reason}\n`, { mode: 0o600, flag: 'wx' });
     },
 
+    sharedBy(namespace, pid) {
+      assertName(namespace, 'namespace');
+      return currentPlatform().seesSameFile?.(pid, layout.namespaceDir(root, namespace)) ?? true;
+    },
+
     listQuarantined(namespace) {
       assertName(namespace, 'namespace');
       const dir = layout.quarantineDir(root, namespace);
@@ -336,12 +394,22 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
       return entries;
     },
   };
+  return store;
 }
 
 function sameFile(fd: number, path: string): boolean {
   try {
     const [open, now] = [fstatSync(fd), lstatSync(path)];
     return open.ino === now.ino && open.dev === now.dev;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `dir` holds a record file (of any run): evidence that managers have been open on this namespace. */
+function hasRecords(dir: string): boolean {
+  try {
+    return readdirSync(dir).some((name) => classify(name).kind === 'record');
   } catch {
     return false;
   }

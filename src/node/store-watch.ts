@@ -6,8 +6,8 @@ import { lstatSync, readdirSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { classify } from '../layout.js';
 
-/** Reports the key of every record file that appears, changes or goes in `dir`, until the returned function is called. */
-export function watchRecords(dir: string, interval: number, listener: (key: string) => void): () => void {
+/** Reports the key of every record file that appears, changes or goes in `dir`, until the returned function is called; `onTick` runs at each check. */
+export function watchRecords(dir: string, interval: number, listener: (key: string) => void, onTick?: () => void): () => void {
   let watcher: FSWatcher | undefined;
   let folder = '';
   /** Each record file's identity (inode and mtime) at the last look: a rename over a record changes its inode. */
@@ -60,6 +60,7 @@ export function watchRecords(dir: string, interval: number, listener: (key: stri
     }
   };
   const check = () => {
+    onTick?.();
     let now: string;
     try {
       const stat = lstatSync(dir, { bigint: true });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createProcessManager } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
-import { cli, isAlive, reaper, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
+import { cli, isAlive, reaper, tempDir, uniqueNamespace } from '../helpers/index.js';
 
 test('a record grown past the size limit is set aside, and its live process stays listed and is stopped by name, again and again', async (t) => {
   const dir = tempDir(t);

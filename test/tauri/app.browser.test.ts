@@ -295,7 +295,7 @@ test('the webview SIGKILLed right after a start, with webStore: the record may b
   assert.ok(isAlive(started.pid), 'the process runs on, unrecorded');
   const swept = await page.evaluate(() => window.pidkeepExample!.pm.sweep());
   assert.deepEqual(swept.map((s) => s.pid), [started.pid], 'the sweep finds it by its marker');
-  assert.equal(swept[0]?.result.by, 'SIGTERM');
+  assert.equal(swept[0]?.result?.by, 'SIGTERM');
   assert.ok(!isAlive(started.pid));
 });
 

@@ -193,6 +193,22 @@ export const linux: Platform = {
     return found;
   },
   pidNamespace: () => pidNamespaceOf('self'),
+  seesSameFile(pid, path) {
+    let mine;
+    try {
+      mine = statSync(path);
+    } catch {
+      return false;
+    }
+    try {
+      // /proc/<pid>/root resolves the rest of the path in that process's root and mount namespace.
+      const theirs = statSync(`/proc/${pid}/root${path}`);
+      return theirs.dev === mine.dev && theirs.ino === mine.ino;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      return code === 'EACCES' || code === 'EPERM' ? undefined : false;
+    }
+  },
   bootId: () => bootId(),
   groupMembers(pgid, marker) {
     // Signal 0 only asks (pgid >= 2, from a proven record): ESRCH means no process is left in the group, the

@@ -12,6 +12,13 @@ export interface Platform {
   identity(pid: number): Identity | undefined | Promise<Identity | undefined>;
   /** Finds live processes whose pidkeep marker starts with `prefix`; absent where environments cannot be read. */
   scan?(prefix: string): MarkedProcess[];
+  /**
+   * Whether process `pid` sees at `path` the very folder this controller sees there (device and inode, resolved from
+   * its own root and mount namespace): false for another folder at that path (another mount namespace, a chroot)
+   * or none; undefined when it cannot be read (a process that is not dumpable). Absent where processes share one
+   * view of the file system.
+   */
+  seesSameFile?(pid: number, path: string): boolean | undefined;
   /** The current boot id, where cheap to read (Linux). */
   bootId?(): string;
   /** The pid namespace the controller's pids are meaningful in (Linux: `pid:[inode]`); absent elsewhere. */
