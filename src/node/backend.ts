@@ -80,6 +80,9 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
           // The logs dir was removed since it was checked: make it again, once.
           remake: () => void (logsFolder = privateDir(logsDir)),
           verify: () => (assertSameDir(logsFolder), logsFolder),
+        }).catch((error: unknown) => {
+          if (error instanceof PidkeepError) throw error;
+          throw new PidkeepError('SPAWN_FAILED', `could not open or write its log files in ${logsDir} (${describeError(error)}); ${storageHint(error)}; the process was not started`, { record: request.name, cause: error });
         });
         let stdin: number | 'ignore' = 'ignore';
         if (request.stdin === 'fifo') {
@@ -201,6 +204,23 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
 }
 
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+/** What to do about a failed write of a file pidkeep keeps. */
+function storageHint(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'ENOSPC':
+      return 'the disk is full: free some space';
+    case 'EDQUOT':
+      return 'the disk quota is used up: free some space';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'EACCES':
+    case 'EPERM':
+      return 'check that the folder is yours and writable';
+    default:
+      return 'check that the folder exists, is writable and has space';
+  }
+}
 
 /** A folder named by the store or the user: it may be reached through a link (the user's own choice); made if missing. */
 function makeBase(dir: string): string {

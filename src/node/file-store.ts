@@ -116,6 +116,12 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
 
   /** The managers of this store that are open, by namespace: each holds a shared lock on its `open` file. */
   const presences = new Map<string, Set<{ fd: number; namespace: string }>>();
+  /** Every manager that joined through this store has left (pm.close()): it leaves no spare file behind. */
+  const allLeft = () => presences.size > 0 && [...presences.values()].every((mine) => mine.size === 0);
+  const dropSpares = () => {
+    for (const spare of spares.values()) unlinkIfThere(spare, true);
+    spares.clear();
+  };
   /**
    * With the namespace's lock held: moves every open manager's shared lock to the `open` file on disk, if that is
    * no longer the file it locked (removed, or the folder wiped and made again). Until then a joining manager
@@ -158,7 +164,7 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
     // node:fs/promises is loaded on first use (~1 ms of a CLI command that writes nothing).
     void process.getBuiltinModule('node:fs/promises').open(spare, 'wx', 0o600)
       .then((handle) => handle.close())
-      .then(() => void spares.set(namespace, spare))
+      .then(() => (allLeft() ? unlinkIfThere(spare, true) : void spares.set(namespace, spare)))
       .catch(() => undefined)
       .finally(() => refilling.delete(namespace));
   };
@@ -265,6 +271,7 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
             left = true;
             mine.delete(presence);
             closeSync(presence.fd); // closing the last descriptor of the file releases its lock
+            if (allLeft()) dropSpares();
           },
         };
       } catch (error) {
