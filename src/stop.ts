@@ -1,6 +1,6 @@
 import { PidkeepError } from './errors.js';
 import type { Verdict } from './identity.js';
-import type { ExitInfo, SignalName, StopResult, StopStep } from './types.js';
+import type { ExitInfo, GroupMember, SignalName, StopResult, StopStep } from './types.js';
 
 export interface StopContext {
   name: string;
@@ -14,10 +14,10 @@ export interface StopContext {
   waitForEnd(ms: number): Promise<boolean>;
   exit(): Promise<ExitInfo>;
   /**
-   * What is left of the process's group once it (the leader) has ended: members in all, and how many carry its
-   * marker. Without it, a leader's end is the end.
+   * The members of the process's group: in all, how many are proven (carry its marker, or are one of `proven`), and
+   * who they are. Without it, a leader's end is the end.
    */
-  groupLeft?(): Promise<{ total: number; marked: number }>;
+  groupLeft?(proven?: readonly GroupMember[]): Promise<{ total: number; marked: number; members?: GroupMember[] }>;
 }
 
 const label = (step: StopStep) => (step.write !== undefined ? `write ${JSON.stringify(step.write)}` : step.signal);
@@ -40,26 +40,41 @@ export async function runStopPlan(ctx: StopContext): Promise<StopResult> {
   };
   // The last step that reached the process: a skipped one (not deliverable) never gets the credit for an end.
   let delivered: number | null = null;
-  // "Stopped" means no member of its process group is left: members that outlive the leader are escalated to,
-  // as a group, only while every one of them carries the record's marker (children inherit it); the leader
-  // itself can no longer be proven.
+  // "Stopped" means no member of its process group is left. One rule, leader alive or not: a signal reaches the
+  // group only while every member is proven the process's own. A member is proven by the record's marker
+  // (children inherit it), or by having been seen in the group, pid and start time, while its leader was proven
+  // alive: a child pidkeep starts leads a session of its own, which only its descendants can enter (setpgid(2)
+  // refuses a group of another session), and no process can take a pid that still names a group. Once the leader
+  // is gone nothing proves that the pgid still names that group: members seen before, or marked, are proven;
+  // any other (an `env -i` child started after the look) stops the group signal and fails the stop.
   let leader = false;
-  const groupLeft = async () => (leader && ctx.groupLeft ? ctx.groupLeft() : { total: 0, marked: 0 });
+  const proven: GroupMember[] = [];
+  let looked = false;
+  const groupLeft = async () => (leader && ctx.groupLeft ? ctx.groupLeft(proven) : { total: 0, marked: 0 });
   const ended = async (ms: number) => {
     const deadline = Date.now() + ms;
     if (!(await ctx.waitForEnd(ms))) return false;
     return pollUntil(async () => (await groupLeft()).total === 0, Math.max(0, deadline - Date.now()), 20);
   };
   for (const [index, step] of ctx.steps.entries()) {
+    // Before the first signal, while the leader lives: who is in its group. The look counts only if the leader
+    // is proven the same process both before it and after it (the verify right below).
+    let seen: GroupMember[] | undefined;
+    if (!looked && step.signal !== undefined && ctx.groupLeft) {
+      looked = true;
+      const before = await ctx.verify();
+      if (before.kind === 'same' && before.groupLeader) seen = (await ctx.groupLeft(proven)).members;
+    }
     const verdict = await ctx.verify();
     if (verdict.kind === 'same') leader ||= verdict.groupLeader;
+    if (verdict.kind === 'same' && seen) proven.push(...seen.filter((member) => member.pid !== ctx.pid));
     let groupOnly = false;
     // Gone or reused both mean the process we knew has ended; the last step delivered did it (none: on its own).
     if (verdict.kind === 'gone' || verdict.kind === 'reused') {
       const left = await groupLeft();
       if (left.total === 0) return result(delivered);
       if (left.marked < left.total) {
-        throw new PidkeepError('STOP_FAILED', `it ended, but ${left.total} process${left.total === 1 ? '' : 'es'} of its group remain, ${left.total - left.marked} without its pidkeep marker, so the group is not signalled: check them with \`ps -g ${ctx.pid} -o pid,lstart,args\``, {
+        throw new PidkeepError('STOP_FAILED', `it ended, but ${left.total} process${left.total === 1 ? '' : 'es'} of its group remain, ${left.total - left.marked} without its pidkeep marker and not seen in its group while it ran, so the group is not signalled: check them with \`ps -g ${ctx.pid} -o pid,lstart,args\``, {
           record: ctx.name,
           pid: ctx.pid,
         });

@@ -74,7 +74,7 @@ export function stopMarked(backend: Backend, found: MarkedProcess, steps: StopSt
     write: async () => undefined,
     waitForEnd: (ms) => pollUntil(async () => (await look()).kind !== 'same', ms),
     exit: async () => ({ code: null, signal: null }),
-    ...(backend.groupMembers ? { groupLeft: async () => backend.groupMembers!(found.pid, found.marker) } : {}),
+    ...(backend.groupMembers ? { groupLeft: async (proven) => backend.groupMembers!(found.pid, found.marker, proven) } : {}),
   });
 }
 

@@ -166,7 +166,7 @@ export function stopTracked<Meta>(ctx: Context<Meta>, t: Tracked, plan?: StopPla
     write: (data) => writeTo(ctx, t, data),
     waitForEnd: (ms) => waitForEnd(ctx, t, ms),
     exit: () => t.exit,
-    ...(backend.groupMembers ? { groupLeft: async () => backend.groupMembers!(pid, t.record.marker) } : {}),
+    ...(backend.groupMembers ? { groupLeft: async (proven) => backend.groupMembers!(pid, t.record.marker, proven) } : {}),
   })
     .then((result) => {
       emit(ctx, { type: 'stopped', name, pid, result });

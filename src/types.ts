@@ -76,6 +76,12 @@ export interface ProbeResult {
   note?: string;
 }
 
+/** A member of a process group, as a pid alone is not one: pid and start time. */
+export interface GroupMember {
+  pid: number;
+  startTime: string;
+}
+
 /** A process that carries a marker of the namespace, found by a backend's scan. */
 export interface MarkedProcess {
   pid: number;
@@ -178,10 +184,10 @@ export interface Backend {
   /** Finds live processes whose marker starts with `prefix`, with their owner and pid namespace. Optional: sweeps need it. */
   scan?(prefix: string): MaybePromise<MarkedProcess[]>;
   /**
-   * The live members of process group `pgid` (its leader has ended): how many, and how many carry `marker`.
-   * Optional: without it a stop ends when the leader does.
+   * The live members of process group `pgid`: how many, how many are proven (carry `marker`, or are one of `proven`
+   * by pid and start time), and who they are. Optional: without it a stop ends when the leader does.
    */
-  groupMembers?(pgid: number, marker: string): MaybePromise<{ total: number; marked: number }>;
+  groupMembers?(pgid: number, marker: string, proven?: readonly GroupMember[]): MaybePromise<{ total: number; marked: number; members?: GroupMember[] }>;
   /**
    * Removes files the spawn of record `id` created (its FIFO) once the process is gone. `stdin` is the path the
    * record names, or null when no record is left (a swept process): then the backend looks where its spawn would

@@ -29,9 +29,26 @@ test('"stopped" means no member of the group is left: a member that outlives its
   assert.ok(!isAlive(member), 'no member of the group is left');
 });
 
-test("members without the record's marker are never signalled as a group: the stop fails and says so", async (t) => {
-  // `env -i` clears the member's environment, marker included: it can no longer be proven ours.
+test('one rule, leader alive or not: an unmarked member seen in the group while its leader lived is proven, and the group is escalated to', async (t) => {
+  // `env -i` clears the member's environment, marker included; it was in the group before the first signal, while
+  // the leader (the session leader pidkeep started) was proven alive: only its descendants can be there.
   const { handle, member } = await groupWithDeafMember(t, 'env -i');
-  await assert.rejects(handle.stop(), (e: unknown) => e instanceof PidkeepError && e.code === 'STOP_FAILED' && /group remain, 1 without its pidkeep marker/.test(e.message));
+  const result = await handle.stop();
+  assert.equal(result.by, 'SIGKILL', 'the member ignored SIGTERM and outlived its leader; the group took SIGKILL');
+  assert.ok(!isAlive(member), 'no member of the group is left');
+});
+
+test('an unmarked member that joins after the look, and outlives its leader, is never signalled: the stop fails and says so', async (t) => {
+  const reap = reaper(t);
+  const pm = await createProcessManager({ namespace: uniqueNamespace('group'), backend: nodeBackend(), store: fileStore({ dir: tempDir(t) }) });
+  t.after(() => pm.close());
+  // At SIGTERM the leader starts a member with a cleared environment that ignores SIGTERM, says its pid, and exits.
+  const script = `trap '(trap "" TERM; exec env -i sleep 300) & echo $!; exit 0' TERM; echo ready; while :; do sleep 0.05; done`;
+  const handle = await pm.start('g', { command: 'sh', args: ['-c', script], stop: [{ signal: 'SIGTERM', wait: 3000 }, { signal: 'SIGKILL', wait: 3000 }] });
+  reap(handle.pid);
+  await waitFor('the leader to set its trap', () => outputIn(handle.logs.stdout!).includes('ready'));
+  await assert.rejects(handle.stop(), (e: unknown) => e instanceof PidkeepError && e.code === 'STOP_FAILED' && /group remain, 1 without its pidkeep marker and not seen in its group while it ran/.test(e.message));
+  const member = Number(outputIn(handle.logs.stdout!).split('\n').find((line) => /^\d+$/.test(line)));
+  reap(member);
   assert.ok(isAlive(member), 'the unproven member was not killed');
 });

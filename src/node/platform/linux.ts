@@ -2,7 +2,7 @@ import { closeSync, openSync, readdirSync, readlinkSync, readSync, statSync } fr
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { MARKER_ENV } from '../../identity.js';
-import type { Identity, MarkedProcess, ProbeResult } from '../../types.js';
+import type { GroupMember, Identity, MarkedProcess, ProbeResult } from '../../types.js';
 import { pidExists } from './pid.js';
 import { posixSignal } from './posix.js';
 import type { Platform } from './types.js';
@@ -57,6 +57,8 @@ export interface StatFields {
   /** The kernel's task flags (field 9): PF_EXITING (0x4) is set once the process has begun to exit. */
   flags: number;
   pgrp: number;
+  /** The session (field 6): a child pidkeep starts leads its own. */
+  session: number;
   startTime: string;
 }
 
@@ -72,7 +74,7 @@ export function parseStat(text: string): StatFields | undefined {
   for (let field = 3; field <= 22 && at <= text.length; field++) {
     let end = text.indexOf(' ', at);
     if (end < 0) end = text.length;
-    if (field === 3 || field === 5 || field === 9 || field === 22) wanted[field] = text.slice(at, end);
+    if (field === 3 || field === 5 || field === 6 || field === 9 || field === 22) wanted[field] = text.slice(at, end);
     at = end + 1;
   }
   const state = wanted[3];
@@ -80,7 +82,8 @@ export function parseStat(text: string): StatFields | undefined {
   const flags = Number(wanted[9]);
   const startTime = wanted[22];
   if (!state || !Number.isInteger(pgrp) || !startTime || !/^\d+$/.test(startTime)) return undefined;
-  return { comm: text.slice(open + 1, close), state, pgrp, startTime, flags: Number.isInteger(flags) ? flags : 0 };
+  const session = Number(wanted[6]);
+  return { comm: text.slice(open + 1, close), state, pgrp, session: Number.isInteger(session) ? session : 0, startTime, flags: Number.isInteger(flags) ? flags : 0 };
 }
 
 let cachedBootId: string | undefined;
@@ -91,7 +94,7 @@ function bootId(): string {
 }
 
 /** The process's identity; undefined when it is gone, null when it exists but may not be read (hidepid, EPERM). */
-function identity(pid: number): (Identity & { state: string; pgrp: number; flags: number }) | undefined | null {
+function identity(pid: number): (Identity & { state: string; pgrp: number; session: number; flags: number }) | undefined | null {
   // A stat line is well under 1 KiB: one read.
   const length = readInto(`/proc/${pid}/stat`, 4096);
   if (length === null) return null;
@@ -100,7 +103,7 @@ function identity(pid: number): (Identity & { state: string; pgrp: number; flags
   if (length === undefined) return pidExists(pid) ? null : undefined;
   const stat = parseStat(buffer.toString('latin1', 0, length));
   if (!stat) return undefined;
-  return { bootId: bootId(), pid, startTime: stat.startTime, comm: stat.comm, state: stat.state, pgrp: stat.pgrp, flags: stat.flags };
+  return { bootId: bootId(), pid, startTime: stat.startTime, comm: stat.comm, state: stat.state, pgrp: stat.pgrp, session: stat.session, flags: stat.flags };
 }
 
 const PF_EXITING = 0x4;
@@ -210,24 +213,28 @@ export const linux: Platform = {
     }
   },
   bootId: () => bootId(),
-  groupMembers(pgid, marker) {
+  groupMembers(pgid, marker, proven = []) {
     // Signal 0 only asks (pgid >= 2, from a proven record): ESRCH means no process is left in the group, the
     // usual case, answered without reading /proc.
     try {
       if (Number.isSafeInteger(pgid) && pgid >= 2) process.kill(-pgid, 0);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return { total: 0, marked: 0 };
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return { total: 0, marked: 0, members: [] };
     }
-    let total = 0;
+    const members: GroupMember[] = [];
     let marked = 0;
+    // Members vouch for each other only inside a session the leader leads (only its descendants can enter it);
+    // a group inside another session (a Tauri child's, the app's session) can be joined by any process of it.
+    let ownSession = false;
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
       const id = identity(Number(entry));
       if (!id || id.pgrp !== pgid || id.state === 'Z' || id.state === 'X') continue;
-      total++;
-      if (readMarker(Number(entry)) === marker) marked++;
+      members.push({ pid: id.pid, startTime: id.startTime });
+      if (id.pid === pgid && id.session === pgid) ownSession = true;
+      if (proven.some((m) => m.pid === id.pid && m.startTime === id.startTime) || readMarker(Number(entry)) === marker) marked++;
     }
-    return { total, marked };
+    return { total: members.length, marked, members: ownSession ? members : [] };
   },
   ownGroup() {
     const self = readProc('/proc/self/stat');

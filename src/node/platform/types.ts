@@ -1,4 +1,4 @@
-import type { Identity, MarkedProcess, ProbeOptions, ProbeResult, SignalName } from '../../types.js';
+import type { GroupMember, Identity, MarkedProcess, ProbeOptions, ProbeResult, SignalName } from '../../types.js';
 
 /** Everything that differs between operating systems, behind one small contract: one file per platform. */
 export interface Platform {
@@ -23,8 +23,8 @@ export interface Platform {
   bootId?(): string;
   /** The pid namespace the controller's pids are meaningful in (Linux: `pid:[inode]`); absent elsewhere. */
   pidNamespace?(): string | undefined;
-  /** Live members of a process group, and how many carry `marker` (see Backend.groupMembers). */
-  groupMembers?(pgid: number, marker: string): { total: number; marked: number };
+  /** Live members of a process group, and how many are proven (see Backend.groupMembers). */
+  groupMembers?(pgid: number, marker: string, proven?: readonly GroupMember[]): { total: number; marked: number; members: GroupMember[] };
   /** The controller's own process group, where cheap to know. */
   ownGroup?(): number | undefined;
   /** Sends a signal to a pid, or to its group; platforms without groups kill the tree their own way. */
