@@ -72,7 +72,8 @@ export function stopMarked(backend: Backend, found: MarkedProcess, steps: StopSt
     verify: look,
     signal: async (signal, group) => backend.signal(found.pid, signal, { group, expected: { startTime: found.identity.startTime, marker: found.marker, comm: found.identity.comm } }),
     write: async () => undefined,
-    waitForEnd: (ms) => pollUntil(async () => (await look()).kind !== 'same', ms),
+    // Ended is gone or reused; one that turned unverifiable (cleared its environment) may run on: not ended.
+    waitForEnd: (ms) => pollUntil(async () => ['gone', 'reused'].includes((await look()).kind), ms),
     exit: async () => ({ code: null, signal: null }),
     ...(backend.groupMembers ? { groupLeft: async (proven) => backend.groupMembers!(found.pid, found.marker, proven) } : {}),
   });

@@ -7,8 +7,8 @@ import { parseWinProcesses, winScript } from '../../src/node/platform/win32.js';
 describe('linux /proc/<pid>/stat', () => {
   test('counts fields after the last parenthesis, so any comm is safe', () => {
     const tail = 'S 1 4000 4000 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 123456 1000 100 18446744073709551615';
-    assert.deepEqual(parseStat(`4001 (sleep) ${tail}`), { comm: 'sleep', state: 'S', flags: 4194560, pgrp: 4000, session: 4000, startTime: '123456' });
-    assert.deepEqual(parseStat(`4001 (evil) S 1 2 3) ${tail}`), { comm: 'evil) S 1 2 3', state: 'S', flags: 4194560, pgrp: 4000, session: 4000, startTime: '123456' });
+    assert.deepEqual(parseStat(`4001 (sleep) ${tail}`), { comm: 'sleep', state: 'S', flags: 4194560, ppid: 1, pgrp: 4000, session: 4000, startTime: '123456' });
+    assert.deepEqual(parseStat(`4001 (evil) S 1 2 3) ${tail}`), { comm: 'evil) S 1 2 3', state: 'S', flags: 4194560, ppid: 1, pgrp: 4000, session: 4000, startTime: '123456' });
     assert.deepEqual(parseStat(`4001 (a b (c)) ${tail.replace(/^S/, 'Z')}`)?.state, 'Z');
   });
   test('refuses what is not a stat line', () => {

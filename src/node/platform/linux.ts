@@ -56,6 +56,8 @@ export interface StatFields {
   state: string;
   /** The kernel's task flags (field 9): PF_EXITING (0x4) is set once the process has begun to exit. */
   flags: number;
+  /** The parent (field 4). */
+  ppid: number;
   pgrp: number;
   /** The session (field 6): a child pidkeep starts leads its own. */
   session: number;
@@ -74,7 +76,7 @@ export function parseStat(text: string): StatFields | undefined {
   for (let field = 3; field <= 22 && at <= text.length; field++) {
     let end = text.indexOf(' ', at);
     if (end < 0) end = text.length;
-    if (field === 3 || field === 5 || field === 6 || field === 9 || field === 22) wanted[field] = text.slice(at, end);
+    if (field === 3 || field === 4 || field === 5 || field === 6 || field === 9 || field === 22) wanted[field] = text.slice(at, end);
     at = end + 1;
   }
   const state = wanted[3];
@@ -83,7 +85,8 @@ export function parseStat(text: string): StatFields | undefined {
   const startTime = wanted[22];
   if (!state || !Number.isInteger(pgrp) || !startTime || !/^\d+$/.test(startTime)) return undefined;
   const session = Number(wanted[6]);
-  return { comm: text.slice(open + 1, close), state, pgrp, session: Number.isInteger(session) ? session : 0, startTime, flags: Number.isInteger(flags) ? flags : 0 };
+  const ppid = Number(wanted[4]);
+  return { comm: text.slice(open + 1, close), state, ppid: Number.isInteger(ppid) ? ppid : 0, pgrp, session: Number.isInteger(session) ? session : 0, startTime, flags: Number.isInteger(flags) ? flags : 0 };
 }
 
 let cachedBootId: string | undefined;
@@ -222,12 +225,16 @@ export const linux: Platform = {
       if ((error as NodeJS.ErrnoException).code === 'ESRCH') return { total: 0, marked: 0, members: [] };
     }
     const members: GroupMember[] = [];
+    const mine = selfAndAncestors();
     let marked = 0;
     // Members vouch for each other only inside a session the leader leads (only its descendants can enter it);
     // a group inside another session (a Tauri child's, the app's session) can be joined by any process of it.
     let ownSession = false;
     for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
+      // The controller may sit in the group (a script the process started runs `pidkeep stop` on it): it and the
+      // processes waiting for it (its ancestors) are never counted as members left (the backend signals the pid
+      // alone then), or the stop would wait for itself.
+      if (!/^\d+$/.test(entry) || mine.has(Number(entry))) continue;
       const id = identity(Number(entry));
       if (!id || id.pgrp !== pgid || id.state === 'Z' || id.state === 'X') continue;
       members.push({ pid: id.pid, startTime: id.startTime });
@@ -242,6 +249,17 @@ export const linux: Platform = {
   },
   signal: posixSignal,
 };
+
+/** This process and its ancestors up to (not including) pid 1, by their stat lines. */
+function selfAndAncestors(): Set<number> {
+  const chain = new Set<number>([process.pid]);
+  for (let pid = process.ppid; pid > 1 && !chain.has(pid); ) {
+    chain.add(pid);
+    const stat = readProc(`/proc/${pid}/stat`);
+    pid = stat ? parseStat(stat)?.ppid ?? 0 : 0;
+  }
+  return chain;
+}
 
 /** The owner of /proc/<pid>: the process's effective user. */
 function ownerOf(pid: string): number | undefined {
