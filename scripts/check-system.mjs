@@ -7,6 +7,7 @@ const needs = [
   { command: 'sleep', package: 'coreutils', why: 'long-running test children' },
   { command: 'mkfifo', package: 'coreutils', why: "stdin: 'fifo' (named pipes)" },
   { command: 'unshare', package: 'util-linux', why: 'the forced pid-reuse test (a private pid namespace)' },
+  { command: 'tini', package: 'tini', why: 'the suite inside a pid namespace (CI runs one Node line there, as in a container: a reaper as pid 1)' },
   { command: 'ps', package: 'procps', why: "the Tauri backend's probe power (`ps` through the shell plugin)" },
   { command: 'chromium', package: 'chromium', why: 'the real-browser tests (Debian Chromium driven by playwright-core)' },
   { command: 'xvfb-run', package: ['xvfb', 'xauth'], why: 'the WebKitGTK and real-app tests (a headless X server)' },

@@ -20,6 +20,8 @@ export interface Tracked {
   readonly exit: Promise<ExitInfo>;
   settle(info: ExitInfo): void;
   stopping: Promise<StopResult> | undefined;
+  /** Why its record could not be marked ended when it ended (a read-only store), if it could not. */
+  recordError: string | undefined;
   /** Made when first asked for. */
   readonly handle: ProcessHandle<never>;
   unref: (() => void) | undefined;

@@ -121,7 +121,7 @@ export async function runStopPlan(ctx: StopContext): Promise<StopResult> {
 export function describeStop(result: StopResult): string {
   if (result.outcome === 'already-exited') return 'it had already ended';
   const exit = result.exit.code !== null ? `exit code ${result.exit.code}` : result.exit.signal ? `signal ${result.exit.signal}` : 'exit code unknown (adopted)';
-  return `stopped by step ${result.step} (${result.by}) after ${result.durationMs} ms, ${exit}${result.forced ? '; it had to be killed' : ''}`;
+  return `stopped by step ${result.step} (${result.by}) after ${result.durationMs} ms, ${exit}${result.forced ? '; it had to be killed' : ''}${result.recordError ? `; ${result.recordError}` : ''}`;
 }
 
 export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

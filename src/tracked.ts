@@ -1,7 +1,7 @@
 // A process this controller watches, started here or adopted: its handle, its end, its stop and its stdin.
 import { markEnded, releaseFifo, withLock } from './claim.js';
 import { emit, probeOne, type Context, type Tracked } from './context.js';
-import { PidkeepError, withRecord } from './errors.js';
+import { describeError, PidkeepError, withRecord } from './errors.js';
 import { judge } from './identity.js';
 import { keyOf, type StoredRecord } from './record.js';
 import { delay, pollUntil, runStopPlan } from './stop.js';
@@ -32,6 +32,7 @@ export function track<Meta>(ctx: Context<Meta>, record: StoredRecord, text: stri
 class TrackedProcess implements Tracked {
   status: 'running' | 'exited' = 'running';
   stopping: Promise<StopResult> | undefined = undefined;
+  recordError: string | undefined = undefined;
   readonly metaError: string | undefined;
   readonly unref: (() => void) | undefined;
   readonly startedHere: boolean;
@@ -105,7 +106,8 @@ export function markExited<Meta>(ctx: Context<Meta>, t: Tracked, info: ExitInfo)
         const key = keyOf(t.record.name, t.record.pidns);
         if ((await store.get(namespace, key)) === t.text) await markEnded(store, namespace, key, t.text, { at: Date.now(), code: info.code, signal: info.signal, how });
       })
-        .catch(() => undefined)
+        // Still best effort (the next controller finds the record gone), but said: a stop reports it.
+        .catch((error: unknown) => void (t.recordError = describeError(error)))
         // Only a FIFO needs releasing: a record without one has nothing to look for.
         .then(() => (t.record.stdin ? releaseFifo(backend, store, namespace, t.record.id, t.record.stdin) : undefined))
         .catch(() => undefined);
@@ -168,7 +170,8 @@ export function stopTracked<Meta>(ctx: Context<Meta>, t: Tracked, plan?: StopPla
     exit: () => t.exit,
     ...(backend.groupMembers ? { groupLeft: async (proven) => backend.groupMembers!(pid, t.record.marker, proven) } : {}),
   })
-    .then((result) => {
+    .then((stopped) => {
+      const result = t.recordError === undefined ? stopped : { ...stopped, recordError: `its record could not be marked ended (${t.recordError}); the next controller that can write the store finds it gone` };
       emit(ctx, { type: 'stopped', name, pid, result });
       return result;
     })

@@ -40,6 +40,8 @@ export interface StopResult {
   exit: ExitInfo;
   /** Milliseconds from the first step to the observed end. */
   durationMs: number;
+  /** Set when the process was stopped but its record could not be updated (a read-only store): why. */
+  recordError?: string;
 }
 
 /** A process's identity: a pid alone is not one, since pids are reused. */

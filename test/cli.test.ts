@@ -3,7 +3,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { cli, isAlive, pipeCli, reaper, runCli, tempDir, uniqueNamespace, waitFor } from './helpers/index.js';
+import { cli, isAlive, pipeCli, reaper, recordFile, runCli, tempDir, uniqueNamespace, waitFor } from './helpers/index.js';
 
 test('the CLI runs, lists, shows logs, writes, stops and sweeps, with exit codes scripts can rely on', async (t) => {
   const dir = tempDir(t);
@@ -53,18 +53,18 @@ test('the CLI runs, lists, shows logs, writes, stops and sweeps, with exit codes
   assert.match(missingCommand.stderr, /could not start `pidkeep-no-such-command`.*check that the command exists.*\(SPAWN_FAILED\)/);
 
   // A record that names files it should not: its log outside the namespace dir, its stdin somewhere else.
-  const recordFile = join(dir, 'cli', 'records', 'echo.json');
-  const original = readFileSync(recordFile, 'utf8');
-  writeFileSync(recordFile, original.replace(/"stdout":"[^"]*"/, '"stdout":"/etc/passwd"'));
+  const echoRecord = recordFile(dir, 'cli', 'echo');
+  const original = readFileSync(echoRecord, 'utf8');
+  writeFileSync(echoRecord, original.replace(/"stdout":"[^"]*"/, '"stdout":"/etc/passwd"'));
   const leak = await runCli(['logs', 'echo', ...at]);
   assert.equal(leak.code, 1);
   assert.match(leak.stderr, /PERMISSION_DENIED/);
   assert.doesNotMatch(leak.stdout, /root:/);
-  writeFileSync(recordFile, original.replace(/"stdin":"[^"]*"/, `"stdin":"${join(dir, 'elsewhere.stdin')}"`));
+  writeFileSync(echoRecord, original.replace(/"stdin":"[^"]*"/, `"stdin":"${join(dir, 'elsewhere.stdin')}"`));
   const misdirected = await runCli(['write', 'echo', 'x', ...at]);
   assert.equal(misdirected.code, 1);
   assert.match(misdirected.stderr, /NO_STDIN/);
-  writeFileSync(recordFile, original);
+  writeFileSync(echoRecord, original);
 
   const stop = await runCli(['stop', 'echo', ...at]);
   assert.equal(stop.code, 0, stop.stderr);
@@ -78,7 +78,7 @@ test('the CLI runs, lists, shows logs, writes, stops and sweeps, with exit codes
 
   // Lose a record: sweep finds the process by its marker.
   const sleeperPid = Number(sleeper.stdout.trim());
-  rmSync(join(dir, 'cli', 'records', 'sleeper.json'));
+  rmSync(recordFile(dir, 'cli', 'sleeper'));
   const sweep = await runCli(['sweep', '--timeout', '2000', ...at]);
   assert.equal(sweep.code, 0, sweep.stderr);
   assert.match(sweep.stdout, new RegExp(`swept pid ${sleeperPid} \\(sleep, cli@[0-9a-f]{16}/`));
@@ -444,7 +444,7 @@ test('run --log-max caps a chatty process\'s logs, also after the CLI has exited
   }
 
   // A restart (a new CLI process, a backend with no cap of its own) keeps the cap the record kept.
-  const record = join(env.PIDKEEP_DIR, env.PIDKEEP_NAMESPACE, 'records', 'chatty.json');
+  const record = recordFile(env.PIDKEEP_DIR, env.PIDKEEP_NAMESPACE, 'chatty');
   assert.deepEqual(JSON.parse(readFileSync(record, 'utf8')).logCap, { maxBytes: 8 * 1024, keep: 2 });
   const restarted = await runCli(['restart', 'chatty'], { env });
   assert.equal(restarted.code, 0, restarted.stderr);

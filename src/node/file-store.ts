@@ -83,6 +83,24 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
   const tidied = new Set<string>();
   /** Namespaces whose lock this store holds right now. */
   const holding = new Set<string>();
+  /** Lock files this store could open only for reading (a read-only store). */
+  const readOnlyFds = new Set<number>();
+  const openLockFile = (file: string) => {
+    try {
+      return openSync(file, constants.O_RDWR | constants.O_CREAT | NOFOLLOW, 0o600);
+    } catch (error) {
+      if (!cannotWrite(error)) throw error;
+      let fd: number;
+      try {
+        fd = openSync(file, constants.O_RDONLY | NOFOLLOW);
+      } catch (readError) {
+        if ((readError as NodeJS.ErrnoException).code !== 'ENOENT') throw readError;
+        throw new PidkeepError('STORE_FAILED', `${file} does not exist and cannot be made (${describeError(error)}): a read-only store that was never locked cannot be read safely; make the folder writable once, or point fileStore({ dir }) at a writable one`, { cause: error });
+      }
+      readOnlyFds.add(fd);
+      return fd;
+    }
+  };
   // One open lock file per namespace; the mutex lines up this controller's own operations, the kernel lock the
   // other controllers'.
   const locks = new Map<string, { fd: number | undefined; take: () => Promise<() => void> }>();
@@ -93,14 +111,18 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
     for (let pause = 1; ; pause = Math.min(pause * 2, 20)) {
       if (slot.fd === undefined) {
         ensure(namespace);
-        slot.fd = openSync(layout.lockFile(root, namespace), constants.O_RDWR | constants.O_CREAT | NOFOLLOW, 0o600);
+        slot.fd = openLockFile(layout.lockFile(root, namespace));
       }
       const fd = slot.fd;
-      if (tryLock(fd)) {
+      // A store that cannot be written (a read-only mount) is locked shared, the most a read-only descriptor can
+      // take: it still excludes every controller that writes (they lock exclusively), so a record cannot change
+      // while it is read or while a process it names is stopped; nothing is written under it.
+      if (tryLock(fd, readOnlyFds.has(fd))) {
         // The lock is only worth something on the file everybody else opens: if the folder was removed (or the
         // file replaced) since we opened it, drop this one and lock the new file.
         if (sameFile(fd, layout.lockFile(root, namespace))) return () => unlock(fd);
         unlock(fd);
+        readOnlyFds.delete(fd);
         closeSync(fd);
         slot.fd = undefined;
         ready.delete(namespace);
@@ -116,6 +138,30 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
 
   /** The managers of this store that are open, by namespace: each holds a shared lock on its `open` file. */
   const presences = new Map<string, Set<{ fd: number; namespace: string }>>();
+  /**
+   * A manager that cannot take its lock on `open` the usual way: a shared lock through a read-only descriptor where
+   * the file can be read (others still see it), and `alone: undefined` with the reason either way.
+   */
+  const readOnlyPresence = (file: string, reason: string) => {
+    let fd: number | undefined;
+    try {
+      fd = openSync(file, constants.O_RDONLY | NOFOLLOW | constants.O_NONBLOCK);
+      if (!fstatSync(fd).isFile() || !tryLock(fd, true)) throw new Error('not a lockable file');
+    } catch {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    }
+    let left = false;
+    return {
+      alone: undefined,
+      reason,
+      leave() {
+        if (left) return;
+        left = true;
+        if (fd !== undefined) closeSync(fd);
+      },
+    };
+  };
   /** Every manager that joined through this store has left (pm.close()): it leaves no spare file behind. */
   const allLeft = () => presences.size > 0 && [...presences.values()].every((mine) => mine.size === 0);
   const dropSpares = () => {
@@ -244,9 +290,17 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
         try {
           fd = openSync(file, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | NOFOLLOW, 0o600);
         } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code !== 'EEXIST' && !cannotWrite(error)) throw error;
           made = false;
-          fd = openSync(file, constants.O_RDWR | NOFOLLOW);
+          try {
+            fd = openSync(file, constants.O_RDWR | NOFOLLOW);
+          } catch (openError) {
+            // Nothing else may stop a manager from working: it joins unseen and says it cannot tell who is open.
+            const reason = cannotJoin(file, openError);
+            if (!reason) throw openError;
+            return readOnlyPresence(file, reason);
+          }
         }
         // Every open manager holds a shared lock on this file while it is open; the kernel drops it when the
         // manager's process dies. An exclusive lock is free only when no other manager holds one. Joins run under
@@ -411,6 +465,23 @@ function sameFile(fd: number, path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A write refused for good: a read-only file system, or a folder this user may not write. */
+function cannotWrite(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'EROFS' || code === 'EACCES' || code === 'EPERM';
+}
+
+/**
+ * Why a manager cannot hold its shared lock on `open` (undefined when the failure is of another kind): a folder or
+ * link planted in its place, or a store it may not write.
+ */
+function cannotJoin(file: string, error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ELOOP' || code === 'EISDIR' || code === 'ENXIO') return `${file} is a symbolic link, a folder or a pipe, not pidkeep's file: remove it (the next manager makes it again)`;
+  if (cannotWrite(error)) return `${file} cannot be written (${describeError(error)}): the store is read-only here, so this manager cannot know whether another one is open`;
+  return undefined;
 }
 
 /** Whether `dir` holds a record file (of any run): evidence that managers have been open on this namespace. */

@@ -42,8 +42,15 @@ export function privateDir(dir: string): FolderId {
     if (uid !== undefined && stat.uid !== uid) {
       throw new PidkeepError('STORE_FAILED', `${dir} belongs to another user; use a folder of your own`);
     }
-    // Records and logs name commands and paths: only their owner may read them, whatever the umask said.
-    if (process.platform !== 'win32') fchmodSync(fd, 0o700);
+    // Records and logs name commands and paths: only their owner may read them, whatever the umask said. A store
+    // on a read-only file system cannot be changed, nor written by anyone: it is read as it is.
+    if (process.platform !== 'win32' && (stat.mode & 0o777) !== 0o700) {
+      try {
+        fchmodSync(fd, 0o700);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EROFS') throw error;
+      }
+    }
     return { path: dir, dev: stat.dev, ino: stat.ino };
   } finally {
     closeSync(fd);

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { keyOf, nameOfKey } from '../../src/record.js';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,10 +114,24 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** The records of a namespace that still hold a process: an ended run's trace (`ended`) does not. */
+/** The pid namespace this process runs in (`pid:[<inode>]`): inside a container, records are keyed `<name>@<inode>`. */
+export function ownPidNamespace(): string | undefined {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The file of record `name`, as a controller in this process's pid namespace names it. */
+export function recordFile(dir: string, namespace: string, name: string): string {
+  return join(dir, namespace, 'records', `${keyOf(name, ownPidNamespace())}.json`);
+}
+
+/** The names of a namespace's records that still hold a process: an ended run's trace (`ended`) does not. */
 export async function liveRecords(store: { list(namespace: string): unknown }, namespace: string): Promise<string[]> {
   const entries = (await store.list(namespace)) as Array<{ key: string; text?: string }>;
-  return entries.filter((e) => !/"ended":\{/.test(e.text ?? '')).map((e) => e.key);
+  return entries.filter((e) => !/"ended":\{/.test(e.text ?? '')).map((e) => nameOfKey(e.key, ownPidNamespace()));
 }
 
 /** Polls until `check` returns a truthy value; fails with `what` at the deadline. Never a bare sleep. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { createProcessManager } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
-import { fixture, isAlive, onTeardown, reaper, startNode, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
+import { fixture, isAlive, onTeardown, reaper, recordFile, startNode, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
 import { doubledNames, NAME_ENV, scanMarked, startSentinel, storedRecords, strayTempFiles, type StoredRecordFacts } from '../helpers/proc.js';
 
 // 300 operations by default (about 20 s here); PIDKEEP_CHAOS_OPS=5000 for a long local run.
@@ -176,7 +176,7 @@ describe('a controller SIGKILLed', { skip: linuxOnly }, () => {
         const ended = await startAndForget(store, t, 'b');
         process.kill(ended, 'SIGKILL');
         await waitFor('b to end', () => !isAlive(ended));
-        writeFileSync(join(store.dir, store.namespace, 'records', 'c.json'), '{"v":2,"id":"cut in ha');
+        writeFileSync(recordFile(store.dir, store.namespace, 'c'), '{"v":2,"id":"cut in ha');
       },
     },
     {

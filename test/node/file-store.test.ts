@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createProcessManager, PidkeepError } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
-import { fixture, reaper, root, startNode, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
+import { fixture, isAlive, reaper, recordFile, root, startNode, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
 
 test('records and logs are private: dirs 0700, files 0600, whatever the umask', async (t) => {
   const dir = tempDir(t);
@@ -18,7 +18,7 @@ test('records and logs are private: dirs 0700, files 0600, whatever the umask', 
   reap(h.pid);
   const mode = (path: string) => statSync(path).mode & 0o777;
   for (const sub of ['', 'records', 'logs', 'run']) assert.equal(mode(join(dir, 'perm', sub)), 0o700, `${sub || 'namespace'} dir`);
-  for (const file of [join(dir, 'perm', 'records', 'p.json'), join(dir, 'perm', 'lock'), h.logs.stdout!, h.stdin!]) assert.equal(mode(file), 0o600, file);
+  for (const file of [recordFile(dir, 'perm', 'p'), join(dir, 'perm', 'lock'), h.logs.stdout!, h.stdin!]) assert.equal(mode(file), 0o600, file);
   await h.stop();
 });
 
@@ -137,20 +137,30 @@ test('symlinked store folders are refused: nothing is chmodded or moved through 
   await assert.rejects(createProcessManager({ namespace: 'ns2', backend: nodeBackend(), store: fileStore({ dir: storeDir }) }), refused);
   assert.equal(statSync(elsewhere).mode & 0o777, 0o755, 'the target kept its mode');
   assert.deepEqual(readdirSync(join(elsewhere, 'records')), ['x.json'], 'nothing was moved out of the target');
-  // The file each open manager holds a shared lock on, planted as a link: refused, nothing made through it.
-  mkdirSync(join(storeDir, 'ns3', 'records'), { recursive: true, mode: 0o700 });
-  symlinkSync(join(elsewhere, 'made-through-link'), join(storeDir, 'ns3', 'open'));
-  await assert.rejects(createProcessManager({ namespace: 'ns3', backend: nodeBackend(), store: fileStore({ dir: storeDir }) }), (e: unknown) => e instanceof PidkeepError && e.code === 'STORE_FAILED' && /mark this manager open/.test(e.message));
+  // The file each open manager holds a shared lock on, planted as a link or a folder: never followed, nothing made
+  // through it, and the manager still works (listing, stopping), saying it cannot tell who is open and what to remove.
+  for (const [ns, plant] of [['ns3', () => symlinkSync(join(elsewhere, 'made-through-link'), join(storeDir, 'ns3', 'open'))], ['ns4', () => mkdirSync(join(storeDir, 'ns4', 'open'))]] as const) {
+    mkdirSync(join(storeDir, ns, 'records'), { recursive: true, mode: 0o700 });
+    plant();
+    const pm = await createProcessManager({ namespace: ns, backend: nodeBackend(), store: fileStore({ dir: storeDir }), onOrphan: 'stop' });
+    t.after(() => pm.close());
+    assert.deepEqual(pm.warnings.map((w) => w.code), ['PRESENCE_UNKNOWN'], ns);
+    assert.match(pm.warnings[0]!.message, new RegExp(`${join(storeDir, ns, 'open')} is a symbolic link, a folder or a pipe, not pidkeep's file: remove it`));
+    const h = await pm.start('x', { command: 'sleep', args: ['300'] });
+    await pm.stop('x');
+    assert.equal(isAlive(h.pid), false);
+  }
   assert.equal(existsSync(join(elsewhere, 'made-through-link')), false, 'nothing was created through the link');
 });
 
 test('a name held by something that is no record (a link planted after start-up) is never taken as free', async (t) => {
   const dir = tempDir(t);
-  const pm = await createProcessManager({ namespace: 'planted', backend: nodeBackend(), store: fileStore({ dir }) });
+  const namespace = uniqueNamespace('planted');
+  const pm = await createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }) });
   t.after(() => pm.close());
   const target = join(dir, 'elsewhere.json');
   writeFileSync(target, 'x\n');
-  symlinkSync(target, join(dir, 'planted', 'records', 'rec.json'));
+  symlinkSync(target, recordFile(dir, namespace, 'rec'));
   await assert.rejects(pm.start('rec', { command: 'sleep', args: ['60'] }), (e: unknown) => e instanceof PidkeepError && e.code === 'STORE_FAILED' && /symbolic link/.test(e.message));
-  assert.deepEqual(await nodeBackend().scan!('planted@'), [], 'nothing was spawned');
+  assert.deepEqual(await nodeBackend().scan!(`${namespace}@`), [], 'nothing was spawned');
 });

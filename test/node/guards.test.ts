@@ -9,10 +9,10 @@ import { test, type TestContext } from 'node:test';
 import { createProcessManager, PidkeepError, type Backend, type Store } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
 import { stopMarked } from '../../src/sweep.js';
-import { cli, isAlive, outputIn, readText, reaper, startTicks, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
+import { cli, isAlive, outputIn, readText, reaper, recordFile, startTicks, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
 
 const sh = (script: string) => ({ command: 'sh', args: ['-c', script] });
-const recordOf = (dir: string, namespace: string, name: string) => readText(join(dir, namespace, 'records', `${name}.json`));
+const recordOf = (dir: string, namespace: string, name: string) => readText(recordFile(dir, namespace, name));
 const markerOf = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').find((v) => v.startsWith('PIDKEEP_MARK='))?.slice('PIDKEEP_MARK='.length);
 
 /** A store whose next `method` call waits at a gate until `open()`; `entered` says it is waiting. */
@@ -90,7 +90,7 @@ test('guard: a process that turns unverifiable after a signal and runs on is nev
   reaper(t)(y.pid);
   await waitFor('the trap', () => outputIn(y.logs.stdout!).includes('ready'));
   await pm.close();
-  const key = join(dir, namespace, 'records', 'y.json');
+  const key = recordFile(dir, namespace, 'y');
   spawnSync('rm', [key]);
   const sweeper = await createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }) });
   t.after(() => sweeper.close());
@@ -134,7 +134,7 @@ time.sleep(300)`;
   await pm.close();
   const record = JSON.parse(recordOf(dir, namespace, 'p').split('\n')[0]!) as Record<string, unknown>;
   Object.assign(record, { pid: p, startTime: startTicks(p), comm: readText(`/proc/${p}/comm`).trim() });
-  writeFileSync(join(dir, namespace, 'records', 'p.json'), `${JSON.stringify(record)}\n`);
+  writeFileSync(recordFile(dir, namespace, 'p'), `${JSON.stringify(record)}\n`);
 
   const adopter = await createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }) });
   t.after(() => adopter.close());
@@ -167,7 +167,7 @@ test('guard: a sweep spares a live marked process whose only record is of a futu
   const id = 'abcdef0123456789abcdef01';
   const child = spawn('sleep', ['300'], { env: { PATH: process.env.PATH!, PIDKEEP_MARK: `${namespace}@${store.id(namespace)}/${id}` }, stdio: 'ignore', detached: true });
   reaper(t)(child.pid);
-  writeFileSync(join(dir, namespace, 'records', 'later.json'), `${JSON.stringify({ v: 99, id, name: 'later', pid: child.pid, shape: 'unknown to this version' })}\n`);
+  writeFileSync(recordFile(dir, namespace, 'later'), `${JSON.stringify({ v: 99, id, name: 'later', pid: child.pid, shape: 'unknown to this version' })}\n`);
   const pm = await createProcessManager({ namespace, backend: nodeBackend(), store });
   t.after(() => pm.close());
   assert.deepEqual(pm.recovery.map((r) => [r.name, r.status]), [['later', 'skipped']]);
@@ -209,7 +209,7 @@ test("guard: stopping a set-aside record by name stops only the process its mark
   const aside = await pm.start('aside', { command: 'sleep', args: ['300'] });
   reaper(t)(aside.pid);
   await pm.close();
-  const file = join(dir, namespace, 'records', 'aside.json');
+  const file = recordFile(dir, namespace, 'aside');
   writeFileSync(file, readFileSync(file, 'utf8').slice(0, 80));
   const later = await createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }), onOrphan: 'adopt' });
   t.after(() => later.close());
@@ -282,5 +282,5 @@ test('guard: a sweep spares a recorded process it does not track, and decides on
   const started = await starting;
   assert.deepEqual(await sweeping, [], 'the start in progress was not taken for an orphan');
   assert.ok(isAlive(started.pid) && isAlive(kept.pid));
-  assert.ok(existsSync(join(dir, namespace, 'records', 'starting.json')));
+  assert.ok(existsSync(recordFile(dir, namespace, 'starting')));
 });

@@ -4,12 +4,11 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { createProcessManager } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
 import { linuxKillScript, linuxProbeScript, parseLinuxProbe } from '../../src/tauri/platform/linux.js';
-import { fixture, isAlive, reaper, startNode, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
+import { fixture, isAlive, reaper, recordFile, startNode, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
 
 const LIMIT = 256 * 1024;
 /** One variable may hold at most 128 KiB (MAX_ARG_STRLEN): a big environment is many variables. */
@@ -69,7 +68,7 @@ test('a controller with a 600 KiB environment: its child is adopted, stopped by 
   const adopted = await start('adopted');
   const unrecorded = await start('unrecorded');
   assert.ok(environSize(adopted) > 600 * 1024 && markerOffset(adopted) > 600 * 1024, 'the marker follows the inherited variables');
-  rmSync(join(dir, namespace, 'records', 'unrecorded.json'));
+  rmSync(recordFile(dir, namespace, 'unrecorded'));
 
   const pm = await createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }) });
   t.after(() => pm.close());

@@ -5,11 +5,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { createProcessManager, type Store } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
-import { fixture, isAlive, reaper, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
+import { fixture, isAlive, reaper, recordFile, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
 
 test('a sweep on the host never ends the process of a store mounted at the same path in another mount namespace', async (t) => {
   assert.equal(process.getuid?.(), 0, 'this test needs root to create a mount namespace and mount a tmpfs');
@@ -30,7 +29,7 @@ test('a sweep on the host never ends the process of a store mounted at the same 
   const lost = await pm.start('lost', { command: 'sleep', args: ['300'] });
   reaper(t)(lost.pid);
   await pm.close();
-  rmSync(join(dir, namespace, 'records', 'lost.json'));
+  rmSync(recordFile(dir, namespace, 'lost'));
   const host = await createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }) });
   t.after(() => host.close());
   const marked = (await nodeBackend().scan!(`${namespace}@`)).map((p) => [p.pid, p.marker.split('/')[0]]);
@@ -49,7 +48,7 @@ test('a process whose view of the store folder cannot be read is skipped and rep
   const { pid } = await first.start('lost', { command: 'sleep', args: ['300'] });
   reaper(t)(pid);
   await first.close();
-  rmSync(join(dir, namespace, 'records', 'lost.json'));
+  rmSync(recordFile(dir, namespace, 'lost'));
   // On Linux a process that hides its folder (not dumpable) hides its environment too, so no scan finds it: the
   // answer is played here by the store, around a real store and a real process.
   const real = fileStore({ dir });

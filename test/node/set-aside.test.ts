@@ -4,11 +4,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { createProcessManager } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
-import { cli, isAlive, reaper, tempDir, uniqueNamespace } from '../helpers/index.js';
+import { cli, isAlive, reaper, recordFile, tempDir, uniqueNamespace } from '../helpers/index.js';
 
 test('a record grown past the size limit is set aside, and its live process stays listed and is stopped by name, again and again', async (t) => {
   const dir = tempDir(t);
@@ -17,7 +16,7 @@ test('a record grown past the size limit is set aside, and its live process stay
   const { pid } = await first.start('web', { command: 'sleep', args: ['300'] });
   reaper(t)(pid);
   await first.close();
-  appendFileSync(join(dir, namespace, 'records', 'web.json'), ' '.repeat(300 * 1024));
+  appendFileSync(recordFile(dir, namespace, 'web'), ' '.repeat(300 * 1024));
 
   const pm = await createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }) });
   t.after(() => pm.close());

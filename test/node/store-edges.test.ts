@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createProcessManager } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
-import { reaper, root, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
+import { isAlive, reaper, root, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
 
 test('pm.close() leaves no spare temp file, also one still being made', async (t) => {
   const dir = tempDir(t);
@@ -41,4 +41,32 @@ test('a full disk while writing the logs says the disk is full, not that the com
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /^SPAWN_FAILED .*could not open or write its log files in .*no space left on device.*the disk is full: free some space; the process was not started/m);
   assert.doesNotMatch(run.stdout, /command exists/);
+});
+
+test('a read-only store: `pidkeep ls` lists, `pidkeep stop` stops under a shared lock and says the record could not be updated', async (t) => {
+  assert.equal(process.getuid?.(), 0, 'this test needs root to bind-mount the store read-only in a mount namespace of its own');
+  const dir = tempDir(t);
+  const namespace = uniqueNamespace('ro');
+  const pm = await createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }) });
+  const web = await pm.start('web', { command: 'sleep', args: ['300'] });
+  reaper(t)(web.pid);
+  await pm.close();
+  const pk = `${process.execPath} ${join(root, 'dist', 'bin.cjs')}`;
+  const at = `--dir ${dir} --namespace ${namespace}`;
+  const script = [
+    `mount --bind ${dir} ${dir} && mount -o remount,ro,bind ${dir} || exit 9`,
+    `touch ${dir}/probe 2>/dev/null && exit 8`,
+    `echo "ls: $(${pk} ls ${at} 2>&1 | tr '\\n' '|')"`,
+    `${pk} stop web ${at} 2>&1; echo "rc $?"`,
+  ].join('\n');
+  const run = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(run.status, 0, `stdout: ${run.stdout}\nstderr: ${run.stderr}`);
+  assert.match(run.stdout, new RegExp(`ls: NAME .*\\|web +${web.pid} +running`));
+  assert.match(run.stdout, /web \(pid \d+\): stopped by step 0 \(SIGTERM\).*its record could not be marked ended \(EROFS: read-only file system.*\)/);
+  assert.match(run.stdout, /rc 0/);
+  await waitFor('web to end', () => !isAlive(web.pid));
+  // Back on the writable view: the record still names it; the next controller finds it gone and says so.
+  const later = await createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }) });
+  t.after(() => later.close());
+  assert.deepEqual(later.recovery.map((r) => [r.name, r.status]), [['web', 'gone']]);
 });

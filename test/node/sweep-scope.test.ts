@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createProcessManager, MARKER_ENV } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
-import { isAlive, reaper, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
+import { isAlive, reaper, recordFile, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
 
 const open = (dir: string, namespace: string) => createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }) });
 
@@ -26,7 +26,7 @@ test("two stores with one namespace never sweep each other's processes", async (
   const lost = await a.start('lost', { command: 'sleep', args: ['300'] });
   [recorded.pid, lost.pid].forEach(reap);
   await a.close();
-  rmSync(join(dirA, namespace, 'records', 'lost.json')); // A's own orphan
+  rmSync(recordFile(dirA, namespace, 'lost')); // A's own orphan
   const b = await open(dirB, namespace);
   t.after(() => b.close());
   assert.deepEqual(await b.sweep(), [], "B's sweep touches none of A's processes, recorded or not");
@@ -75,6 +75,7 @@ test('upgrades stay safe: a pidkeep 0.1.0 process and record are adopted and sto
   const [seen] = await nodeBackend().probe([old]);
   const record = { v: 1, id, namespace, name: 'old', backend: 'node', command: 'sleep', args: ['300'], cwd: null, startedAt: Date.now(), stdin: null, logs: { stdout: null, stderr: null }, stop: [{ signal: 'SIGTERM', wait: 2000 }, { signal: 'SIGKILL', wait: 2000 }], meta: null, pid: old, bootId: seen!.identity!.bootId, startTime: seen!.identity!.startTime, comm: 'sleep' };
   mkdirSync(join(dir, namespace, 'records'), { recursive: true });
+  // 0.1.0 wrote no pid namespace: its key is the bare name in any namespace.
   writeFileSync(join(dir, namespace, 'records', 'old.json'), `${JSON.stringify(record)}\n`);
   const pm = await open(dir, namespace);
   t.after(() => pm.close());

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createProcessManager } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
-import { isAlive, outputIn, reaper, runCli, tempDir, waitFor } from '../helpers/index.js';
+import { isAlive, outputIn, reaper, recordFile, runCli, tempDir, waitFor } from '../helpers/index.js';
 
 test("sweep stops a process whose record was lost and leaves recorded ones and another namespace's alone", async (t) => {
   const dir = tempDir(t);
@@ -19,7 +19,7 @@ test("sweep stops a process whose record was lost and leaves recorded ones and a
   await mine.close();
   await other.close();
   // The record is lost (a crash between spawn and persist, a wiped webview store, a hand-deleted file).
-  rmSync(join(dir, 'sweep-app', 'records', 'lost.json'));
+  rmSync(recordFile(dir, 'sweep-app', 'lost'));
 
   const pm = await open('sweep-app');
   t.after(() => pm.close());
@@ -47,7 +47,7 @@ test('a process whose record turned corrupt is quarantined, never stranded: a sw
   reap(h.pid);
   await first.close();
   // Corrupt the record (cut in half, as a full disk might).
-  const file = join(dir, 'sweep-q', 'records', 'victim.json');
+  const file = recordFile(dir, 'sweep-q', 'victim');
   writeFileSync(file, readFileSync(file, 'utf8').slice(0, 120));
   const pm = await open();
   t.after(() => pm.close());
@@ -65,7 +65,7 @@ test("a swept process's stdin FIFO goes with it, though only its lost record nam
   const h = await first.start('x', { command: 'sleep', args: ['300'], stdin: 'fifo' });
   reaper(t)(h.pid);
   await first.close();
-  rmSync(join(dir, 'sweep-fifo', 'records', 'x.json'));
+  rmSync(recordFile(dir, 'sweep-fifo', 'x'));
   const pm = await open();
   t.after(() => pm.close());
   assert.deepEqual((await pm.sweep()).map((s) => s.pid), [h.pid]);
@@ -79,7 +79,7 @@ test('a set-aside record stays reachable: listed with its live process, stoppabl
   const h = await first.start('rec', { command: 'sleep', args: ['300'] });
   reaper(t)(h.pid);
   await first.close();
-  const file = join(dir, 'aside', 'records', 'rec.json');
+  const file = recordFile(dir, 'aside', 'rec');
   writeFileSync(file, readFileSync(file, 'utf8').replace('"command":"sleep"', '"command":7'));
   const pm = await open();
   t.after(() => pm.close());
