@@ -1,6 +1,6 @@
 // npm start: pidkeep doing its job, step by step, with real processes.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createProcessManager } from 'pidkeep';
@@ -59,7 +59,9 @@ const { pid } = await new Promise((resolve) => first.stdout.once('data', (chunk)
 leftovers.add(pid);
 await until(() => lines().length > 3);
 say(`controller #1 is pid ${first.pid}; the recorder is pid ${pid}, recording (${lines().length - 1} samples so far)`);
-const record = JSON.parse(readFileSync(join(dir, 'demo', 'records', 'recorder.json'), 'utf8'));
+// In a container (a pid namespace of its own) the file is `recorder@<namespace inode>.json`.
+const recordName = readdirSync(join(dir, 'demo', 'records')).find((f) => /^recorder(@\d+)?\.json$/.test(f));
+const record = JSON.parse(readFileSync(join(dir, 'demo', 'records', recordName), 'utf8'));
 say(`its record: pid ${record.pid}, boot ${record.bootId.slice(0, 8)}…, start time ${record.startTime} ticks, marker demo/${record.id.slice(0, 8)}…`);
 
 step(2, 'Controller #1 is killed with SIGKILL: no cleanup code runs, the handle is gone.');
@@ -75,7 +77,7 @@ step(3, 'Controller #2 starts and reconciles the stored records.');
 const bystander = spawn('sleep', ['60'], { stdio: 'ignore' });
 leftovers.add(bystander.pid);
 const stale = { ...record, id: 'feedfacefeedfacefeedface', marker: record.marker.replace(/[^/]+$/, 'feedfacefeedfacefeedface'), name: 'old-recorder', pid: bystander.pid, startTime: String(Number(record.startTime) - 100), stdin: null, stop: [{ signal: 'SIGTERM', wait: 2000 }, { signal: 'SIGKILL', wait: 2000 }] };
-writeFileSync(join(dir, 'demo', 'records', 'old-recorder.json'), JSON.stringify(stale));
+writeFileSync(join(dir, 'demo', 'records', `old-${recordName}`), JSON.stringify(stale));
 say(`(also planted: a record "old-recorder" whose pid ${bystander.pid} now belongs to an unrelated \`sleep\`)`);
 const pm = await createProcessManager({ namespace: 'demo', backend: nodeBackend(), store: fileStore({ dir }) });
 for (const entry of pm.recovery) say(`${entry.name} (pid ${entry.pid}): ${bold(entry.status)} — ${entry.detail}`);

@@ -85,17 +85,23 @@ test('guard: a process that turns unverifiable after a signal and runs on is nev
   assert.ok(isAlive(x.pid), 'it runs on, never sent SIGKILL');
   assert.doesNotMatch(recordOf(dir, namespace, 'x'), /"ended"/);
 
-  // The same through a sweep (a process known only by its marker).
-  const y = await pm.start('y', sh(script));
-  reaper(t)(y.pid);
-  await waitFor('the trap', () => outputIn(y.logs.stdout!).includes('ready'));
   await pm.close();
-  const key = recordFile(dir, namespace, 'y');
-  spawnSync('rm', [key]);
-  const sweeper = await createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }) });
-  t.after(() => sweeper.close());
-  await assert.rejects(sweeper.sweep({ stop: plan }), (e: unknown) => e instanceof PidkeepError && e.code === 'STOP_FAILED');
-  assert.ok(isAlive(y.pid), 'not reported swept, not killed');
+
+  // The same through a sweep (a process known only by its marker), with groups, and with a backend that signals
+  // pids, not groups (as the Tauri plugin does): then there is no group to wait for, only the verdict.
+  for (const backend of [nodeBackend(), { ...nodeBackend(), groupMembers: undefined }]) {
+    const ns = uniqueNamespace('turn-swept');
+    const starter = await createProcessManager({ namespace: ns, backend: nodeBackend(), store: fileStore({ dir }) });
+    const y = await starter.start('y', sh(script));
+    reaper(t)(y.pid);
+    await waitFor('the trap', () => outputIn(y.logs.stdout!).includes('ready'));
+    await starter.close();
+    spawnSync('rm', [recordFile(dir, ns, 'y')]);
+    const sweeper = await createProcessManager({ namespace: ns, backend, store: fileStore({ dir }) });
+    t.after(() => sweeper.close());
+    await assert.rejects(sweeper.sweep({ stop: plan }), (e: unknown) => e instanceof PidkeepError && e.code === 'STOP_FAILED', backend.groupMembers ? 'groups' : 'pids only');
+    assert.ok(isAlive(y.pid), 'not reported swept, not killed');
+  }
 });
 
 test('guard: a process that does not lead its group is signalled alone; another process in the group named by its pid gets nothing', async (t) => {
