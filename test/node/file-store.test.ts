@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { createProcessManager, PidkeepError } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
@@ -86,7 +86,7 @@ test('the store heals: its namespace folder removed under a running controller, 
   rmSync(join(dir, namespace), { recursive: true, force: true });
   const second = await pm.start('two', { command: 'sleep', args: ['60'], stdin: 'fifo' });
   reap(second.pid);
-  assert.deepEqual(readdirSync(join(dir, namespace, 'records')).filter((f) => f.endsWith('.json')), ['two.json']);
+  assert.deepEqual(readdirSync(join(dir, namespace, 'records')).filter((f) => f.endsWith('.json')), [basename(recordFile(dir, namespace, 'two'))]);
   // A second controller takes the same (new) lock file: they still exclude each other.
   const other = fileStore({ dir, lockTimeout: 100 });
   const release = await fileStore({ dir }).lock(namespace);
