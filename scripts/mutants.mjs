@@ -61,7 +61,7 @@ const MUTANTS = [
   ['src/node/backend.ts', 'if (group && ownGroup() === pid) group = false;', '', [...t('node/guards')]],
   ['src/node/platform/linux.ts', 'if (length < buffer.length) return markerIn(buffer.subarray(0, length));', 'return markerIn(buffer.subarray(0, length));', [...t('node/huge-environment')]],
   ['src/node/platform/linux.ts', "if (!again || again.state === 'Z' || again.state === 'X' || (again.flags & PF_EXITING) !== 0) return { pid, alive: false };", '', [...t('node/probe-edges', 'node/unverifiable-stop')]],
-  ['src/node/platform/linux.ts', 'if (id.pid === pgid && id.session === pgid) ownSession = true;', 'ownSession = true;', [...t('node/group-stop')]],
+  ['src/node/platform/linux.ts', 'if (!leader || leader.pgrp !== pgid || leader.session !== pgid) return [];', 'if (!leader) return [];', [...t('node/group-stop', 'node/guards')]],
   ['src/node/platform/linux.ts', "if (!/^\\d+$/.test(entry) || mine.has(Number(entry))) continue;", "if (!/^\\d+$/.test(entry)) continue;", [...t('node/guards')]],
   // the Tauri kill and probe scripts, and the scope check
   ['src/tauri/platform/linux.ts', `'[ "$mark" = "$want" ] || { echo "refused marker"; exit 4; }',`, "':',", [...t('tauri/linux-powers', 'node/huge-environment')]],

@@ -17,7 +17,9 @@ export interface StopContext {
    * The members of the process's group: in all, how many are proven (carry its marker, or are one of `proven`), and
    * who they are. Without it, a leader's end is the end.
    */
-  groupLeft?(proven?: readonly GroupMember[]): Promise<{ total: number; marked: number; members?: GroupMember[] }>;
+  groupLeft?(proven?: readonly GroupMember[]): Promise<{ total: number; marked: number }>;
+  /** The members of the group it leads, among its descendants, while it lives (see Backend.groupDescendants). */
+  groupLook?(): Promise<GroupMember[]>;
 }
 
 const label = (step: StopStep) => (step.write !== undefined ? `write ${JSON.stringify(step.write)}` : step.signal);
@@ -60,10 +62,10 @@ export async function runStopPlan(ctx: StopContext): Promise<StopResult> {
     // Before the first signal, while the leader lives: who is in its group. The look counts only if the leader
     // is proven the same process both before it and after it (the verify right below).
     let seen: GroupMember[] | undefined;
-    if (!looked && step.signal !== undefined && ctx.groupLeft) {
+    if (!looked && step.signal !== undefined && ctx.groupLook) {
       looked = true;
       const before = await ctx.verify();
-      if (before.kind === 'same' && before.groupLeader) seen = (await ctx.groupLeft(proven)).members;
+      if (before.kind === 'same' && before.groupLeader) seen = await ctx.groupLook();
     }
     const verdict = await ctx.verify();
     if (verdict.kind === 'same') leader ||= verdict.groupLeader;

@@ -76,6 +76,7 @@ export function stopMarked(backend: Backend, found: MarkedProcess, steps: StopSt
     waitForEnd: (ms) => pollUntil(async () => ['gone', 'reused'].includes((await look()).kind), ms),
     exit: async () => ({ code: null, signal: null }),
     ...(backend.groupMembers ? { groupLeft: async (proven) => backend.groupMembers!(found.pid, found.marker, proven) } : {}),
+    ...(backend.groupDescendants ? { groupLook: async () => backend.groupDescendants!(found.pid) } : {}),
   });
 }
 

@@ -169,6 +169,7 @@ export function stopTracked<Meta>(ctx: Context<Meta>, t: Tracked, plan?: StopPla
     waitForEnd: (ms) => waitForEnd(ctx, t, ms),
     exit: () => t.exit,
     ...(backend.groupMembers ? { groupLeft: async (proven) => backend.groupMembers!(pid, t.record.marker, proven) } : {}),
+    ...(backend.groupDescendants ? { groupLook: async () => backend.groupDescendants!(pid) } : {}),
   })
     .then((stopped) => {
       const result = t.recordError === undefined ? stopped : { ...stopped, recordError: `its record could not be marked ended (${t.recordError}); the next controller that can write the store finds it gone` };

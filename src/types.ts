@@ -186,10 +186,15 @@ export interface Backend {
   /** Finds live processes whose marker starts with `prefix`, with their owner and pid namespace. Optional: sweeps need it. */
   scan?(prefix: string): MaybePromise<MarkedProcess[]>;
   /**
-   * The live members of process group `pgid`: how many, how many are proven (carry `marker`, or are one of `proven`
-   * by pid and start time), and who they are. Optional: without it a stop ends when the leader does.
+   * The live members of process group `pgid`: how many, and how many are proven (carry `marker`, or are one of
+   * `proven` by pid and start time). Optional: without it a stop ends when the leader does.
    */
-  groupMembers?(pgid: number, marker: string, proven?: readonly GroupMember[]): MaybePromise<{ total: number; marked: number; members?: GroupMember[] }>;
+  groupMembers?(pgid: number, marker: string, proven?: readonly GroupMember[]): MaybePromise<{ total: number; marked: number }>;
+  /**
+   * Members of the group that `pgid` leads, found among its descendants, while it lives and leads its own session
+   * (so that only its descendants can be in the group); none otherwise. Optional.
+   */
+  groupDescendants?(pgid: number): MaybePromise<GroupMember[]>;
   /**
    * Removes files the spawn of record `id` created (its FIFO) once the process is gone. `stdin` is the path the
    * record names, or null when no record is left (a swept process): then the backend looks where its spawn would

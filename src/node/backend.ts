@@ -61,6 +61,7 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
     probe: (pids, probeOptions) => platform.probe(pids, probeOptions),
     scan: platform.scan ? (prefix) => platform.scan!(prefix) : undefined,
     groupMembers: platform.groupMembers ? (pgid, marker, proven) => platform.groupMembers!(pgid, marker, proven) : undefined,
+    groupDescendants: platform.groupDescendants ? (pgid) => platform.groupDescendants!(pgid) : undefined,
 
     async spawn(request: SpawnRequest): Promise<Spawned> {
       // The store's folder (checked by the store), the one the user named, or a private one of ours. The folders

@@ -222,14 +222,11 @@ export const linux: Platform = {
     try {
       if (Number.isSafeInteger(pgid) && pgid >= 2) process.kill(-pgid, 0);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return { total: 0, marked: 0, members: [] };
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return { total: 0, marked: 0 };
     }
-    const members: GroupMember[] = [];
     const mine = selfAndAncestors();
+    let total = 0;
     let marked = 0;
-    // Members vouch for each other only inside a session the leader leads (only its descendants can enter it);
-    // a group inside another session (a Tauri child's, the app's session) can be joined by any process of it.
-    let ownSession = false;
     for (const entry of readdirSync('/proc')) {
       // The controller may sit in the group (a script the process started runs `pidkeep stop` on it): it and the
       // processes waiting for it (its ancestors) are never counted as members left (the backend signals the pid
@@ -237,11 +234,40 @@ export const linux: Platform = {
       if (!/^\d+$/.test(entry) || mine.has(Number(entry))) continue;
       const id = identity(Number(entry));
       if (!id || id.pgrp !== pgid || id.state === 'Z' || id.state === 'X') continue;
-      members.push({ pid: id.pid, startTime: id.startTime });
-      if (id.pid === pgid && id.session === pgid) ownSession = true;
+      total++;
       if (proven.some((m) => m.pid === id.pid && m.startTime === id.startTime) || readMarker(Number(entry)) === marker) marked++;
     }
-    return { total: members.length, marked, members: ownSession ? members : [] };
+    return { total, marked };
+  },
+  groupDescendants(pgid) {
+    // Only inside a session the leader leads can members vouch for each other (only its descendants can enter
+    // it); a group in another session (a Tauri child's, in the app's session) can be joined by any process of it.
+    const leader = identity(pgid);
+    if (!leader || leader.pgrp !== pgid || leader.session !== pgid) return [];
+    // Down the children links of every thread: a few reads for a small tree, not a scan of /proc. A descendant
+    // orphaned before the look (reparented away) is not found: then only its marker can prove it.
+    const found: GroupMember[] = [];
+    const seen = new Set([pgid]);
+    const queue = [pgid];
+    for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
+      let tasks: string[];
+      try {
+        tasks = readdirSync(`/proc/${pid}/task`);
+      } catch {
+        continue;
+      }
+      for (const tid of tasks) {
+        for (const word of (readProc(`/proc/${pid}/task/${tid}/children`) ?? '').split(' ')) {
+          const child = Number(word);
+          if (!word || seen.has(child)) continue;
+          seen.add(child);
+          queue.push(child);
+          const id = identity(child);
+          if (id && id.pgrp === pgid && id.state !== 'Z' && id.state !== 'X') found.push({ pid: child, startTime: id.startTime });
+        }
+      }
+    }
+    return found;
   },
   ownGroup() {
     const self = readProc('/proc/self/stat');

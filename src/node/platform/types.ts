@@ -24,7 +24,9 @@ export interface Platform {
   /** The pid namespace the controller's pids are meaningful in (Linux: `pid:[inode]`); absent elsewhere. */
   pidNamespace?(): string | undefined;
   /** Live members of a process group, and how many are proven (see Backend.groupMembers). */
-  groupMembers?(pgid: number, marker: string, proven?: readonly GroupMember[]): { total: number; marked: number; members: GroupMember[] };
+  groupMembers?(pgid: number, marker: string, proven?: readonly GroupMember[]): { total: number; marked: number };
+  /** Members of the group a live session leader leads, among its descendants (see Backend.groupDescendants). */
+  groupDescendants?(pgid: number): GroupMember[];
   /** The controller's own process group, where cheap to know. */
   ownGroup?(): number | undefined;
   /** Sends a signal to a pid, or to its group; platforms without groups kill the tree their own way. */
