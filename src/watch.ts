@@ -1,5 +1,6 @@
 // Keeping the view current: adopted processes are polled for their end, and records other controllers write
 // are picked up (at once through pm.get where the store answers synchronously, or when the store reports them).
+import { withLock } from './claim.js';
 import { emit, ownKey, probeOne, type Context } from './context.js';
 import { judge } from './identity.js';
 import { validateWith } from './meta.js';
@@ -111,9 +112,25 @@ export function watch<Meta>(ctx: Context<Meta>): Watcher {
     if (ctx.closed || !isValidName(name) || ownKey(ctx, name) !== key) return;
     // A watched one may have ended (the poll tells), and another controller may have started the name again since.
     void (ctx.tracked.has(name) ? poll() : Promise.resolve())
-      .then(() => (ctx.tracked.has(name) ? undefined : lookUpLater(name)))
+      .then(() => (ctx.tracked.has(name) ? restore(name) : lookUpLater(name)))
       .catch(() => undefined);
   });
+
+  /**
+   * A record of a process this manager tracks went while the process runs on (the folder wiped, the file deleted by
+   * hand): written back, under the lock, once the process is proven the same, so no sweep takes it for an orphan.
+   * Until then a sweep can (the wipe is outside any lock: RELIABILITY.md, "Not covered").
+   */
+  const restore = async (name: string) => {
+    const t = ctx.tracked.get(name);
+    if (!t || t.status !== 'running' || t.stopping || ctx.closed) return;
+    const key = ownKey(ctx, name);
+    await withLock(ctx.store, ctx.namespace, async () => {
+      if ((await ctx.store.get(ctx.namespace, key)) !== undefined || t.status !== 'running') return;
+      if (judge(t.record, await probeOne(ctx, t.record.pid)).kind !== 'same') return;
+      await ctx.store.put(ctx.namespace, key, t.text);
+    });
+  };
 
   return {
     lookUp,

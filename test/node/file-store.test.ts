@@ -86,7 +86,9 @@ test('the store heals: its namespace folder removed under a running controller, 
   rmSync(join(dir, namespace), { recursive: true, force: true });
   const second = await pm.start('two', { command: 'sleep', args: ['60'], stdin: 'fifo' });
   reap(second.pid);
-  assert.deepEqual(readdirSync(join(dir, namespace, 'records')).filter((f) => f.endsWith('.json')), [basename(recordFile(dir, namespace, 'two'))]);
+  // `one` runs on: the manager's watch writes its record back into the new folder.
+  await waitFor("one's record written back", () => existsSync(recordFile(dir, namespace, 'one')));
+  assert.deepEqual(readdirSync(join(dir, namespace, 'records')).filter((f) => f.endsWith('.json')).sort(), [basename(recordFile(dir, namespace, 'one')), basename(recordFile(dir, namespace, 'two'))]);
   // A second controller takes the same (new) lock file: they still exclude each other.
   const other = fileStore({ dir, lockTimeout: 100 });
   const release = await fileStore({ dir }).lock(namespace);

@@ -2,12 +2,12 @@
 // was wiped and made again. Each test fails on a store whose join counts itself alone on a freshly made `open`
 // (the live manager's processes are then stopped under onOrphan: 'stop').
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { createProcessManager } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
-import { fixture, isAlive, reaper, startNode, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
+import { fixture, isAlive, reaper, recordFile, startNode, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
 
 /** A manager in its own OS process that keeps running two sleeps (and watching the store). */
 async function liveManager(t: TestContext, dir: string, namespace: string) {
@@ -68,7 +68,7 @@ test("`open` removed under a live manager: a new manager cannot tell, adopts ins
   assert.deepEqual(last.recovery.map((r) => [r.name, r.status]).sort(), [['a', 'stopped'], ['b', 'stopped']]);
 });
 
-test('the namespace folder wiped under a live manager: its next start takes the new `open` with it, and a new manager adopts', async (t) => {
+test('the namespace folder wiped under a live manager: its next start takes the new `open` with it, its watch writes back the records of what it runs, and a new manager adopts both', async (t) => {
   const dir = tempDir(t);
   const namespace = uniqueNamespace('wiped');
   const first = await createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }) });
@@ -81,9 +81,12 @@ test('the namespace folder wiped under a live manager: its next start takes the 
   reaper(t)(b.pid);
   assert.ok(holdsLockOn(process.pid, join(dir, namespace, 'open')), 'the open manager locks the new file');
 
+  // The manager's watch sees a's record gone while a runs: it writes it back, so no sweep takes a for an orphan.
+  await waitFor("a's record written back", () => existsSync(recordFile(dir, namespace, 'a')));
   const pm = await stopper(dir, namespace);
   t.after(() => pm.close());
-  assert.deepEqual(pm.recovery.map((r) => [r.name, r.status]), [['b', 'adopted']]);
+  assert.deepEqual(pm.recovery.map((r) => [r.name, r.status]).sort(), [['a', 'adopted'], ['b', 'adopted']]);
   assert.match(pm.recovery[0]!.detail, /another manager of this namespace is open/);
+  assert.deepEqual(await pm.sweep(), []);
   assert.ok(isAlive(a.pid) && isAlive(b.pid));
 });
