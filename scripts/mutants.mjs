@@ -54,14 +54,14 @@ const MUTANTS = [
   ['src/node/file-store.ts', "return currentPlatform().seesSameFile?.(pid, layout.namespaceDir(root, namespace)) ?? true;", 'return true;', [...t('node/mount-namespaces')]],
   ['src/node/file-store.ts', "if (code === 'ELOOP') return { error: 'the record is a symbolic link' };", '', [...t('node/hostile-records', 'node/file-store')]],
   ['src/node/private-dir.ts', 'fd = openSync(dir, constants.O_RDONLY | DIRECTORY | NOFOLLOW);', 'fd = openSync(dir, constants.O_RDONLY | DIRECTORY);', [...t('node/file-store', 'node/planted-folders')]],
-  ['src/node/private-dir.ts', 'if (!same) throw linkRefused(folder.path);', '', [...t('node/planted-folders')]],
+  ['src/node/private-dir.ts', 'if (!same) throw linkRefused(folder.path);', '', [...t('node/planted-folders', 'node/file-store')]],
   ['src/node/log-writer.ts', 'if (here.dev !== dev || here.ino !== ino) {', 'if (false) {', [...t('node/planted-folders')]],
   // the Node backend and probe
   ['src/node/backend.ts', 'if (unsafe) throw new PidkeepError(\'UNSAFE_PID\', `refusing to signal: ${unsafe}`, { pid });', '', [...t('node/signal-guards', 'conformance/backends')]],
   ['src/node/backend.ts', 'if (group && ownGroup() === pid) group = false;', '', [...t('node/guards')]],
   ['src/node/platform/linux.ts', 'if (length < buffer.length) return markerIn(buffer.subarray(0, length));', 'return markerIn(buffer.subarray(0, length));', [...t('node/huge-environment')]],
   ['src/node/platform/linux.ts', "if (!again || again.state === 'Z' || again.state === 'X' || (again.flags & PF_EXITING) !== 0) return { pid, alive: false };", '', [...t('node/probe-edges', 'node/unverifiable-stop')]],
-  ['src/node/platform/linux.ts', 'if (!leader || leader.pgrp !== pgid || leader.session !== pgid) return [];', 'if (!leader) return [];', [...t('node/group-stop', 'node/guards')]],
+  ['src/node/platform/linux.ts', 'found.push({ pid: child, startTime: id.startTime });', "found.push({ pid: child, startTime: '0' });", [...t('node/group-stop')]],
   ['src/node/platform/linux.ts', "if (!/^\\d+$/.test(entry) || mine.has(Number(entry))) continue;", "if (!/^\\d+$/.test(entry)) continue;", [...t('node/guards')]],
   // the Tauri kill and probe scripts, and the scope check
   ['src/tauri/platform/linux.ts', `'[ "$mark" = "$want" ] || { echo "refused marker"; exit 4; }',`, "':',", [...t('tauri/linux-powers', 'node/huge-environment')]],

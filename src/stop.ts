@@ -44,11 +44,10 @@ export async function runStopPlan(ctx: StopContext): Promise<StopResult> {
   let delivered: number | null = null;
   // "Stopped" means no member of its process group is left. One rule, leader alive or not: a signal reaches the
   // group only while every member is proven the process's own. A member is proven by the record's marker
-  // (children inherit it), or by having been seen in the group, pid and start time, while its leader was proven
-  // alive: a child pidkeep starts leads a session of its own, which only its descendants can enter (setpgid(2)
-  // refuses a group of another session), and no process can take a pid that still names a group. Once the leader
-  // is gone nothing proves that the pgid still names that group: members seen before, or marked, are proven;
-  // any other (an `env -i` child started after the look) stops the group signal and fails the stop.
+  // (children inherit it), or by having been found in the group among the leader's descendants, pid and start
+  // time, while the leader was proven alive both before and after that look. Once the leader is gone nothing
+  // proves that the pgid still names that group: members seen before, or marked, are proven; any other (an `env -i`
+  // child started after the look) stops the group signal and fails the stop.
   let leader = false;
   const proven: GroupMember[] = [];
   let looked = false;
@@ -65,7 +64,10 @@ export async function runStopPlan(ctx: StopContext): Promise<StopResult> {
     if (!looked && step.signal !== undefined && ctx.groupLook) {
       looked = true;
       const before = await ctx.verify();
-      if (before.kind === 'same' && before.groupLeader) seen = await ctx.groupLook();
+      if (before.kind === 'same' && before.groupLeader) {
+        leader = true; // it led its group: what is left of the group counts, even if it ends right now
+        seen = await ctx.groupLook();
+      }
     }
     const verdict = await ctx.verify();
     if (verdict.kind === 'same') leader ||= verdict.groupLeader;

@@ -191,8 +191,8 @@ export interface Backend {
    */
   groupMembers?(pgid: number, marker: string, proven?: readonly GroupMember[]): MaybePromise<{ total: number; marked: number }>;
   /**
-   * Members of the group that `pgid` leads, found among its descendants, while it lives and leads its own session
-   * (so that only its descendants can be in the group); none otherwise. Optional.
+   * Members of the group that `pgid` leads, found among its descendants (so they are its own, whatever their
+   * environment), while it lives; none when it leads no group. Optional.
    */
   groupDescendants?(pgid: number): MaybePromise<GroupMember[]>;
   /**

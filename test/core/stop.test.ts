@@ -55,3 +55,26 @@ test('the last step undeliverable fails the stop with the backend\'s reason', as
   const { ctx } = scripted([{ signal: 'SIGKILL' }], { undeliverable: [0] });
   await assert.rejects(runStopPlan(ctx), (e: unknown) => e instanceof PidkeepError && e.code === 'UNSUPPORTED' && /cannot send SIGKILL/.test(e.message));
 });
+
+test('a group look counts only when the leader is proven the same after it: a leader gone meanwhile proves no member', async () => {
+  // The leader is seen alive before the look, found gone right after it; one unmarked member is left in its group.
+  const verdicts = [{ kind: 'same', groupLeader: true }, { kind: 'gone', reason: 'ended during the look' }] as const;
+  let looks = 0;
+  const provenAsked: number[] = [];
+  const sent: string[] = [];
+  const ctx: StopContext = {
+    name: 'p',
+    pid: 4242,
+    steps: [{ signal: 'SIGTERM', wait: 10 }, { signal: 'SIGKILL', wait: 10 }],
+    verify: async () => verdicts[Math.min(looks++, 1)]!,
+    signal: async (signal) => void sent.push(signal),
+    write: async () => undefined,
+    waitForEnd: async () => true,
+    exit: async () => ({ code: null, signal: null }),
+    groupLook: async () => [{ pid: 5000, startTime: '77' }],
+    // The member is unmarked: proven only if it is in `proven`.
+    groupLeft: async (proven = []) => (provenAsked.push(proven.length), { total: 1, marked: proven.some((m) => m.pid === 5000) ? 1 : 0 }),
+  };
+  await assert.rejects(runStopPlan(ctx), (e: unknown) => e instanceof PidkeepError && e.code === 'STOP_FAILED' && /not seen in its group/.test(e.message));
+  assert.deepEqual(sent, [], 'nothing was signalled');
+});

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { createProcessManager, PidkeepError } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
+import { assertSameDir, privateDir } from '../../src/node/private-dir.js';
 import { fixture, isAlive, reaper, recordFile, root, startNode, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
 
 test('records and logs are private: dirs 0700, files 0600, whatever the umask', async (t) => {
@@ -163,6 +164,19 @@ test('a name held by something that is no record (a link planted after start-up)
   const target = join(dir, 'elsewhere.json');
   writeFileSync(target, 'x\n');
   symlinkSync(target, recordFile(dir, namespace, 'rec'));
-  await assert.rejects(pm.start('rec', { command: 'sleep', args: ['60'] }), (e: unknown) => e instanceof PidkeepError && e.code === 'STORE_FAILED' && /symbolic link/.test(e.message));
+  // Read as what it is (a link: set aside at the next reconcile), not as a failed read.
+  await assert.rejects(pm.start('rec', { command: 'sleep', args: ['60'] }), (e: unknown) => e instanceof PidkeepError && e.code === 'STORE_FAILED' && /: the record is a symbolic link; pidkeep sets such files aside/.test(e.message));
   assert.deepEqual(await nodeBackend().scan!(`${namespace}@`), [], 'nothing was spawned');
+});
+
+test('a checked folder swapped for a link (or another folder) afterwards is noticed before anything is written in it', (t) => {
+  const dir = tempDir(t);
+  const folder = privateDir(join(dir, 'logs'));
+  assert.doesNotThrow(() => assertSameDir(folder));
+  renameSync(join(dir, 'logs'), join(dir, 'real'));
+  symlinkSync(join(dir, 'real'), join(dir, 'logs'));
+  assert.throws(() => assertSameDir(folder), (e: unknown) => e instanceof PidkeepError && e.code === 'STORE_FAILED' && /is a symbolic link or not a folder/.test(e.message));
+  rmSync(join(dir, 'logs'));
+  mkdirSync(join(dir, 'logs'));
+  assert.throws(() => assertSameDir(folder), /is a symbolic link or not a folder/, 'another folder at the path');
 });

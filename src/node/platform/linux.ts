@@ -240,12 +240,11 @@ export const linux: Platform = {
     return { total, marked };
   },
   groupDescendants(pgid) {
-    // Only inside a session the leader leads can members vouch for each other (only its descendants can enter
-    // it); a group in another session (a Tauri child's, in the app's session) can be joined by any process of it.
     const leader = identity(pgid);
-    if (!leader || leader.pgrp !== pgid || leader.session !== pgid) return [];
-    // Down the children links of every thread: a few reads for a small tree, not a scan of /proc. A descendant
-    // orphaned before the look (reparented away) is not found: then only its marker can prove it.
+    if (!leader || leader.pgrp !== pgid) return [];
+    // Down the children links of every thread: a few reads for a small tree, not a scan of /proc. Only
+    // descendants are found (whatever joined the group from elsewhere in its session is not); one orphaned before
+    // the look (reparented away) is not found either: then only its marker can prove it.
     const found: GroupMember[] = [];
     const seen = new Set([pgid]);
     const queue = [pgid];
