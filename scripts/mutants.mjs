@@ -42,7 +42,7 @@ const MUTANTS = [
   ['src/stop.ts', "if (verdict.kind === 'unverifiable') {", 'if (false) {', [...CORE, ...t('node/unverifiable-stop', 'node/guards')]],
   ['src/stop.ts', 'if (left.marked < left.total) {', 'if (false) {', [...CORE, ...t('node/group-stop')]],
   ['src/stop.ts', "await ctx.signal(step.signal, groupOnly || (verdict.kind === 'same' && verdict.groupLeader));", 'await ctx.signal(step.signal, true);', [...CORE, ...t('node/guards')]],
-  ['src/stop.ts', "if (verdict.kind === 'same' && seen) proven.push(", 'if (seen) proven.push(', [...CORE, ...t('node/group-stop')]],
+  ['src/stop.ts', "if (verdict.kind === 'same') proven.push(...seen);", 'proven.push(...seen);', [...CORE, ...t('node/group-stop')]],
   // tracking and reconcile
   ['src/tracked.ts', 'if ((await store.get(namespace, key)) === t.text) await markEnded(', 'await markEnded(', [...t('core/manager', 'node/guards')]],
   ['src/tracked.ts', "if (verdict.kind !== 'gone' && verdict.kind !== 'reused') return false;", "if (verdict.kind === 'same') return false;", [...t('node/unverifiable-stop', 'node/guards')]],

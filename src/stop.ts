@@ -58,20 +58,18 @@ export async function runStopPlan(ctx: StopContext): Promise<StopResult> {
     return pollUntil(async () => (await groupLeft()).total === 0, Math.max(0, deadline - Date.now()), 20);
   };
   for (const [index, step] of ctx.steps.entries()) {
-    // Before the first signal, while the leader lives: who is in its group. The look counts only if the leader
-    // is proven the same process both before it and after it (the verify right below).
-    let seen: GroupMember[] | undefined;
-    if (!looked && step.signal !== undefined && ctx.groupLook) {
+    let verdict = await ctx.verify();
+    if (verdict.kind === 'same') leader ||= verdict.groupLeader;
+    // Before the first signal, while the leader lives: who else is in its group. The look counts only if the
+    // leader is proven the same process after it too; a look that finds nobody (most processes) needs no second one.
+    if (!looked && step.signal !== undefined && ctx.groupLook && verdict.kind === 'same' && verdict.groupLeader) {
       looked = true;
-      const before = await ctx.verify();
-      if (before.kind === 'same' && before.groupLeader) {
-        leader = true; // it led its group: what is left of the group counts, even if it ends right now
-        seen = await ctx.groupLook();
+      const seen = (await ctx.groupLook()).filter((member) => member.pid !== ctx.pid);
+      if (seen.length > 0) {
+        verdict = await ctx.verify();
+        if (verdict.kind === 'same') proven.push(...seen);
       }
     }
-    const verdict = await ctx.verify();
-    if (verdict.kind === 'same') leader ||= verdict.groupLeader;
-    if (verdict.kind === 'same' && seen) proven.push(...seen.filter((member) => member.pid !== ctx.pid));
     let groupOnly = false;
     // Gone or reused both mean the process we knew has ended; the last step delivered did it (none: on its own).
     if (verdict.kind === 'gone' || verdict.kind === 'reused') {

@@ -192,7 +192,7 @@ export interface Backend {
   groupMembers?(pgid: number, marker: string, proven?: readonly GroupMember[]): MaybePromise<{ total: number; marked: number }>;
   /**
    * Members of the group that `pgid` leads, found among its descendants (so they are its own, whatever their
-   * environment), while it lives; none when it leads no group. Optional.
+   * environment). Called with a group leader the caller has just proven, and proven again after. Optional.
    */
   groupDescendants?(pgid: number): MaybePromise<GroupMember[]>;
   /**

@@ -240,9 +240,7 @@ export const linux: Platform = {
     return { total, marked };
   },
   groupDescendants(pgid) {
-    const leader = identity(pgid);
-    if (!leader || leader.pgrp !== pgid) return [];
-    // Down the children links of every thread: a few reads for a small tree, not a scan of /proc. Only
+    // Called for a group leader just proven (see Backend.groupDescendants). Down the children links of every thread: a few reads for a small tree, not a scan of /proc. Only
     // descendants are found (whatever joined the group from elsewhere in its session is not); one orphaned before
     // the look (reparented away) is not found either: then only its marker can prove it.
     const found: GroupMember[] = [];
