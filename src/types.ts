@@ -191,6 +191,13 @@ export interface Backend {
    */
   groupMembers?(pgid: number, marker: string, proven?: readonly GroupMember[]): MaybePromise<{ total: number; marked: number }>;
   /**
+   * The id of the last run of `name` its own output names (the Node backend: the separator line a start writes into
+   * its stdout log before the spawn), undefined when none can be read. `dir` is the store's folder for the namespace,
+   * as at the spawn. What finds the process of a record set aside with nothing readable left (planted as a link or a
+   * FIFO): only ever matched against this store's marked processes that no record knows. Optional.
+   */
+  lastRunId?(request: { namespace: string; name: string; dir?: string | undefined }): MaybePromise<string | undefined>;
+  /**
    * Members of the group that `pgid` leads, found among its descendants (so they are its own, whatever their
    * environment). Called with a group leader the caller has just proven, and proven again after. Optional.
    */

@@ -4,10 +4,10 @@ import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { describeError, PidkeepError } from '../errors.js';
 import type { Backend, ExitInfo, Spawned, SpawnRequest } from '../types.js';
-import { unsafePidReason } from '../validate.js';
+import { isValidName, unsafePidReason } from '../validate.js';
 import { checkLogLimits, openChildOutput, type ChildOutput, type LogLimits } from './log-output.js';
 import { currentPlatform, type Platform } from './platform/index.js';
-import { lastRunTail } from './log-view.js';
+import { lastRunIdIn, lastRunTail } from './log-view.js';
 import { assertSameDir, privateDir } from './private-dir.js';
 import { waitReady, type LogOffsets } from './ready.js';
 
@@ -129,6 +129,12 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
         output?.release();
         for (const fd of fds) closeSync(fd);
       }
+    },
+
+    lastRunId({ namespace, name, dir }) {
+      if (!isValidName(name)) return undefined;
+      const base = dir ?? options.dir ?? join(privateTempDir(), namespace);
+      return lastRunIdIn(join(base, 'logs', `${name}.out.log`));
     },
 
     waitReady: (check, target, signal) => waitReady(check, target, logStarts.get(target.pid) ?? { stdout: 0, stderr: 0 }, signal),

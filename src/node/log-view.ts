@@ -237,6 +237,23 @@ const TAIL_BYTES = 16 * 1024;
  * The last `lines` lines of the last run in the log at `path` (its rotated files included), at most 16 KiB, for an
  * error message such as "the last lines of its stderr"; '' when that run wrote nothing or there is no log.
  */
+/** The run id in the last separator line of the log at `path` (and its rotated files), if one can be read. */
+export function lastRunIdIn(path: string): string | undefined {
+  let chain;
+  try {
+    chain = openChain(path, dirname(path));
+  } catch {
+    return undefined; // a log that cannot be read (a link, another user's) names nothing
+  }
+  if (!chain) return undefined;
+  try {
+    const found = lastSeparator(chain, chain.size);
+    return found ? parseSeparator(found.text.trim())?.id : undefined;
+  } finally {
+    chain.close();
+  }
+}
+
 export function lastRunTail(path: string, lines: number): string {
   const chain = openChain(path, dirname(path));
   if (!chain) return '';

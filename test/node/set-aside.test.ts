@@ -2,10 +2,11 @@
 // later listing, by a later controller too, and in a pid namespace of its own (every container), where keys are
 // `<name>@<inode>`. Each test fails when the set-aside copy cannot be read back or its key is shown mangled.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { createProcessManager } from '../../src/index.js';
+import { createProcessManager, PidkeepError } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
 import { cli, isAlive, reaper, recordFile, tempDir, uniqueNamespace } from '../helpers/index.js';
 
@@ -58,4 +59,43 @@ test('in a pid namespace of its own: a set-aside record is listed under its name
   }
   assert.match(run.stdout, /stopped 0/);
   assert.equal(run.stdout.trim().split('\n').at(-1), '0', 'no sleep left in the namespace');
+});
+
+test('a record replaced by a link or a FIFO: its process is found by its last run in the log, listed and stopped by name; a recorded process never is', async (t) => {
+  const dir = tempDir(t);
+  const namespace = uniqueNamespace('blind');
+  const pm = await createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }) });
+  const kept = await pm.start('kept', { command: 'sleep', args: ['300'] });
+  reaper(t)(kept.pid);
+  const linked = await pm.start('linked', { command: 'sleep', args: ['300'] });
+  reaper(t)(linked.pid);
+  const piped = await pm.start('piped', { command: 'sleep', args: ['300'] });
+  reaper(t)(piped.pid);
+  await pm.close();
+  const target = join(dir, 'elsewhere.json');
+  writeFileSync(target, readFileSync(recordFile(dir, namespace, 'kept')));
+  rmSync(recordFile(dir, namespace, 'linked'));
+  symlinkSync(target, recordFile(dir, namespace, 'linked')); // a link to another process's record: never followed
+  rmSync(recordFile(dir, namespace, 'piped'));
+  execFileSync('mkfifo', [recordFile(dir, namespace, 'piped')]);
+  // A log planted to name the recorded process's run: a recorded process is never taken for a set-aside one.
+  const keptRun = JSON.parse(readFileSync(recordFile(dir, namespace, 'kept'), 'utf8').split('\n')[0]!).id as string;
+  appendFileSync(join(dir, namespace, 'logs', 'ghost.out.log'), `--- pidkeep: run ${keptRun} of ghost started 2026-12-07T00:00:00.000Z ---\n`);
+  symlinkSync(target, recordFile(dir, namespace, 'ghost'));
+
+  const later = await createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }) });
+  t.after(() => later.close());
+  assert.deepEqual(later.recovery.map((r) => [r.name, r.status]).sort(), [['ghost', 'corrupt'], ['kept', 'adopted'], ['linked', 'corrupt'], ['piped', 'corrupt']]);
+  for (let look = 0; look < 2; look++) {
+    assert.deepEqual((await later.setAside()).map((e) => [e.name, e.pid]).sort(), [['ghost', null], ['linked', linked.pid], ['piped', piped.pid]]);
+  }
+  await later.close();
+  const third = await createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }) });
+  t.after(() => third.close());
+  for (const [name, pid] of [['linked', linked.pid], ['piped', piped.pid]] as const) {
+    assert.equal((await third.stop(name, [{ signal: 'SIGTERM', wait: 5000 }])).pid, pid);
+    assert.equal(isAlive(pid), false);
+  }
+  await assert.rejects(third.stop('ghost'), (e: unknown) => e instanceof PidkeepError && e.code === 'NOT_FOUND');
+  assert.ok(isAlive(kept.pid), 'the recorded process runs on');
 });
