@@ -138,5 +138,31 @@ export function backendConformance(label: string, make: (t: TestContext) => Back
       const backend = await make(t);
       await assert.rejects(backend.spawn(request(t, { command: 'pidkeep-no-such-command-xyz' })), /ENOENT|No such file or directory/);
     });
+
+    test('optional: groupDescendants finds a child that cleared its environment in the leader\'s group, with its start time', async (t) => {
+      const backend = await make(t);
+      if (!backend.groupDescendants) return assert.equal(features.groups, false, 'a backend whose children lead groups looks into them');
+      const reap = reaper(t);
+      const spawned = await backend.spawn(request(t, { command: 'sh', args: ['-c', 'env -i /bin/sleep 60 & echo $!; exec sleep 60'] }));
+      reap(spawned.identity.pid);
+      const member = Number(await waitFor('the member pid', async () => (await features.output(backend, spawned)).trim()));
+      reap(member);
+      const found = await waitFor('the member found', async () => (await backend.groupDescendants!(spawned.identity.pid)).find((m) => m.pid === member));
+      const [seen] = await backend.probe([member], { marker: false });
+      assert.equal(found.startTime, seen?.identity?.startTime);
+    });
+
+    test('optional: lastRunId names the run a start of that name began last, nothing for a name never started', async (t) => {
+      const backend = await make(t);
+      if (!backend.lastRunId) return;
+      const reap = reaper(t);
+      const dir = tempDir(t);
+      const first = request(t, { dir, name: 'twice' });
+      reap((await backend.spawn(first)).identity.pid);
+      const second = request(t, { dir, name: 'twice' });
+      reap((await backend.spawn(second)).identity.pid);
+      assert.equal(await backend.lastRunId({ namespace: 'conf', name: 'twice', dir }), second.id);
+      assert.equal(await backend.lastRunId({ namespace: 'conf', name: 'never', dir }), undefined);
+    });
   });
 }
