@@ -49,8 +49,8 @@ const MUTANTS = [
   ['src/reconcile.ts', "report.push({ name: record.name, pid: record.pid, status: 'skipped', detail: `${verdict.reason}; record kept, nothing done` });", "await forget(item, verdict.reason);", [...t('core/manager', 'node/guards')]],
   // the file store and its locks
   ['src/node/file-store.ts', 'if (sameFile(fd, layout.lockFile(root, namespace))) return () => unlock(fd);', 'return () => unlock(fd);', [...t('node/file-store', 'conformance/stores')]],
-  ['src/node/file-store.ts', 'const unknown = free && made && hasRecords(recordsDir(namespace));', 'const unknown = false;', [...t('node/presence')]],
-  ['src/node/file-store.ts', 'if (sameFile(presence.fd, file)) continue;', 'continue;', [...t('node/presence')]],
+  ['src/node/presence.ts', 'const unknown = free && made && hasRecords(layout.recordsDir(root, namespace));', 'const unknown = false;', [...t('node/presence')]],
+  ['src/node/presence.ts', 'if (sameFile(presence.fd, file)) continue;', 'continue;', [...t('node/presence')]],
   ['src/node/file-store.ts', "return currentPlatform().seesSameFile?.(pid, layout.namespaceDir(root, namespace)) ?? true;", 'return true;', [...t('node/mount-namespaces')]],
   ['src/node/file-store.ts', "if (code === 'ELOOP') return { error: 'the record is a symbolic link' };", '', [...t('node/hostile-records', 'node/file-store')]],
   ['src/node/private-dir.ts', 'fd = openSync(dir, constants.O_RDONLY | DIRECTORY | NOFOLLOW);', 'fd = openSync(dir, constants.O_RDONLY | DIRECTORY);', [...t('node/file-store', 'node/planted-folders')]],

@@ -1,4 +1,4 @@
-import { closeSync, constants, type Dirent, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, type Dirent, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { tryLock, unlock } from './native-lock.js';
 import { describeError, PidkeepError } from '../errors.js';
@@ -8,7 +8,8 @@ import { MAX_RECORD_BYTES, randomHex, stableId } from '../record.js';
 import type { QuarantinedEntry, StoreEntry, SyncStore } from '../types.js';
 import { assertKey, assertName } from '../validate.js';
 import { currentPlatform, pidExists } from './platform/index.js';
-import { privateDir } from './private-dir.js';
+import { presences } from './presence.js';
+import { cannotWrite, privateDir, sameFile } from './private-dir.js';
 import { watchRecords } from './store-watch.js';
 
 export interface FileStoreOptions {
@@ -136,68 +137,11 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
     }
   };
 
-  /** The managers of this store that are open, by namespace: each holds a shared lock on its `open` file. */
-  const presences = new Map<string, Set<{ fd: number; namespace: string }>>();
-  /**
-   * A manager that cannot take its lock on `open` the usual way: a shared lock through a read-only descriptor where
-   * the file can be read (others still see it), and `alone: undefined` with the reason either way.
-   */
-  const readOnlyPresence = (file: string, reason: string) => {
-    let fd: number | undefined;
-    try {
-      fd = openSync(file, constants.O_RDONLY | NOFOLLOW | constants.O_NONBLOCK);
-      if (!fstatSync(fd).isFile() || !tryLock(fd, true)) throw new Error('not a lockable file');
-    } catch {
-      if (fd !== undefined) closeSync(fd);
-      fd = undefined;
-    }
-    let left = false;
-    return {
-      alone: undefined,
-      reason,
-      leave() {
-        if (left) return;
-        left = true;
-        if (fd !== undefined) closeSync(fd);
-      },
-    };
-  };
-  /** Every manager that joined through this store has left (pm.close()): it leaves no spare file behind. */
-  const allLeft = () => presences.size > 0 && [...presences.values()].every((mine) => mine.size === 0);
-  const dropSpares = () => {
+  const open = presences(root, () => {
+    // Every manager that joined through this store has left (pm.close()): it leaves no spare file behind.
     for (const spare of spares.values()) unlinkIfThere(spare, true);
     spares.clear();
-  };
-  /**
-   * With the namespace's lock held: moves every open manager's shared lock to the `open` file on disk, if that is
-   * no longer the file it locked (removed, or the folder wiped and made again). Until then a joining manager
-   * cannot see it; one that finds records but no `open` says it cannot tell (see join).
-   */
-  const rejoin = (namespace: string) => {
-    const mine = presences.get(namespace);
-    if (!mine || mine.size === 0) return;
-    const file = layout.openFile(root, namespace);
-    for (const presence of mine) {
-      if (sameFile(presence.fd, file)) continue;
-      let fd: number | undefined;
-      try {
-        fd = openSync(file, constants.O_RDWR | constants.O_CREAT | NOFOLLOW, 0o600);
-        if (!tryLock(fd, true)) throw new Error('locked exclusively');
-      } catch {
-        if (fd !== undefined) closeSync(fd);
-        continue; // tried again at the next lock
-      }
-      closeSync(presence.fd);
-      presence.fd = fd;
-    }
-  };
-  /** Outside any lock (a watch tick): takes the lock to move the presences only when one has lost its file. */
-  const healPresences = (namespace: string, take: (namespace: string) => Promise<() => void>) => {
-    const mine = presences.get(namespace);
-    const file = layout.openFile(root, namespace);
-    if (!mine || [...mine].every((presence) => sameFile(presence.fd, file))) return;
-    void take(namespace).then((release) => release(), () => undefined);
-  };
+  });
 
   // Empty files made off the hot path (after each put), one per namespace: filling an existing file and renaming
   // it costs a tenth of creating an inode right after a spawn on these disks.
@@ -210,7 +154,7 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
     // node:fs/promises is loaded on first use (~1 ms of a CLI command that writes nothing).
     void process.getBuiltinModule('node:fs/promises').open(spare, 'wx', 0o600)
       .then((handle) => handle.close())
-      .then(() => (allLeft() ? unlinkIfThere(spare, true) : void spares.set(namespace, spare)))
+      .then(() => (open.allLeft() ? unlinkIfThere(spare, true) : void spares.set(namespace, spare)))
       .catch(() => undefined)
       .finally(() => refilling.delete(namespace));
   };
@@ -257,7 +201,7 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
       const releaseTurn = await slot.take();
       try {
         const releaseFile = await lockFile(namespace, slot);
-        rejoin(namespace);
+        open.rejoin(namespace);
         // While we hold the lock no writer is between writing a temp file and renaming it: a temp file left is a
         // dead writer's. Once per controller (and after a heal) is enough. A listing under this lock does it on
         // the way (a reconcile lists anyway); otherwise it is done at the release.
@@ -281,57 +225,7 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
     join(namespace) {
       assertName(namespace, 'namespace');
       ensure(namespace);
-      const file = layout.openFile(root, namespace);
-      let fd: number | undefined;
-      try {
-        // Made here, or there already: a manager that finds no `open` beside existing records cannot know who was
-        // open before it was removed (or the folder wiped): see below.
-        let made = true;
-        try {
-          fd = openSync(file, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | NOFOLLOW, 0o600);
-        } catch (error) {
-          const code = (error as NodeJS.ErrnoException).code;
-          if (code !== 'EEXIST' && !cannotWrite(error)) throw error;
-          made = false;
-          try {
-            fd = openSync(file, constants.O_RDWR | NOFOLLOW);
-          } catch (openError) {
-            // Nothing else may stop a manager from working: it joins unseen and says it cannot tell who is open.
-            const reason = cannotJoin(file, openError);
-            if (!reason) throw openError;
-            return readOnlyPresence(file, reason);
-          }
-        }
-        // Every open manager holds a shared lock on this file while it is open; the kernel drops it when the
-        // manager's process dies. An exclusive lock is free only when no other manager holds one. Joins run under
-        // the namespace's lock, so none slips in between the test and taking the shared lock (unlock, then lock:
-        // Windows has no conversion).
-        const free = tryLock(fd);
-        if (free) unlock(fd);
-        if (!tryLock(fd, true)) throw new Error(`${file} is locked exclusively outside pidkeep's protocol`);
-        // A manager still open holds its lock on the file that was removed, where no one can see it (it moves to
-        // the new file at its next lock or watch tick). Records prove someone was here: "alone" cannot be told.
-        const unknown = free && made && hasRecords(recordsDir(namespace));
-        const presence = { fd, namespace };
-        let mine = presences.get(namespace);
-        if (!mine) presences.set(namespace, (mine = new Set()));
-        mine.add(presence);
-        let left = false;
-        return {
-          alone: unknown ? undefined : free,
-          ...(unknown ? { reason: `${file} was missing while records of this namespace exist (removed, or the folder wiped and made again?), so a manager open since before cannot be seen` } : {}),
-          leave() {
-            if (left) return;
-            left = true;
-            mine.delete(presence);
-            closeSync(presence.fd); // closing the last descriptor of the file releases its lock
-            if (allLeft()) dropSpares();
-          },
-        };
-      } catch (error) {
-        if (fd !== undefined) closeSync(fd);
-        throw new PidkeepError('STORE_FAILED', `could not mark this manager open in ${file} (${describeError(error)}); check that the folder is yours and writable`, { cause: error });
-      }
+      return open.join(namespace);
     },
 
     list(namespace) {
@@ -368,7 +262,10 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
           watch(namespace: string, listener: (key: string) => void) {
             assertName(namespace, 'namespace');
             // Each tick also checks that the open managers still hold their lock on the `open` file on disk.
-            return watchRecords(recordsDir(namespace), watchInterval, listener, () => healPresences(namespace, (ns) => store.lock(ns)));
+            return watchRecords(recordsDir(namespace), watchInterval, listener, () => {
+              // Outside any lock: the lock is taken (which moves the presences) only when one has lost its file.
+              if (open.stale(namespace)) void store.lock(namespace).then((release) => release(), () => undefined);
+            });
           },
         }),
 
@@ -456,41 +353,6 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
     },
   };
   return store;
-}
-
-function sameFile(fd: number, path: string): boolean {
-  try {
-    const [open, now] = [fstatSync(fd), lstatSync(path)];
-    return open.ino === now.ino && open.dev === now.dev;
-  } catch {
-    return false;
-  }
-}
-
-/** A write refused for good: a read-only file system, or a folder this user may not write. */
-function cannotWrite(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === 'EROFS' || code === 'EACCES' || code === 'EPERM';
-}
-
-/**
- * Why a manager cannot hold its shared lock on `open` (undefined when the failure is of another kind): a folder or
- * link planted in its place, or a store it may not write.
- */
-function cannotJoin(file: string, error: unknown): string | undefined {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ELOOP' || code === 'EISDIR' || code === 'ENXIO') return `${file} is a symbolic link, a folder or a pipe, not pidkeep's file: remove it (the next manager makes it again)`;
-  if (cannotWrite(error)) return `${file} cannot be written (${describeError(error)}): the store is read-only here, so this manager cannot know whether another one is open`;
-  return undefined;
-}
-
-/** Whether `dir` holds a record file (of any run): evidence that managers have been open on this namespace. */
-function hasRecords(dir: string): boolean {
-  try {
-    return readdirSync(dir).some((name) => classify(name).kind === 'record');
-  } catch {
-    return false;
-  }
 }
 
 /** The name spares are made under: `spare.<pid>.<hex>.tmp` (`spare` is a valid record name, but never ends in `.tmp`). */

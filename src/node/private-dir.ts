@@ -1,5 +1,5 @@
 // The folders pidkeep makes and writes into (a namespace, records/, quarantine/, logs/, run/): each must be a real
-// folder of this user, never a symbolic link. Node has no openat(), so a path is checked component by component
+// folder of this user, never a symbolic link; and what was opened in them must be what is there. Node has no openat(), so a path is checked component by component
 // (O_NOFOLLOW | O_DIRECTORY on each folder pidkeep made), and what was then opened inside it is compared with what
 // was checked. Out of scope: a process of the same user that swaps a checked folder for a link and back between
 // the check and the comparison; it can write the user's files anyway.
@@ -71,4 +71,20 @@ export function assertSameDir(folder: FolderId): void {
 
 function linkRefused(dir: string, cause?: unknown): PidkeepError {
   return new PidkeepError('STORE_FAILED', `${dir} is a symbolic link or not a folder; pidkeep never writes through a link: remove it (pidkeep makes the folder again), or point the store's dir at the real folder`, cause === undefined ? undefined : { cause });
+}
+
+/** Whether the open descriptor `fd` is the file now at `path` (device and inode; a link there is not). */
+export function sameFile(fd: number, path: string): boolean {
+  try {
+    const [open, now] = [fstatSync(fd), lstatSync(path)];
+    return open.ino === now.ino && open.dev === now.dev;
+  } catch {
+    return false;
+  }
+}
+
+/** A write refused for good: a read-only file system, or a folder this user may not write. */
+export function cannotWrite(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'EROFS' || code === 'EACCES' || code === 'EPERM';
 }
