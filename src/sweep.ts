@@ -1,5 +1,5 @@
 import { releaseFifo, withLock } from './claim.js';
-import { PidkeepError } from './errors.js';
+import { describeError, PidkeepError } from './errors.js';
 import { judge } from './identity.js';
 import { probe } from './probe.js';
 import { parseRecord } from './record.js';
@@ -49,11 +49,24 @@ export async function sweepUnrecorded(ctx: SweepContext, options: SweepOptions =
   });
 
   const swept: SweepEntry[] = orphans.unsure.map((found) => ({ pid: found.pid, marker: found.marker, comm: found.identity.comm, result: null, skipped: UNSURE }));
+  // One orphan that cannot be stopped does not keep the others running: each is tried, the failures said at the end.
+  const failed: PidkeepError[] = [];
   for (const found of orphans.ours) {
-    const result = await stopMarked(backend, found, steps, `(unrecorded ${found.identity.comm})`);
+    let result: StopResult;
+    try {
+      result = await stopMarked(backend, found, steps, `(unrecorded ${found.identity.comm})`);
+    } catch (error) {
+      failed.push(error instanceof PidkeepError ? error : new PidkeepError('STOP_FAILED', describeError(error), { pid: found.pid, cause: error }));
+      continue;
+    }
     // Only the record knew its FIFO's path, and there is none: the backend looks where its spawn puts FIFOs.
     await releaseFifo(backend, store, namespace, found.marker.slice(ctx.prefix.length), null);
     swept.push({ pid: found.pid, marker: found.marker, comm: found.identity.comm, result });
+  }
+  if (failed.length === 1) throw failed[0];
+  if (failed.length > 1) {
+    const reasons = failed.map((error) => (error.subject ? `${error.subject}: ${error.reason}` : error.reason)).join('; ');
+    throw new PidkeepError('STOP_FAILED', `${failed.length} of ${failed.length + swept.length} orphans could not be stopped (the others were): ${reasons}`, { cause: new AggregateError(failed) });
   }
   return swept;
 }

@@ -94,13 +94,17 @@ test('guard: a process that turns unverifiable after a signal and runs on is nev
     const starter = await createProcessManager({ namespace: ns, backend: nodeBackend(), store: fileStore({ dir }) });
     const y = await starter.start('y', sh(script));
     reaper(t)(y.pid);
+    // Another orphan beside it: one that cannot be stopped does not keep the others running.
+    const z = await starter.start('z', { command: 'sleep', args: ['300'] });
+    reaper(t)(z.pid);
     await waitFor('the trap', () => outputIn(y.logs.stdout!).includes('ready'));
     await starter.close();
-    spawnSync('rm', [recordFile(dir, ns, 'y')]);
+    spawnSync('rm', [recordFile(dir, ns, 'y'), recordFile(dir, ns, 'z')]);
     const sweeper = await createProcessManager({ namespace: ns, backend, store: fileStore({ dir }) });
     t.after(() => sweeper.close());
     await assert.rejects(sweeper.sweep({ stop: plan }), (e: unknown) => e instanceof PidkeepError && e.code === 'STOP_FAILED', backend.groupMembers ? 'groups' : 'pids only');
     assert.ok(isAlive(y.pid), 'not reported swept, not killed');
+    await waitFor('the other orphan to be swept all the same', () => !isAlive(z.pid));
   }
 });
 
