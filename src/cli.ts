@@ -116,6 +116,7 @@ const CLI_WORDS: Array<[RegExp, string]> = [
   [/`stdin: 'fifo'`/g, '`pidkeep run --fifo`'],
   [/pm\.stop\("([^"]+)"\)/g, '`pidkeep stop $1`'],
   [/use \{ alive \} or \{ until \} instead/g, 'use --ready alive:MS instead'],
+  [/\(pm\.lastExit\)/g, '(`pidkeep describe`)'],
 ]
 const cliWords = (message: string) => CLI_WORDS.reduce((text, [api, cli]) => text.replace(api, cli), message);
 /** `pidkeep: <subject>: <reason> (CODE)`; a reason that quotes lines (a stderr tail) has the code on its first line. */
@@ -281,6 +282,8 @@ interface Row {
 
 /** One namespace's rows: its processes, what the reconcile found instead of them, and set-aside records. */
 async function rowsOf(values: { dir?: string | undefined; namespace: string }): Promise<Row[]> {
+  // A read makes nothing: a namespace (or a whole store) that does not exist has no rows, and stays absent.
+  if (!existsSync(fileStore({ dir: values.dir }).location(values.namespace))) return [];
   const pm = await open(values);
   try {
     // Records set aside as unreadable stay listed with the live process their marker points to (stop it by name).
@@ -291,7 +294,7 @@ async function rowsOf(values: { dir?: string | undefined; namespace: string }): 
     for (const r of pm.recovery) {
       if (r.status === 'adopted' || (r.status === 'corrupt' && asideNames.has(r.name))) continue;
       const last = (await pm.lastExit(r.name).catch(() => undefined)) ?? null;
-      rows.push({ ...base, name: r.name, pid: r.pid, status: r.status, command: last?.command ?? null, args: last?.args ?? null, lastExit: last, note: r.detail });
+      rows.push({ ...base, name: r.name, pid: r.pid, status: r.status, command: last?.command ?? null, args: last?.args ?? null, lastExit: last, note: cliWords(r.detail) });
     }
     for (const entry of setAside) rows.push({ ...base, name: entry.name, pid: entry.pid, status: entry.pid === null ? 'set aside' : 'set aside, running', note: `unreadable record (${entry.reason})` });
     // Ended runs stay listed (with how they ended) until the name is started again.

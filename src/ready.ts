@@ -116,7 +116,9 @@ async function notReady<Meta>(ctx: Context<Meta>, t: Tracked, check: ReadyCheck,
     // The tail only helps the reader; its absence is said below.
   }
   const where = tail ? `; the last lines of its stderr:\n${tail}` : logs.stderr ? `; its stderr (${logs.stderr}) is empty` : '';
-  return new PidkeepError('NOT_READY', `${what}${where}`, { record: name, pid, cause });
+  // The usual reason a line never comes: the program holds its output in a buffer when it writes to a file.
+  const buffered = outcome.kind === 'timeout' && 'line' in check ? `; a program whose output goes to a file may keep its lines in a buffer until it is full: ask it to write them at once (Python: PYTHONUNBUFFERED=1 or \`python3 -u\`; C programs: \`stdbuf -oL\`)` : '';
+  return new PidkeepError('NOT_READY', `${what}${buffered}${where}`, { record: name, pid, cause });
 }
 
 /** A pause that ends early (and lets go of its timer) once the wait is over: no timer may keep a CLI alive. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { cli, isAlive, pipeCli, reaper, recordFile, runCli, tempDir, uniqueNamespace, waitFor } from './helpers/index.js';
@@ -335,6 +335,8 @@ test('ls: commands quoted as a shell would; a row that is not running says why i
   assert.ok(table.some((line) => line.includes(`sh -c 'echo '\\''it'\\'''\\''s'\\''; exec sleep 60' 'arg with space'`)), table.join('\n'));
   const gone = table.find((line) => line.startsWith('short'))!;
   assert.match(gone, /^short\s+\d+\s+gone\s+-\s+sleep 0\.2\s+ended while no controller watched/, 'why, in its own column');
+  assert.match(gone, /the trace of that run \(`pidkeep describe`\)$/, 'CLI words, not the API\'s');
+  assert.doesNotMatch(table.join('\n'), /\bpm\./);
 
   const rows = JSON.parse((await runCli(['ls', '--json'], { env })).stdout) as Array<Record<string, unknown>>;
   const byName = new Map(rows.map((r) => [r.name, r]));
@@ -351,6 +353,13 @@ test('ls: commands quoted as a shell would; a row that is not running says why i
   assert.match(all, /\nweb\s+quoted\s/);
   const empty = await runCli(['ls', '--namespace', 'nothing-here'], { env });
   assert.match(empty.stdout, /no processes in namespace "nothing-here"; this store has: batch, web/);
+  assert.equal(existsSync(join(dir, 'nothing-here')), false, 'a read makes no folder');
+  const missing = join(dir, 'no-store-here');
+  for (const args of [['ls'], ['ls', '--all'], ['ls', '--json']]) {
+    const run = await runCli([...args, '--dir', missing], { env });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(existsSync(missing), false, `\`pidkeep ${args.join(' ')}\` on a missing store makes nothing`);
+  }
   for (const [name, namespace] of [['quoted', 'web'], ['job', 'batch']] as const) await runCli(['stop', name, '--namespace', namespace], { env });
 });
 

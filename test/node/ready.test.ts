@@ -86,6 +86,18 @@ test('{ line }: only a line of this run counts; a check that times out stops the
   await assert.rejects(pm.start('err', { command: 'sh', args: ['-c', 'echo "ready now" >&2; exec sleep 30'], ready: { line: 'ready now', stream: 'stdout', timeout: 400 } }), code('NOT_READY'));
 });
 
+test('{ line } and a program that buffers its output into a file (Python): the timeout says so, and unbuffered it is ready', async (t) => {
+  const pm = await open(t);
+  const server = ['-c', "print('Serving HTTP on 0.0.0.0 port 8000'); import time; time.sleep(30)"];
+  await assert.rejects(
+    // The variable removed, should this environment set it.
+    pm.start('py', { command: 'python3', args: server, env: { PYTHONUNBUFFERED: undefined }, ready: { line: 'Serving HTTP', timeout: 1500 } }),
+    code('NOT_READY', /not ready within 1500 ms .*may keep its lines in a buffer .*PYTHONUNBUFFERED=1/s),
+  );
+  const ready = await pm.start('py', { command: 'python3', args: server, env: { PYTHONUNBUFFERED: '1' }, ready: { line: 'Serving HTTP', timeout: 10_000 } });
+  await ready.stop();
+});
+
 test('{ until }: your check decides; an end before it passes is NOT_READY', async (t) => {
   const pm = await open(t);
   let calls = 0;
