@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { cli, isAlive, pipeCli, reaper, recordFile, runCli, tempDir, uniqueNamespace, waitFor } from './helpers/index.js';
@@ -396,8 +397,18 @@ test('run --ready waits for a port or a line, stops what is not ready in time; -
   reap(Number(byLine.stdout.trim()));
   const port = Number(/listening on (\d+)/.exec((await runCli(['logs', 'web', '--stdout'], { env })).stdout)?.[1]);
   assert.ok(port > 0);
-  // The port is open: a second process is ready by it at once.
-  const byPort = await runCli(['run', 'probe', '--ready', `port:127.0.0.1:${port}`, '--', 'sleep', '60'], { env });
+  // The port is open, but another process holds it: a `sleep` is never ready by it.
+  const notItsPort = await runCli(['run', 'probe', '--ready', `port:127.0.0.1:${port}`, '--ready-timeout', '500', '--', 'sleep', '60'], { env });
+  assert.equal(notItsPort.code, 1, notItsPort.stderr);
+  assert.match(notItsPort.stderr, /it was not ready within 500 ms \(a connection to 127\.0\.0\.1:\d+/);
+  // A server on a port of its own is ready by it.
+  const free = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port: p } = probe.address() as { port: number };
+      probe.close(() => resolve(p));
+    });
+  });
+  const byPort = await runCli(['run', 'api', '--ready', `port:127.0.0.1:${free}`, '--', process.execPath, '-e', `require('net').createServer().listen(${free}, '127.0.0.1')`], { env });
   assert.equal(byPort.code, 0, byPort.stderr);
   reap(Number(byPort.stdout.trim()));
   const late = await runCli(['run', 'late', '--ready', 'line:never said', '--ready-timeout', '300', '--', 'sleep', '60'], { env });

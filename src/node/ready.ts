@@ -10,9 +10,14 @@ const MAX_LINE = 64 * 1024;
 /** Where each log ended when the process was spawned: only what this run wrote is matched. */
 export type LogOffsets = { stdout: number; stderr: number };
 
-export async function waitReady(check: BackendReadyCheck, target: ReadyTarget, offsets: LogOffsets, signal: AbortSignal): Promise<void> {
+/**
+ * `listensOn` (Linux) proves whose the listener is: a port another process holds accepts connections too, and a
+ * server started on it fails with "address in use" a moment later. Without it a connection has to do.
+ */
+export async function waitReady(check: BackendReadyCheck, target: ReadyTarget, offsets: LogOffsets, signal: AbortSignal, listensOn?: (pid: number, port: number) => boolean): Promise<void> {
   if ('port' in check) {
-    while (!(await connects(check.port, check.host ?? 'localhost', signal))) await pause(signal);
+    const ours = () => listensOn === undefined || listensOn(target.pid, check.port);
+    while (!((await connects(check.port, check.host ?? 'localhost', signal)) && ours())) await pause(signal);
     return;
   }
   const streams = check.stream === 'stdout' || check.stream === 'stderr' ? [check.stream] : (['stdout', 'stderr'] as const);

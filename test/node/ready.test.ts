@@ -86,6 +86,20 @@ test('{ line }: only a line of this run counts; a check that times out stops the
   await assert.rejects(pm.start('err', { command: 'sh', args: ['-c', 'echo "ready now" >&2; exec sleep 30'], ready: { line: 'ready now', stream: 'stdout', timeout: 400 } }), code('NOT_READY'));
 });
 
+test('{ port }: a port another process holds is not the child\'s: the new server fails ("address in use") and start() says so; a server behind a wrapper is', async (t) => {
+  const pm = await open(t);
+  const port = await freePort();
+  const squatter = createServer();
+  await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => squatter.close(resolve)));
+  const server = ['-m', 'http.server', String(port), '--bind', '127.0.0.1'];
+  await assert.rejects(pm.start('web', { command: 'python3', args: server, ready: { port, host: '127.0.0.1', timeout: 10_000 } }), code('NOT_READY', /ended before it was ready .*Address already in use/s));
+  await new Promise((resolve) => squatter.close(resolve));
+  // Listening from a child of the started process (a shell that does not exec) counts: it is the process's own.
+  const wrapped = await pm.start('web', { command: 'sh', args: ['-c', `python3 ${server.join(' ')}; :`], ready: { port, host: '127.0.0.1', timeout: 10_000 } });
+  await wrapped.stop();
+});
+
 test('{ line } and a program that buffers its output into a file (Python): the timeout says so, and unbuffered it is ready', async (t) => {
   const pm = await open(t);
   const server = ['-c', "print('Serving HTTP on 0.0.0.0 port 8000'); import time; time.sleep(30)"];

@@ -239,30 +239,42 @@ export const linux: Platform = {
     }
     return { total, marked };
   },
-  groupDescendants(pgid) {
-    // Called for a group leader just proven (see Backend.groupDescendants). Down the children links of every thread: a few reads for a small tree, not a scan of /proc. Only
-    // descendants are found (whatever joined the group from elsewhere in its session is not); one orphaned before
-    // the look (reparented away) is not found either: then only its marker can prove it.
-    const found: GroupMember[] = [];
-    const seen = new Set([pgid]);
-    const queue = [pgid];
-    for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
-      let tasks: string[];
+  listensOn(pid, port) {
+    // The listening sockets on the port (state 0A), by inode, from both tables; then the process tree's descriptors.
+    const wanted = new Set<string>();
+    const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+      for (const line of (readProc(table) ?? '').split('\n').slice(1)) {
+        const fields = line.trim().split(/\s+/);
+        if (fields[3] === '0A' && fields[1]?.endsWith(`:${hexPort}`) && fields[9]) wanted.add(`socket:[${fields[9]}]`);
+      }
+    }
+    if (wanted.size === 0) return false;
+    for (const member of [pid, ...descendantsOf(pid)]) {
+      let fds: string[];
       try {
-        tasks = readdirSync(`/proc/${pid}/task`);
+        fds = readdirSync(`/proc/${member}/fd`);
       } catch {
         continue;
       }
-      for (const tid of tasks) {
-        for (const word of (readProc(`/proc/${pid}/task/${tid}/children`) ?? '').split(' ')) {
-          const child = Number(word);
-          if (!word || seen.has(child)) continue;
-          seen.add(child);
-          queue.push(child);
-          const id = identity(child);
-          if (id && id.pgrp === pgid && id.state !== 'Z' && id.state !== 'X') found.push({ pid: child, startTime: id.startTime });
+      for (const fd of fds) {
+        try {
+          if (wanted.has(readlinkSync(`/proc/${member}/fd/${fd}`))) return true;
+        } catch {
+          // closed meanwhile
         }
       }
+    }
+    return false;
+  },
+  groupDescendants(pgid) {
+    // Called for a group leader just proven (see Backend.groupDescendants). Only descendants are found (whatever
+    // joined the group from elsewhere in its session is not); one orphaned before the look (reparented away) is
+    // not found either: then only its marker can prove it.
+    const found: GroupMember[] = [];
+    for (const child of descendantsOf(pgid)) {
+      const id = identity(child);
+      if (id && id.pgrp === pgid && id.state !== 'Z' && id.state !== 'X') found.push({ pid: child, startTime: id.startTime });
     }
     return found;
   },
@@ -272,6 +284,30 @@ export const linux: Platform = {
   },
   signal: posixSignal,
 };
+
+/** The descendants of `pid`, down the children links of every thread: a few reads for a small tree, not a scan of /proc. */
+function descendantsOf(pid: number): number[] {
+  const found: number[] = [];
+  const seen = new Set([pid]);
+  for (let at: number | undefined = pid, queue: number[] = []; at !== undefined; at = queue.shift()) {
+    let tasks: string[];
+    try {
+      tasks = readdirSync(`/proc/${at}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tasks) {
+      for (const word of (readProc(`/proc/${at}/task/${tid}/children`) ?? '').split(' ')) {
+        const child = Number(word);
+        if (!word || seen.has(child)) continue;
+        seen.add(child);
+        queue.push(child);
+        found.push(child);
+      }
+    }
+  }
+  return found;
+}
 
 /** This process and its ancestors up to (not including) pid 1, by their stat lines. */
 function selfAndAncestors(): Set<number> {

@@ -19,6 +19,11 @@ export interface Platform {
    * view of the file system.
    */
   seesSameFile?(pid: number, path: string): boolean | undefined;
+  /**
+   * Whether the socket listening on TCP `port` belongs to process `pid` or one of its descendants: false when
+   * another process holds it or none listens; absent where it cannot be told (then a connection has to do).
+   */
+  listensOn?(pid: number, port: number): boolean;
   /** The current boot id, where cheap to read (Linux). */
   bootId?(): string;
   /** The pid namespace the controller's pids are meaningful in (Linux: `pid:[inode]`); absent elsewhere. */
