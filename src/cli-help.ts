@@ -37,7 +37,7 @@ export const COMMANDS: Record<string, CommandHelp> = {
     usage: 'logs NAME [-f] [-n N] [--stdout | --stderr] [--all-runs]',
     summary: "print NAME's output: its last run, both streams, each line marked `out: ` or `err: `",
     options: [
-      ['-f, --follow', 'keep printing until the process ends (starts from the last 10 lines unless -n is given)'],
+      ['-f, --follow', 'keep printing until the process ends, on across a restart (starts from the last 10 lines unless -n is given)'],
       ['-n, --lines N', 'only the last N lines of each stream'],
       ['--stdout', 'only the output log, unmarked'],
       ['--stderr', 'only the error log, unmarked'],

@@ -398,23 +398,27 @@ async function logs(args: string[], io: Out) {
           ];
     view = await showLogs(sources, home, { lines, allRuns: values['all-runs'] === true, following: values.follow === true && handle !== undefined }, out.write, name);
     if (!view.found && !handle) throw new PidkeepError('NOT_FOUND', `no process and no log named "${name}" in namespace "${pm.namespace}"; see \`pidkeep ls\``, { record: name });
-    if (values.follow && handle) {
-      // Follow until the process ends, then print what it wrote last; stop as soon as the reader has gone.
+    // Follow until the process ends, and on across a restart (a new run of the name, which writes to the same
+    // logs); then print what it wrote last. Stop as soon as the reader has gone.
+    for (let current = values.follow ? handle : undefined; current && view.reading; ) {
       let ended = false;
-      void handle.exited.then(() => (ended = true));
+      void current.exited.then(() => (ended = true));
       while (!ended && view.reading) {
         await delay(FOLLOW_POLL_MS);
         await view.poll();
       }
-      // A log writer may still be passing on the child's last output: wait until the logs stop growing (bounded).
-      for (const until = Date.now() + FOLLOW_DRAIN_MS; view.reading && Date.now() < until; ) {
-        const before = out.written;
+      // A log writer may still be passing on the child's last output, and a restart may be starting the next run:
+      // keep reading for a while (bounded), and go on with the next run if one appears.
+      const last = current.pid;
+      current = undefined;
+      for (const until = Date.now() + FOLLOW_DRAIN_MS; view.reading && Date.now() < until && !current; ) {
         await delay(FOLLOW_POLL_MS / 2);
         await view.poll();
-        if (out.written === before) break;
+        const next = pm.get(name);
+        if (next && next.pid !== last) current = next;
       }
-      if (view.reading) await view.poll(true);
     }
+    if (values.follow && handle && view.reading) await view.poll(true);
     if (out.failure) {
       io.err(`pidkeep: could not write the log to standard output (${describeError(out.failure)})`);
       return 1;

@@ -94,6 +94,30 @@ test('logs -f starts from the last 10 lines, prints what is written after it sta
   assert.equal((await runCli(['logs', 'r', '-f', '--stdout', '-n', '2', ...at], { timeout: 20_000 })).stdout, 'after\nlast');
 });
 
+test('logs -f goes on across a restart (the new run\'s lines), and ends when the process ends for good', async (t) => {
+  const dir = tempDir(t);
+  const reap = reaper(t);
+  const namespace = uniqueNamespace('logs-restart');
+  const at = ['--dir', dir, '--namespace', namespace];
+  const run = await runCli(['run', 'r', ...at, '--', 'sh', '-c', 'echo "start $$"; while :; do echo tick; sleep 0.1; done']);
+  assert.equal(run.code, 0, run.stderr);
+  reap(Number(run.stdout.trim()));
+  const follow = startCli(t, ['logs', 'r', '-f', '--stdout', ...at]);
+  await waitFor('logs -f to follow the first run', () => follow.stdout().includes('tick'));
+  const restarted = await runCli(['restart', 'r', ...at]);
+  assert.equal(restarted.code, 0, restarted.stderr);
+  const second = Number(/\d+/.exec(restarted.stdout)![0]);
+  reap(second);
+  // Over 3 s of the second run's ticks (one every 0.1 s): longer than any wait for a last line after an end.
+  const ticksOfSecond = () => (follow.stdout().split(`start ${second}`)[1] ?? '').split('tick').length - 1;
+  await waitFor('the second run followed for over 3 s', () => ticksOfSecond() >= 30, { timeout: 20_000 });
+  let done = false;
+  void follow.exited.then(() => (done = true));
+  assert.equal(done, false, 'still following');
+  assert.equal((await runCli(['stop', 'r', ...at])).code, 0);
+  assert.equal(await follow.exited, 0, follow.stderr());
+});
+
 test('logs into a reader that closes at once (`pidkeep logs x | head -1`) ends quietly with exit code 0', async (t) => {
   const dir = tempDir(t);
   const namespace = uniqueNamespace('logs-head');
