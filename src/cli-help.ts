@@ -58,9 +58,14 @@ export const COMMANDS: Record<string, CommandHelp> = {
     ],
   },
   restart: {
-    usage: 'restart NAME [--timeout MS]',
-    summary: 'stop NAME and start it again as it was started (command, arguments, cwd, variables, stdin, stop plan); prints the new pid',
-    options: [['--timeout MS', 'instead of its stop plan: SIGTERM, wait MS, then SIGKILL']],
+    usage: 'restart NAME [--timeout MS] [--settle MS | --ready CHECK [--ready-timeout MS]]',
+    summary: 'stop NAME and start it again as it was started (command, arguments, cwd, variables, stdin, stop plan, readiness check); prints the new pid once the new run is ready',
+    options: [
+      ['--timeout MS', 'instead of its stop plan: SIGTERM, wait MS, then SIGKILL'],
+      ['--ready CHECK', 'wait for this check instead of the one it was started with (alive:MS, port:PORT, port:HOST:PORT, line:TEXT); it is kept for the next restart'],
+      ['--ready-timeout MS', 'how long --ready port: or line: waits (default 30000)'],
+      ['--settle MS', 'the same as --ready alive:MS'],
+    ],
   },
   describe: {
     usage: 'describe NAME [--json]',

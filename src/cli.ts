@@ -186,13 +186,7 @@ async function run(args: string[], io: Out) {
     'log-max': { type: 'string' },
     'log-keep': { type: 'string' },
   }, ['NAME']);
-  const ms = (flag: string, value: string) => {
-    if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new UsageError(`${flag} expects milliseconds, got "${value}"`, 'run');
-    return Number(value);
-  };
-  if (values.settle !== undefined && values.ready !== undefined) throw new UsageError('give --settle or --ready, not both (--settle MS is --ready alive:MS)', 'run');
-  const timeout = values['ready-timeout'] === undefined ? undefined : ms('--ready-timeout', values['ready-timeout']);
-  const ready = values.ready !== undefined ? readySpec(values.ready, timeout) : values.settle !== undefined ? settleSpec(ms('--settle', values.settle)) : settleSpec(DEFAULT_SETTLE);
+  const ready = readyOption(values, 'run') ?? settleSpec(DEFAULT_SETTLE);
   const stop = values.stop?.map(stopStep);
   if (values['log-keep'] !== undefined && values['log-max'] === undefined) throw new UsageError('--log-keep needs --log-max', 'run');
   const logs = values['log-max'] === undefined ? undefined : { maxBytes: byteSize(values['log-max']), ...(values['log-keep'] === undefined ? {} : { keep: count('--log-keep', values['log-keep']) }) };
@@ -238,11 +232,23 @@ const DEFAULT_SETTLE = 25;
 /** --settle 0 does not look at all: a command that ended already would otherwise win the race. */
 const settleSpec = (settle: number): ReadyCheck | false => (settle === 0 ? false : { alive: settle });
 
+/** The check `--ready`, `--ready-timeout` and `--settle` ask for; undefined when none of them is given. */
+function readyOption(values: { ready?: string | undefined; 'ready-timeout'?: string | undefined; settle?: string | undefined }, command: 'run' | 'restart'): ReadyCheck | false | undefined {
+  const ms = (flag: string, value: string) => {
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new UsageError(`${flag} expects milliseconds, got "${value}"`, command);
+    return Number(value);
+  };
+  if (values.settle !== undefined && values.ready !== undefined) throw new UsageError('give --settle or --ready, not both (--settle MS is --ready alive:MS)', command);
+  const timeout = values['ready-timeout'] === undefined ? undefined : ms('--ready-timeout', values['ready-timeout']);
+  if (timeout !== undefined && values.ready === undefined) throw new UsageError('--ready-timeout needs --ready port:... or line:...', command);
+  return values.ready !== undefined ? readySpec(values.ready, timeout, command) : values.settle !== undefined ? settleSpec(ms('--settle', values.settle)) : undefined;
+}
+
 /** `--ready alive:MS | port:PORT | port:HOST:PORT | line:TEXT`. */
-function readySpec(spec: string, timeout: number | undefined): ReadyCheck {
+function readySpec(spec: string, timeout: number | undefined, command: 'run' | 'restart'): ReadyCheck {
   const [kind, ...rest] = spec.split(':');
   const value = rest.join(':');
-  const bad = () => new UsageError(`--ready expects alive:MS, port:PORT, port:HOST:PORT or line:TEXT, got "${spec}"`, 'run');
+  const bad = () => new UsageError(`--ready expects alive:MS, port:PORT, port:HOST:PORT or line:TEXT, got "${spec}"`, command);
   const within = timeout === undefined ? {} : { timeout };
   if (kind === 'alive' && /^\d+$/.test(value)) return { alive: Number(value) };
   if (kind === 'line' && value.length > 0) return { line: value, ...within };
@@ -509,10 +515,12 @@ async function stop(args: string[], io: Out) {
 }
 
 async function restart(args: string[], io: Out) {
-  const { values, positionals } = parse('restart', args, { timeout: { type: 'string' } }, ['NAME']);
+  const { values, positionals } = parse('restart', args, { timeout: { type: 'string' }, ready: { type: 'string' }, 'ready-timeout': { type: 'string' }, settle: { type: 'string' } }, ['NAME']);
   const plan = timeoutPlan(values.timeout, 'restart');
+  const ready = readyOption(values, 'restart');
   return withManager(values, async (pm) => {
-    const handle = await pm.restart(positionals[0]!, plan);
+    // Without --ready the new run waits for the check its run was started with (the record keeps it).
+    const handle = await pm.restart(positionals[0]!, { ...(plan ? { stop: plan } : {}), ...(ready !== undefined ? { ready } : {}) });
     io.out(String(handle.pid));
     return 0;
   });

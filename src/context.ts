@@ -3,7 +3,7 @@ import { describeError, PidkeepError } from './errors.js';
 import { memoryStore } from './memory-store.js';
 import { probe } from './probe.js';
 import { keyOf, type StoredRecord } from './record.js';
-import type { Backend, ExitInfo, ManagerEvent, ManagerOptions, OrphanContext, OrphanPolicy, PidLimits, Presence, ProbeResult, ProcessHandle, RecordInfo, Store, StopResult, StopStep } from './types.js';
+import type { Backend, ExitInfo, ReadyCheck, ManagerEvent, ManagerOptions, OrphanContext, OrphanPolicy, PidLimits, Presence, ProbeResult, ProcessHandle, RecordInfo, Store, StopResult, StopStep } from './types.js';
 import { assertName, DEFAULT_STOP_PLAN, normalizeStopPlan, show } from './validate.js';
 
 /** A record this controller watches. `text` is the stored value, so removal never deletes a newer record. */
@@ -49,6 +49,8 @@ export interface Context<Meta = unknown> {
   readonly otherPidNamespaces: 'keep' | 'forget';
   /** One entry per name this controller watches. */
   readonly tracked: Map<string, Tracked>;
+  /** The `until` readiness functions of the last runs this controller started, by name: a restart waits for them again. */
+  readonly untilChecks: Map<string, { id: string; check: ReadyCheck }>;
   /** Names this controller is starting right now: a second start of one name fails before spawning. */
   readonly starting: Set<string>;
   readonly listeners: Set<(event: ManagerEvent) => void>;
@@ -95,6 +97,7 @@ export function createContext<Meta>(options: ManagerOptions<Meta>): Context<Meta
     otherPidNamespaces,
     tracked: new Map(),
     starting: new Set(),
+    untilChecks: new Map(),
     listeners: new Set(options.onEvent ? [checkListener(options.onEvent)] : []),
     changes: 0,
     closed: false,

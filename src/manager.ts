@@ -8,7 +8,8 @@ import { start } from './start.js';
 import { sweepUnrecorded } from './sweep.js';
 import { stopTracked } from './tracked.js';
 import type { LastExit, ManagerOptions, ManagerWarning, ProcessHandle, ProcessInfo, ProcessManager, StopResult } from './types.js';
-import { assertName, byCodeUnit } from './validate.js';
+import { checkReady, recordedReady } from './ready.js';
+import { assertName, byCodeUnit, restartOptions } from './validate.js';
 import { watch } from './watch.js';
 
 /**
@@ -62,15 +63,14 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
       if (setAside) return setAside;
       throw new PidkeepError('NOT_FOUND', `no running process is named "${name}" in namespace "${namespace}"; see pm.list()`, { record: name });
     },
-    async restart(name, plan) {
+    async restart(name, options) {
       ensureOpen(ctx);
       assertName(name);
+      const { stop: plan, ready: given } = restartOptions(options);
       const t = ctx.tracked.get(name);
       let record: StoredRecord | undefined;
-      if (t?.status === 'running') {
-        record = t.record;
-        await stopTracked(ctx, t, plan); // a stop that fails leaves it running: no second process is started
-      } else {
+      if (t?.status === 'running') record = t.record;
+      else {
         const key = ownKey(ctx, name);
         const text = await ctx.store.get(namespace, key);
         const parsed = text === undefined ? undefined : parseRecord(text, key, namespace, ctx.limits);
@@ -78,9 +78,12 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
         else if (parsed?.kind === 'ok') throw new PidkeepError('NOT_FOUND', `"${name}" is recorded, but this controller does not manage it (see pm.recovery for why); nothing was restarted`, { record: name, pid: parsed.record.pid });
       }
       if (!record) throw new PidkeepError('NOT_FOUND', `no process and no ended run is named "${name}" in namespace "${namespace}"; see pm.list()`, { record: name });
-      // The same command, arguments, folder, variables, stdin, stop plan, meta and log cap as the run before.
+      // The check is settled before anything is stopped: a restart that could not wait for readiness stops nothing.
+      const ready = given !== undefined ? checkReady(ctx, given, name) : recordedReady(ctx, record);
+      if (t?.status === 'running') await stopTracked(ctx, t, plan); // a stop that fails leaves it running: no second process is started
+      // The same command, arguments, folder, variables, stdin, stop plan, meta, log cap and readiness as the run before.
       const env = Object.fromEntries(Object.entries(record.env ?? {}).map(([key, value]) => [key, value ?? undefined]));
-      return start(ctx, name, { command: record.command, args: record.args, cwd: record.cwd ?? undefined, env, stdin: record.stdin ? 'fifo' : 'ignore', stop: record.stop, meta: record.meta as Meta }, record.logCap);
+      return start(ctx, name, { command: record.command, args: record.args, cwd: record.cwd ?? undefined, env, stdin: record.stdin ? 'fifo' : 'ignore', stop: record.stop, meta: record.meta as Meta, ready }, record.logCap);
     },
     async stopAll(plan) {
       ensureOpen(ctx);

@@ -5,6 +5,7 @@ import { describeError, PidkeepError } from './errors.js';
 import { judge } from './identity.js';
 import { describeStop } from './stop.js';
 import { markExited, stopTracked } from './tracked.js';
+import type { StoredRecord, StoredReady } from './record.js';
 import type { ExitInfo, ProcessHandle, ReadyCheck } from './types.js';
 import { show } from './validate.js';
 
@@ -38,6 +39,33 @@ export function checkReady<Meta>(ctx: Context<Meta>, value: unknown, name: strin
     throw new PidkeepError('UNSUPPORTED', `the ${ctx.backend.name} backend cannot check ${o.port !== undefined ? 'ports' : 'output lines'}; use { alive } or { until } instead (nothing was started)`, { record: name });
   }
   return value as ReadyCheck;
+}
+
+/** The form a record keeps of a start's check (see StoredReady). */
+export function storedReady(check: ReadyCheck | false): StoredReady {
+  if (check === false || 'alive' in check) return check;
+  const timeout = check.timeout !== undefined ? { timeout: check.timeout } : {};
+  if ('port' in check) return { port: check.port, ...(check.host !== undefined ? { host: check.host } : {}), ...timeout };
+  if ('line' in check) {
+    const stream = check.stream !== undefined ? { stream: check.stream } : {};
+    return typeof check.line === 'string' ? { line: check.line, ...stream, ...timeout } : { pattern: check.line.source, flags: check.line.flags, ...stream, ...timeout };
+  }
+  return { until: 'function', ...(check.interval !== undefined ? { interval: check.interval } : {}), ...timeout };
+}
+
+/**
+ * The check a restart waits for when it is given none: the one its run was started with. An `until` function lives
+ * only in the controller that started the run; elsewhere the restart is refused before anything is stopped.
+ */
+export function recordedReady<Meta>(ctx: Context<Meta>, record: StoredRecord): ReadyCheck | false {
+  const stored = record.ready;
+  if (stored === undefined) return DEFAULT_READY; // an older record, which did not keep it
+  if (stored === false || 'alive' in stored || 'port' in stored || 'line' in stored) return stored;
+  const timeout = stored.timeout !== undefined ? { timeout: stored.timeout } : {};
+  if ('pattern' in stored) return { line: new RegExp(stored.pattern, stored.flags), ...(stored.stream !== undefined ? { stream: stored.stream } : {}), ...timeout };
+  const own = ctx.untilChecks.get(record.name);
+  if (own?.id === record.id) return own.check;
+  throw new PidkeepError('UNSUPPORTED', `its run was started with an \`until\` readiness function, which only the controller that started it holds; pass the check to restart (pm.restart(name, { ready }), or \`pidkeep restart ${record.name} --ready ...\`); nothing was stopped`, { record: record.name, pid: record.pid });
 }
 
 type Outcome = { kind: 'ready' } | { kind: 'ended'; exit: ExitInfo } | { kind: 'timeout' } | { kind: 'failed'; error: unknown };

@@ -28,6 +28,8 @@ export interface StoredRecord {
   meta: unknown;
   /** The variables the start gave (null: removed), for a restart; absent when it gave none, and in older records. */
   env?: Record<string, string | null>;
+  /** The start's readiness check, for a restart; absent in older records (a restart then waits for the default). */
+  ready?: StoredReady;
   pid: number;
   bootId: string;
   startTime: string;
@@ -43,6 +45,18 @@ export interface StoredRecord {
    */
   ended?: EndedInfo;
 }
+
+/**
+ * A readiness check as a record keeps it: JSON, so a RegExp is its source and flags, and an `until` function (which
+ * no other controller could run) is only said to have been one.
+ */
+export type StoredReady =
+  | false
+  | { alive: number }
+  | { port: number; host?: string; timeout?: number }
+  | { line: string; stream?: 'stdout' | 'stderr' | 'both'; timeout?: number }
+  | { pattern: string; flags: string; stream?: 'stdout' | 'stderr' | 'both'; timeout?: number }
+  | { until: 'function'; interval?: number; timeout?: number };
 
 /** How a recorded process ended, as far as it could be known. */
 export interface EndedInfo {
@@ -139,6 +153,8 @@ export function parseRecord(text: string, key: string, namespace: string, limits
   if (env !== undefined && (typeof env !== 'object' || env === null || Array.isArray(env) || Object.entries(env).some(([k, v]) => k.length === 0 || k.length > 1024 || k.includes('=') || !(v === null || isText(v, 131_072))))) {
     return bad('field `env` is not an object of variables (string or null)');
   }
+  const ready = r.ready === undefined ? undefined : parseStoredReady(r.ready);
+  if (ready === null) return bad('field `ready` is not a readiness check');
 
   // Only pids that can never be a child are refused here. The controller's own pid and its parent's are valid
   // records (pidkeep inside a pidkeep-managed process): they are listed, and the signal guard refuses them.
@@ -174,6 +190,7 @@ export function parseRecord(text: string, key: string, namespace: string, limits
       stop,
       meta: r.meta,
       ...(env !== undefined ? { env: { ...(env as Record<string, string | null>) } } : {}),
+      ...(ready !== undefined ? { ready } : {}),
       pid: r.pid as number,
       bootId: r.bootId,
       startTime: r.startTime,
@@ -182,6 +199,34 @@ export function parseRecord(text: string, key: string, namespace: string, limits
       ...(ended ? { ended } : {}),
     },
   };
+}
+
+/** A stored readiness check rebuilt field by field, or null when it is not one. */
+function parseStoredReady(value: unknown): StoredReady | null {
+  if (value === false) return false;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const o = value as Record<string, unknown>;
+  const optional = (key: string, min: number) => o[key] === undefined || isCount(o[key], min, 86_400_000);
+  if (!optional('timeout', 1)) return null;
+  const timeout = o.timeout === undefined ? {} : { timeout: o.timeout as number };
+  const stream: { stream?: 'stdout' | 'stderr' | 'both' } | null = o.stream === undefined ? {} : o.stream === 'stdout' || o.stream === 'stderr' || o.stream === 'both' ? { stream: o.stream } : null;
+  if (o.alive !== undefined) return isCount(o.alive, 0, 86_400_000) ? { alive: o.alive } : null;
+  if (o.port !== undefined) {
+    if (!isCount(o.port, 1, 65_535) || !(o.host === undefined || (isText(o.host, 255) && o.host.length > 0))) return null;
+    return { port: o.port, ...(o.host !== undefined ? { host: o.host as string } : {}), ...timeout };
+  }
+  if (o.line !== undefined) return isText(o.line, 4096) && o.line.length > 0 && stream ? { line: o.line, ...stream, ...timeout } : null;
+  if (o.pattern !== undefined) {
+    if (!isText(o.pattern, 4096) || typeof o.flags !== 'string' || !/^[dgimsuvy]{0,8}$/.test(o.flags) || !stream) return null;
+    try {
+      new RegExp(o.pattern, o.flags);
+    } catch {
+      return null;
+    }
+    return { pattern: o.pattern, flags: o.flags, ...stream, ...timeout };
+  }
+  if (o.until === 'function' && optional('interval', 10)) return { until: 'function', ...(o.interval !== undefined ? { interval: o.interval as number } : {}), ...timeout };
+  return null;
 }
 
 let idPrefix: string | undefined;

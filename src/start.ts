@@ -8,7 +8,7 @@ import { MAX_RECORD_BYTES, newRecordId, parseRecord, serializeRecord, type Store
 import { stopMarked } from './sweep.js';
 import { markExited, track } from './tracked.js';
 import { judge } from './identity.js';
-import { awaitReady, checkReady } from './ready.js';
+import { awaitReady, checkReady, storedReady } from './ready.js';
 import type { LogCap, ProcessHandle, ReadyCheck, Spawned, StartOptions } from './types.js';
 import { assertName, checkStart, normalizeStopPlan, unsafePidReason } from './validate.js';
 
@@ -64,6 +64,7 @@ async function startNamed<Meta>(ctx: Context<Meta>, name: string, spec: ReturnTy
     meta: meta.stored,
     // Kept for a restart (undefined, a removal, as null); the marker is added at the spawn, never kept.
     ...(Object.keys(spec.env).length > 0 ? { env: Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, v ?? null])) } : {}),
+    ready: storedReady(ready),
     pid: 2,
     bootId: '',
     startTime: '',
@@ -107,6 +108,8 @@ async function startNamed<Meta>(ctx: Context<Meta>, name: string, spec: ReturnTy
     return { record, text, spawned };
   }, name);
   // The handle shows the validated meta (the schema's output); the record keeps what was given.
+  if (ready !== false && 'until' in ready) ctx.untilChecks.set(name, { id, check: ready });
+  else ctx.untilChecks.delete(name);
   const t = track(ctx, { ...record, meta: meta.value }, text, spawned.exited !== undefined, { exit: spawned.exited, unref: spawned.unref?.bind(spawned), startedHere: true });
   ctx.keepAlive(); // a child with no exit event is watched by the poll from now on
   if (ctx.closed) t.unref?.(); // closed while starting: this child must not hold the controller open

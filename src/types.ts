@@ -371,6 +371,18 @@ export interface StartOptions<Meta = unknown> {
   ready?: ReadyCheck | false;
 }
 
+/** How `pm.restart()` stops the running process and when the new run counts as started. */
+export interface RestartOptions {
+  /** The plan that stops the running process. @default its own stop plan */
+  stop?: StopPlan;
+  /**
+   * When the new run counts as ready. An `until` function is kept only by the controller that started the run;
+   * any other must pass one here (a restart that could not wait is refused before anything is stopped).
+   * @default the check the run was started with (older records, which do not keep one: `{ alive: 100 }`)
+   */
+  ready?: ReadyCheck | false;
+}
+
 /**
  * When a started process counts as ready.
  * - `{ alive: ms }`: it is still running `ms` after the start.
@@ -543,11 +555,12 @@ export interface ProcessManager<Meta = unknown> {
   stop(name: string, plan?: StopPlan): Promise<StopResult>;
   stopAll(plan?: StopPlan): Promise<StopResult[]>;
   /**
-   * Stops `name` (with `plan`, else its own stop plan) and starts it again exactly as it was started: command,
-   * arguments, cwd, the variables the start gave, stdin, stop plan and meta. An ended run (its trace) is started
-   * again the same way. A stop that fails starts nothing.
+   * Stops `name` (with `options.stop`, else its own stop plan) and starts it again exactly as it was started:
+   * command, arguments, cwd, the variables the start gave, stdin, stop plan, meta and readiness check; it resolves
+   * once the new run is ready, as `start()` does. An ended run (its trace) is started again the same way. A stop
+   * that fails starts nothing. A stop plan alone may be passed as the second argument.
    */
-  restart(name: string, plan?: StopPlan): Promise<ProcessHandle<Meta>>;
+  restart(name: string, options?: RestartOptions | StopPlan): Promise<ProcessHandle<Meta>>;
   /**
    * Records set aside as unreadable, each with the live process its marker points to. Such a process is never
    * stranded: `pm.stop(name)` (its default plan's signal steps) or `pm.sweep()` ends it.

@@ -1,4 +1,4 @@
-import type { PidLimits, SignalName, StopPlan, StopStep } from './types.js';
+import type { PidLimits, RestartOptions, SignalName, StopPlan, StopStep } from './types.js';
 
 const NAME = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -112,6 +112,16 @@ export function checkStart(options: unknown) {
 }
 
 /** Names in code-unit order: localeCompare's first call builds an ICU collator, ~10 ms of a CLI command. */
+/** `pm.restart(name, plan)` (a stop plan alone, the first form) or `pm.restart(name, { stop, ready })`. */
+export function restartOptions(options: unknown): RestartOptions {
+  if (options === undefined) return {};
+  if (Array.isArray(options)) return { stop: options as StopPlan };
+  if (typeof options !== 'object' || options === null) throw new TypeError(`[pidkeep] Expected restart's second argument to be { stop?, ready? } or a stop plan, got ${show(options)}`);
+  const unknown = Object.keys(options).filter((key) => key !== 'stop' && key !== 'ready');
+  if (unknown.length > 0) throw new TypeError(`[pidkeep] Unknown restart option ${show(unknown[0])}: expected { stop?, ready? }`);
+  return options as RestartOptions;
+}
+
 export function byCodeUnit(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

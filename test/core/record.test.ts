@@ -37,6 +37,14 @@ test("a record's log cap round-trips (a restart keeps it)", () => {
   assert.deepEqual(parsed.kind === 'ok' && parsed.record, capped);
 });
 
+test("a record's readiness check round-trips in every form (a restart waits for it again)", () => {
+  const forms = [false, { alive: 25 }, { port: 8080 }, { port: 8080, host: '::1', timeout: 5000 }, { line: 'Serving HTTP', stream: 'stdout' }, { pattern: 'ready on \\d+', flags: 'i', timeout: 900 }, { until: 'function', interval: 50 }] as const;
+  for (const ready of forms) {
+    const parsed = parse(serializeRecord({ ...good, ready }));
+    assert.deepEqual(parsed.kind === 'ok' && parsed.record.ready, ready, JSON.stringify(ready));
+  }
+});
+
 test('garbage of every kind is corrupt, never a crash', () => {
   const cases: unknown[] = [
     '',
@@ -76,6 +84,18 @@ test('garbage of every kind is corrupt, never a crash', () => {
     { ...good, logCap: { maxBytes: 4096, keep: -1 } },
     { ...good, logCap: { maxBytes: 4096 } },
     { ...good, logCap: { maxBytes: '10M', keep: 1 } },
+    { ...good, ready: null },
+    { ...good, ready: true },
+    { ...good, ready: {} },
+    { ...good, ready: { alive: -1 } },
+    { ...good, ready: { port: 0 } },
+    { ...good, ready: { port: 80, host: '' } },
+    { ...good, ready: { line: '' } },
+    { ...good, ready: { line: 'x', stream: 'stdin' } },
+    { ...good, ready: { pattern: '(', flags: '' } },
+    { ...good, ready: { pattern: 'x', flags: 'Q' } },
+    { ...good, ready: { until: true } },
+    { ...good, ready: { alive: 10, timeout: 0 } },
   ];
   for (const value of cases) {
     const parsed = parse(value);

@@ -4,6 +4,7 @@ import { keyOf, nameOfKey } from '../../src/record.js';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
 import type { TestContext } from 'node:test';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -235,4 +236,13 @@ export async function pipeCli(t: TestContext, args: string[], reader: string[]) 
     new Promise((resolve) => sink.once('close', resolve)),
   ]);
   return { code, stderr, read };
+}
+
+/** A free TCP port on localhost, released before it is returned. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -6,7 +6,7 @@ import { connect, createServer } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { createProcessManager, PidkeepError, type Backend } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
-import { isAlive, reaper, tempDir, uniqueNamespace } from '../helpers/index.js';
+import { freePort, isAlive, reaper, tempDir, uniqueNamespace } from '../helpers/index.js';
 
 const code = (expected: string, pattern?: RegExp) => (error: unknown) => {
   assert.ok(error instanceof PidkeepError, `expected a PidkeepError, got ${String(error)}`);
@@ -24,15 +24,6 @@ async function open(t: TestContext, backend: Backend = nodeBackend()) {
     await pm.close();
   });
   return pm;
-}
-
-/** A free TCP port on localhost, released before it is returned. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 test('by default a command that fails at once fails start() with its exit code and stderr, and its run is kept as a trace', async (t) => {
