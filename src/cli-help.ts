@@ -8,6 +8,9 @@ export interface CommandHelp {
   options: Array<[string, string]>;
 }
 
+/** How many ended runs `ls` shows without --ended. */
+export const LS_ENDED = 10;
+
 export const COMMANDS: Record<string, CommandHelp> = {
   run: {
     usage: 'run NAME [options] -- CMD [ARGS...]',
@@ -26,11 +29,12 @@ export const COMMANDS: Record<string, CommandHelp> = {
     ],
   },
   ls: {
-    usage: 'ls [--json] [--all]',
+    usage: 'ls [--json] [--all] [--ended]',
     summary: "list the namespace's processes: name, pid, status, uptime, command, and why a row is not running",
     options: [
       ['--json', 'one JSON object per process: args as a list, adopted, log paths, the last exit where known'],
       ['--all', 'every namespace in the store'],
+      ['--ended', `every ended run (without it: the ${LS_ENDED} that ended last, and a count of the others)`],
     ],
   },
   logs: {
@@ -66,6 +70,11 @@ export const COMMANDS: Record<string, CommandHelp> = {
       ['--ready-timeout MS', 'how long --ready port: or line: waits (default 30000)'],
       ['--settle MS', 'the same as --ready alive:MS'],
     ],
+  },
+  forget: {
+    usage: 'forget NAME... | forget --ended',
+    summary: "remove what the store keeps of a name that no longer runs: its ended run (as `ls` lists it) and its records set aside once no process of theirs is left; its log files stay",
+    options: [['--ended', 'every ended run of the namespace, and every set-aside record with no process left']],
   },
   describe: {
     usage: 'describe NAME [--json]',
@@ -125,6 +134,9 @@ const ALIASES: Record<string, string> = {
   log: 'logs',
   send: 'write',
   cleanup: 'sweep',
+  prune: 'forget',
+  purge: 'forget',
+  clear: 'forget',
 };
 
 /** Edits from a to b, a swap of two neighbours counting as one (`sotp` is one from `stop`). */

@@ -5,14 +5,14 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { commandHelp, COMMANDS, overview, unknownCommand } from './cli-help.js';
+import { commandHelp, COMMANDS, LS_ENDED, overview, unknownCommand } from './cli-help.js';
 import { describeError, PidkeepError } from './errors.js';
 import { createProcessManager } from './manager.js';
 import { describeStop } from './stop.js';
 import { fileStore } from './node/file-store.js';
 import { nodeBackend, type NodeBackendOptions } from './node/backend.js';
 import { showLogs, type LogSource, type LogView } from './node/log-view.js';
-import type { LastExit, ProcessManager, ReadyCheck, SignalName, StopStep } from './types.js';
+import type { Forgotten, LastExit, ProcessManager, ReadyCheck, SignalName, StopStep } from './types.js';
 import { byCodeUnit, isValidName } from './validate.js';
 
 /** A usage mistake, said in one line about one command. */
@@ -88,6 +88,8 @@ export async function main(argv: string[], io: Out = { out: lineTo(1), err: line
         return await restart(rest, io);
       case 'describe':
         return await describe(rest, io);
+      case 'forget':
+        return await forget(rest, io);
       default:
         return await sweep(rest, io);
     }
@@ -117,6 +119,8 @@ const CLI_WORDS: Array<[RegExp, string]> = [
   [/pm\.stop\("([^"]+)"\)/g, '`pidkeep stop $1`'],
   [/use \{ alive \} or \{ until \} instead/g, 'use --ready alive:MS instead'],
   [/\(pm\.lastExit\)/g, '(`pidkeep describe`)'],
+  [/see pm\.ended\(\) and pm\.setAside\(\)/g, 'see `pidkeep ls --ended`'],
+  [/\(pm\.stop\(name\), `pidkeep stop NAME`\)/g, '(`pidkeep stop NAME`)'],
 ]
 const cliWords = (message: string) => CLI_WORDS.reduce((text, [api, cli]) => text.replace(api, cli), message);
 /** `pidkeep: <subject>: <reason> (CODE)`; a reason that quotes lines (a stderr tail) has the code on its first line. */
@@ -307,13 +311,28 @@ async function rowsOf(values: { dir?: string | undefined; namespace: string }): 
     const shown = new Set(rows.map((r) => r.name));
     for (const last of await pm.ended()) {
       if (shown.has(last.name)) continue;
-      const exit = last.exit.code !== null ? `exit code ${last.exit.code}` : last.exit.signal !== null ? `by ${last.exit.signal}` : undefined;
-      rows.push({ ...base, name: last.name, pid: last.pid, status: 'ended', command: last.command, args: last.args, lastExit: last, note: `${last.how}${exit ? `, ${exit}` : ''}, ${new Date(last.endedAt).toISOString()}` });
+      rows.push({ ...base, name: last.name, pid: last.pid, status: 'ended', command: last.command, args: last.args, lastExit: last, note: `${last.how}, ${exitWords(last)}, ${new Date(last.endedAt).toISOString()}` });
     }
     return rows;
   } finally {
     await pm.close();
   }
+}
+
+/** How a run ended, in words: a code nobody could see is "unknown", never null. */
+function exitWords(last: LastExit): string {
+  if (last.exit.code !== null) return `exit code ${last.exit.code}`;
+  if (last.exit.signal !== null) return `killed by ${last.exit.signal}`;
+  return 'exit code unknown';
+}
+
+/**
+ * `describe`'s lastExit line. A code is unknown when no parent of the process saw its end: it ended after the
+ * controller that started it (a `pidkeep run`) was gone, or it was adopted.
+ */
+function lastExitWords(last: LastExit): string {
+  const why = last.exit.code === null && last.exit.signal === null ? ' (only its parent could see the code, and its parent was not a pidkeep controller by then)' : '';
+  return `${last.how}, ${exitWords(last)}${why}, at ${new Date(last.endedAt).toISOString()}`;
 }
 
 /** The namespaces a store folder holds (each a folder with records/), for `ls --all` and an empty `ls`. */
@@ -335,10 +354,18 @@ export function shellQuote(arg: string): string {
 }
 
 async function ls(args: string[], io: Out) {
-  const { values } = parse('ls', args, { json: { type: 'boolean' }, all: { type: 'boolean' } }, []);
+  const { values } = parse('ls', args, { json: { type: 'boolean' }, all: { type: 'boolean' }, ended: { type: 'boolean' } }, []);
   const namespaces = values.all ? namespacesIn(values.dir) : [values.namespace];
-  const rows: Row[] = [];
+  let rows: Row[] = [];
   for (const namespace of namespaces) rows.push(...(await rowsOf({ dir: values.dir, namespace })));
+  // Hundreds of ended runs would bury the running ones: the table shows the last few, and says how to see the rest.
+  const ended = rows.filter((r) => r.status === 'ended');
+  let hidden = 0;
+  if (!values.json && !values.ended && ended.length > LS_ENDED) {
+    const kept = new Set(ended.sort((a, b) => (b.lastExit?.endedAt ?? 0) - (a.lastExit?.endedAt ?? 0)).slice(0, LS_ENDED));
+    hidden = ended.length - LS_ENDED;
+    rows = rows.filter((r) => r.status !== 'ended' || kept.has(r));
+  }
   rows.sort((a, b) => byCodeUnit(a.namespace, b.namespace) || byCodeUnit(a.name, b.name));
   const now = Date.now();
   if (values.json) {
@@ -366,6 +393,7 @@ async function ls(args: string[], io: Out) {
   ];
   const widths = header.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   for (const row of table) io.out(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+  if (hidden > 0) io.out(`... and ${hidden} more ended run${hidden === 1 ? '' : 's'} (\`pidkeep ls --ended\` lists them, \`pidkeep forget --ended\` clears them)`);
   return 0;
 }
 
@@ -514,6 +542,32 @@ async function stop(args: string[], io: Out) {
   });
 }
 
+async function forget(args: string[], io: Out) {
+  const { values, positionals } = parse('forget', args, { ended: { type: 'boolean' } }, ['NAME...'], 0);
+  if (values.ended && positionals.length > 0) throw new UsageError('give NAMEs or --ended, not both', 'forget');
+  if (!values.ended && positionals.length === 0) throw new UsageError('missing NAME (or --ended)', 'forget');
+  const said = (f: Forgotten) => `${f.name}: forgot ${[f.trace ? 'its ended run' : '', f.setAside > 0 ? `${f.setAside} record${f.setAside === 1 ? '' : 's'} set aside` : ''].filter(Boolean).join(' and ')}`;
+  return withManager(values, async (pm) => {
+    if (values.ended) {
+      const forgotten = await pm.forgetEnded();
+      for (const f of forgotten) io.out(said(f));
+      if (forgotten.length === 0) io.out(`nothing ended to forget in namespace "${pm.namespace}"`);
+      return 0;
+    }
+    let code = 0;
+    for (const name of new Set(positionals)) {
+      try {
+        io.out(said(await pm.forget(name)));
+      } catch (error) {
+        if (!(error instanceof PidkeepError)) throw error;
+        io.err(failure(error));
+        code = Math.max(code, error.code === 'NOT_FOUND' ? 3 : 1);
+      }
+    }
+    return code;
+  });
+}
+
 async function restart(args: string[], io: Out) {
   const { values, positionals } = parse('restart', args, { timeout: { type: 'string' }, ready: { type: 'string' }, 'ready-timeout': { type: 'string' }, settle: { type: 'string' } }, ['NAME']);
   const plan = timeoutPlan(values.timeout, 'restart');
@@ -554,7 +608,7 @@ async function describe(args: string[], io: Out) {
       const width = Math.max(...Object.keys(facts).map((k) => k.length));
       for (const [key, value] of Object.entries(facts)) {
         if (value === null) continue;
-        const shown = key === 'args' && Array.isArray(value) ? value.map(shellQuote).join(' ') : typeof value === 'string' ? value : JSON.stringify(value);
+        const shown = key === 'args' && Array.isArray(value) ? value.map(shellQuote).join(' ') : key === 'lastExit' ? lastExitWords(value as LastExit) : typeof value === 'string' ? value : JSON.stringify(value);
         io.out(`${key.padEnd(width)}  ${shown}`);
       }
     }

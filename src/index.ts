@@ -14,6 +14,7 @@
 //   set-aside.ts  unreadable records whose processes stay reachable by their marker
 //   mutex.ts      an in-process queue (the lock of this controller's own operations)
 //   sweep.ts      stop this store's marked processes no record knows
+//   forget.ts     remove ended traces and set-aside records once nothing runs behind them
 //   record.ts     the stored record: versioned, parsed without trust
 //   layout.ts     the on-disk layout both file stores share
 //   validate.ts   names, pids that may never be signalled, options

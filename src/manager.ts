@@ -3,6 +3,7 @@ import { createContext, ensureOpen, ownKey, type Tracked } from './context.js';
 import { describeError, PidkeepError } from './errors.js';
 import { markerPrefix } from './identity.js';
 import { parseRecord, type StoredRecord } from './record.js';
+import { forget, forgetEnded } from './forget.js';
 import { findSetAside, stopSetAside } from './set-aside.js';
 import { start } from './start.js';
 import { sweepUnrecorded } from './sweep.js';
@@ -108,6 +109,8 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
       const traces = (await ctx.store.list(namespace)).map((entry) => traceOf(entry.text, entry.key));
       return traces.filter((trace): trace is LastExit => trace !== undefined).sort((a, b) => byCodeUnit(a.name, b.name));
     },
+    forget: (name) => forget(ctx, name),
+    forgetEnded: () => forgetEnded(ctx),
     async sweep(sweepOptions) {
       ensureOpen(ctx);
       const { store, backend, limits } = ctx;

@@ -51,6 +51,9 @@ export function memoryStore(): MemoryStore {
       aside.set(namespace, list);
     },
     listQuarantined: (namespace) => [...(aside.get(namespace) ?? [])],
+    dropQuarantined(namespace, key) {
+      aside.set(namespace, (aside.get(namespace) ?? []).filter((entry) => entry.key !== key));
+    },
     join(namespace) {
       const count = open.get(namespace) ?? 0;
       open.set(namespace, count + 1);

@@ -270,6 +270,11 @@ export interface Store {
   quarantine(namespace: string, key: string, reason: string): MaybePromise<void>;
   /** The values moved aside: their processes stay reachable (listed, stoppable once their marker is proven). */
   listQuarantined(namespace: string): MaybePromise<QuarantinedEntry[]>;
+  /**
+   * Deletes every value moved aside under `key` (`pm.forget`), lock held; the core calls it only once no live
+   * process carries their markers. Optional: without it set-aside values are kept for good.
+   */
+  dropQuarantined?(namespace: string, key: string): MaybePromise<void>;
   /** A directory the backend may use for this namespace's logs and FIFOs. Optional. */
   location?(namespace: string): string | undefined;
   /**
@@ -516,6 +521,15 @@ export interface SetAsideProcess {
   marker: string | null;
 }
 
+/** What `pm.forget()` removed for one name. */
+export interface Forgotten {
+  name: string;
+  /** Its ended run's trace (what `pm.lastExit` returned) was removed. */
+  trace: boolean;
+  /** How many of its records set aside as unreadable were deleted (each had no live process). */
+  setAside: number;
+}
+
 /** How the last run of a name ended: its record stays in the store as this trace, without holding the name. */
 export interface LastExit {
   name: string;
@@ -570,6 +584,14 @@ export interface ProcessManager<Meta = unknown> {
   lastExit(name: string): Promise<LastExit | undefined>;
   /** Every ended run whose trace the store keeps (one per name, until the name is started again), by name. */
   ended(): Promise<LastExit[]>;
+  /**
+   * Removes what the store keeps of `name` once it no longer runs: its ended run's trace and its records set aside
+   * as unreadable (only when no live process carries their marker). Rejects with `ALREADY_RUNNING` while it runs
+   * and `NOT_FOUND` when there is nothing to forget. Its log files stay (the next run of the name appends to them).
+   */
+  forget(name: string): Promise<Forgotten>;
+  /** `forget()` for every ended run of the namespace, and every set-aside record with no live process left. */
+  forgetEnded(): Promise<Forgotten[]>;
   /** Stops processes of this namespace that no record knows (spawned, then their record was lost). */
   sweep(options?: SweepOptions): Promise<SweepEntry[]>;
   /** Called on every change, including a process that ends on its own and processes other controllers start. */

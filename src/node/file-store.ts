@@ -330,6 +330,22 @@ export function fileStore(options: FileStoreOptions = {}): FileStore {
       return currentPlatform().seesSameFile?.(pid, layout.namespaceDir(root, namespace)) ?? true;
     },
 
+    dropQuarantined(namespace, key) {
+      assertName(namespace, 'namespace');
+      const dir = layout.quarantineDir(root, namespace);
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        return;
+      }
+      for (const name of names) {
+        if (!name.endsWith('.json') || quarantinedKey(name) !== key) continue;
+        unlinkIfThere(join(dir, name));
+        unlinkIfThere(join(dir, name.replace(/\.json$/, '.reason.txt')));
+      }
+    },
+
     listQuarantined(namespace) {
       assertName(namespace, 'namespace');
       const dir = layout.quarantineDir(root, namespace);

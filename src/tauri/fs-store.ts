@@ -240,6 +240,19 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): TauriFsStore {
       changed(namespace, key);
     },
 
+    async dropQuarantined(namespace, key) {
+      assertName(namespace, 'namespace');
+      const dir = quarantineDir(namespace);
+      const dirents = await fs.readDir(dir, at).catch(() => []);
+      for (const d of dirents) {
+        if (!d.name.endsWith('.json') || quarantinedKey(d.name) !== key) continue;
+        await fs.remove(`${dir}/${d.name}`, at).catch((error: unknown) => {
+          throw failed(`remove ${dir}/${d.name}`, error);
+        });
+        await removeQuietly(`${dir}/${d.name.replace(/\.json$/, '.reason.txt')}`);
+      }
+    },
+
     async listQuarantined(namespace) {
       assertName(namespace, 'namespace');
       const dir = quarantineDir(namespace);

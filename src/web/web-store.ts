@@ -209,6 +209,17 @@ export function webStore(options: WebStoreOptions = {}): WebStore {
       });
     },
 
+    dropQuarantined(namespace, key) {
+      assertName(namespace, 'namespace');
+      const start = `${prefix}:${namespace}:q:`;
+      for (const storageKey of keysStartingWith(start)) {
+        const rest = storageKey.slice(start.length);
+        if (rest.slice(rest.indexOf(':') + 1) !== key) continue;
+        storage.removeItem(storageKey);
+        storage.removeItem(`${prefix}:${namespace}:qr:${rest}`);
+      }
+    },
+
     watch(namespace, listener) {
       const start = records(namespace);
       let watchers = watchersOf.get(storage);

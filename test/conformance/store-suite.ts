@@ -109,6 +109,21 @@ export function storeConformance(label: string, make: (t: TestContext) => Store,
       assert.equal((await store.listQuarantined('app')).length, 1, 'quarantining an absent key changes nothing');
     });
 
+    test('dropQuarantined deletes every copy set aside under one key, and only those', async (t) => {
+      const store = make(t);
+      assert.ok(store.dropQuarantined, `the ${store.name} store can forget set-aside records (pm.forget)`);
+      for (const [key, text] of [['bad', '{one'], ['bad', '{two'], ['other', '{three']] as const) {
+        await store.put('app', key, v(text));
+        await store.quarantine('app', key, `reason ${text}`);
+      }
+      assert.equal((await store.listQuarantined('app')).length, 3);
+      await store.dropQuarantined('app', 'bad');
+      assert.deepEqual(await store.listQuarantined('app'), [{ key: 'other', text: v('{three'), reason: 'reason {three' }]);
+      await store.dropQuarantined('app', 'absent');
+      await store.dropQuarantined('fresh', 'bad');
+      assert.equal((await store.listQuarantined('app')).length, 1, 'dropping an absent key changes nothing');
+    });
+
     test('many writes under the lock all land', async (t) => {
       const store = make(t);
       await Promise.all(
