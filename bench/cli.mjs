@@ -2,11 +2,14 @@
 // fresh Node process, against PM2 (a devDependency) with a warm daemon, and `ls` against a bare `node -e 0`.
 //   5a. `pidkeep run bench-N -- sleep 1000` + `pidkeep stop bench-N` (the default settle included) <= 0.5x
 //       `pm2 start sleep --name bench-N -- 1000` + `pm2 delete bench-N`; `run --settle 0` is reported next to it.
-//   5b. `pidkeep ls` (3 running processes) <= 1.3x `node -e 0`; `ls` of an empty store is reported next to it.
+//   5b. `pidkeep run srv-N -- node server.cjs` (an interpreter: by default it waits until the server rests after its
+//       start-up, which catches a script that fails as it loads) + `pidkeep stop srv-N` <= 1.0x `pm2 start
+//       server.cjs --name srv-N` + `pm2 delete srv-N` (PM2 waits for nothing: a failing script shows up as errored).
+//   5c. `pidkeep ls` (3 running processes) <= 1.3x `node -e 0`; `ls` of an empty store is reported next to it.
 // PM2 runs with its own PM2_HOME in the bench's temp dir (never ~/.pm2); its daemon is started before the timed
 // rounds and killed at the end, also from an exit handler. Every sleep started here is checked to be gone at the end.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -119,7 +122,45 @@ export async function cliBench({ dir, rounds, interleaved, report, verdict, chec
     console.log(`cli run+stop: pidkeep run --settle 0 + pidkeep stop ${spread(results.settle0)}, ${settle0.toFixed(2)}x PM2 (median of per-round ratios ${settle0Paired.toFixed(2)}x), for reference`);
     verdict(ratio <= 0.5, `pidkeep run + stop from the CLI (default settle) is ${ratio.toFixed(2)}x PM2's start + delete with a warm daemon (target <= 0.5x)`);
 
-    // --- 5b. ls against node -e 0 ----------------------------------------------------------------------------
+    // --- 5b. an interpreter: run (waits until it rests) + stop against pm2 start + delete ---------------------
+    const server = join(dir, 'server.cjs');
+    writeFileSync(server, "require('http').createServer((q, s) => s.end('ok')).listen(0, '127.0.0.1');\n");
+    /** Every server started here, by pid and start time: each is checked to be gone at the end. */
+    const rememberServer = (pid) => {
+      const text = readStat(pid);
+      check(text !== undefined, `pid ${pid} (a server) is not running`);
+      sleeps.set(pid, statFields(text)[1]);
+    };
+    const servers = await interleaved({
+      rounds,
+      warm: 2,
+      pause: 100,
+      async kept(i) {
+        const name = `srv-${i + 100}`;
+        const started = await pidkeep(['run', name, '--dir', runDir, '--', process.execPath, server]);
+        ok(started, `pidkeep run ${name}`);
+        rememberServer(Number(started.stdout.trim()));
+        const stopped = await pidkeep(['stop', name, '--dir', runDir]);
+        ok(stopped, `pidkeep stop ${name}`);
+        return started.elapsed + stopped.elapsed;
+      },
+      async hand(i) {
+        const name = `srv-${i + 100}`;
+        const started = await pm2(['start', server, '--name', name]);
+        ok(started, `pm2 start ${name}`);
+        const list = await pm2(['jlist']);
+        const app = JSON.parse(list.stdout.slice(list.stdout.indexOf('['))).find((a) => a.name === name);
+        check(app?.pm2_env?.status === 'online', `pm2 start ${name}: not online`);
+        rememberServer(app.pid);
+        const deleted = await pm2(['delete', name]);
+        ok(deleted, `pm2 delete ${name}`);
+        return started.elapsed + deleted.elapsed;
+      },
+    });
+    const serverRatio = report('cli interpreter run+stop', servers, 'pm2 start server.cjs + pm2 delete, warm daemon', 'pidkeep run -- node server.cjs (waits until it rests) + pidkeep stop', 'PM2');
+    verdict(serverRatio <= 1.0, `pidkeep run + stop of a Node server (its default check waits for the end of its start-up) is ${serverRatio.toFixed(2)}x PM2's start + delete of it (target <= 1.0x)`);
+
+    // --- 5c. ls against node -e 0 ----------------------------------------------------------------------------
     for (let i = 0; i < 3; i++) {
       const started = await pidkeep(['run', `ls-${i}`, '--dir', lsDir, '--settle', '0', '--', 'sleep', '1000']);
       ok(started, `pidkeep run ls-${i}`);
@@ -168,5 +209,5 @@ export async function cliBench({ dir, rounds, interleaved, report, verdict, chec
     const text = startTime === undefined ? undefined : readStat(Number(pid));
     if ((text && statFields(text)[1] === startTime) || args.includes(pm2Home)) left.push(line.trim());
   }
-  verdict(left.length === 0, `every one of the ${sleeps.size} sleeps this section started has ended, and its PM2 daemon with them${left.length ? `; still running:\n${left.join('\n')}` : ''}`);
+  verdict(left.length === 0, `every one of the ${sleeps.size} sleeps and servers this section started has ended, and its PM2 daemon with them${left.length ? `; still running:\n${left.join('\n')}` : ''}`);
 }

@@ -8,6 +8,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { commandHelp, COMMANDS, LS_ENDED, overview, unknownCommand } from './cli-help.js';
 import { describeError, PidkeepError } from './errors.js';
 import { createProcessManager } from './manager.js';
+import { isInterpreter } from './ready.js';
 import { describeStop } from './stop.js';
 import { fileStore } from './node/file-store.js';
 import { nodeBackend, type NodeBackendOptions } from './node/backend.js';
@@ -190,7 +191,9 @@ async function run(args: string[], io: Out) {
     'log-max': { type: 'string' },
     'log-keep': { type: 'string' },
   }, ['NAME']);
-  const ready = readyOption(values, 'run') ?? settleSpec(DEFAULT_SETTLE);
+  // By default a native command gets a short settle (it fails at once, or not at all); an interpreter the library's
+  // default, which waits until it rests after its start-up (its failures come after its code is read).
+  const ready = readyOption(values, 'run') ?? (isInterpreter(commandLine[0] ?? '') ? undefined : settleSpec(DEFAULT_SETTLE));
   const stop = values.stop?.map(stopStep);
   if (values['log-keep'] !== undefined && values['log-max'] === undefined) throw new UsageError('--log-keep needs --log-max', 'run');
   const logs = values['log-max'] === undefined ? undefined : { maxBytes: byteSize(values['log-max']), ...(values['log-keep'] === undefined ? {} : { keep: count('--log-keep', values['log-keep']) }) };
@@ -248,13 +251,14 @@ function readyOption(values: { ready?: string | undefined; 'ready-timeout'?: str
   return values.ready !== undefined ? readySpec(values.ready, timeout, command) : values.settle !== undefined ? settleSpec(ms('--settle', values.settle)) : undefined;
 }
 
-/** `--ready alive:MS | port:PORT | port:HOST:PORT | line:TEXT`. */
+/** `--ready alive:MS | idle:MS | port:PORT | port:HOST:PORT | line:TEXT` (for idle, --ready-timeout is its max). */
 function readySpec(spec: string, timeout: number | undefined, command: 'run' | 'restart'): ReadyCheck {
   const [kind, ...rest] = spec.split(':');
   const value = rest.join(':');
-  const bad = () => new UsageError(`--ready expects alive:MS, port:PORT, port:HOST:PORT or line:TEXT, got "${spec}"`, command);
+  const bad = () => new UsageError(`--ready expects alive:MS, idle:MS, port:PORT, port:HOST:PORT or line:TEXT, got "${spec}"`, command);
   const within = timeout === undefined ? {} : { timeout };
   if (kind === 'alive' && /^\d+$/.test(value)) return { alive: Number(value) };
+  if (kind === 'idle' && /^\d+$/.test(value) && Number(value) > 0) return { idle: Number(value), ...(timeout === undefined ? {} : { max: timeout }) };
   if (kind === 'line' && value.length > 0) return { line: value, ...within };
   if (kind === 'port') {
     const match = /^(?:(.+):)?(\d{1,5})$/.exec(value);

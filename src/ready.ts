@@ -11,14 +11,35 @@ import { show } from './validate.js';
 
 /** Long enough for a command that fails at once to have failed; short enough not to be noticed. */
 export const DEFAULT_READY: ReadyCheck = { alive: 100 };
+/**
+ * An interpreter's failures at start-up (a syntax error, a missing module) come after it has read and compiled its
+ * code: ~120 ms for a Node script, ~200 ms for a Python import error, later for a large app. It is started once it
+ * rests, waiting for work; one busy for longer still counts as started at `max`.
+ */
+export const INTERPRETER_READY: ReadyCheck = { idle: 50, max: 2000 };
 const DEFAULT_TIMEOUT = 30_000;
 const DEFAULT_INTERVAL = 100;
+const DEFAULT_IDLE_MAX = 2000;
+
+/** Commands whose start-up failures come late: interpreters and the launchers that run one, by file name. */
+const INTERPRETER = /^(node|nodejs|deno|bun|tsx|ts-node|npm|npx|pnpm|yarn|python[0-9.]*|pypy[0-9.]*|uv|uvx|poetry|pipenv|gunicorn|uvicorn|ruby|bundle|rails|perl|php[0-9.]*|java|kotlin|scala|dotnet|elixir|mix|erl|Rscript|julia|lua[0-9.]*|luajit)$/;
+
+/** Whether `command` (a path or a bare name) runs an interpreter, by its file name. */
+export function isInterpreter(command: string): boolean {
+  const base = command.slice(Math.max(command.lastIndexOf('/'), command.lastIndexOf('\\')) + 1).replace(/\.(exe|cmd|bat)$/i, '');
+  return INTERPRETER.test(base);
+}
+
+/** The check a start waits for when it is given none (see StartOptions.ready). */
+export function defaultReady<Meta>(ctx: Context<Meta>, command: string): ReadyCheck {
+  return ctx.backend.waitsIdle && ctx.backend.waitReady && isInterpreter(command) ? INTERPRETER_READY : DEFAULT_READY;
+}
 
 /** Checks `ready` before anything is spawned; TypeError for a malformed check, UNSUPPORTED for one the backend cannot run. */
-export function checkReady<Meta>(ctx: Context<Meta>, value: unknown, name: string): ReadyCheck | false {
-  if (value === undefined) return DEFAULT_READY;
+export function checkReady<Meta>(ctx: Context<Meta>, value: unknown, name: string, command = ''): ReadyCheck | false {
+  if (value === undefined) return defaultReady(ctx, command);
   if (value === false) return false;
-  const bad = (what: string) => new TypeError(`[pidkeep] Expected \`ready\` to be false, { alive }, { port }, { line } or { until }: ${what}, got ${show(value)}`);
+  const bad = (what: string) => new TypeError(`[pidkeep] Expected \`ready\` to be false, { alive }, { idle }, { port }, { line } or { until }: ${what}, got ${show(value)}`);
   if (typeof value !== 'object' || value === null) throw bad('not an object');
   const o = value as Record<string, unknown>;
   const ms = (key: string, min: number) => {
@@ -27,9 +48,11 @@ export function checkReady<Meta>(ctx: Context<Meta>, value: unknown, name: strin
   };
   ms('timeout', 1);
   ms('interval', 10);
-  const kinds = ['alive', 'port', 'line', 'until'].filter((key) => o[key] !== undefined);
-  if (kinds.length !== 1) throw bad('give exactly one of alive, port, line, until');
+  ms('max', 1);
+  const kinds = ['alive', 'idle', 'port', 'line', 'until'].filter((key) => o[key] !== undefined);
+  if (kinds.length !== 1) throw bad('give exactly one of alive, idle, port, line, until');
   if ('alive' in o) ms('alive', 0);
+  if ('idle' in o) ms('idle', 1);
   if (o.port !== undefined && (!Number.isSafeInteger(o.port) || (o.port as number) < 1 || (o.port as number) > 65535)) throw bad('`port` must be 1-65535');
   if (o.host !== undefined && (typeof o.host !== 'string' || o.host.length === 0)) throw bad('`host` must be a host name or address');
   if (o.line !== undefined && !(typeof o.line === 'string' && o.line.length > 0) && !(o.line instanceof RegExp)) throw bad('`line` must be a non-empty string or a RegExp');
@@ -38,12 +61,15 @@ export function checkReady<Meta>(ctx: Context<Meta>, value: unknown, name: strin
   if ((o.port !== undefined || o.line !== undefined) && !ctx.backend.waitReady) {
     throw new PidkeepError('UNSUPPORTED', `the ${ctx.backend.name} backend cannot check ${o.port !== undefined ? 'ports' : 'output lines'}; use { alive } or { until } instead (nothing was started)`, { record: name });
   }
+  if (o.idle !== undefined && !(ctx.backend.waitReady && ctx.backend.waitsIdle)) {
+    throw new PidkeepError('UNSUPPORTED', `the ${ctx.backend.name} backend cannot see whether a process is busy on this platform; use { alive } or { until } instead (nothing was started)`, { record: name });
+  }
   return value as ReadyCheck;
 }
 
 /** The form a record keeps of a start's check (see StoredReady). */
 export function storedReady(check: ReadyCheck | false): StoredReady {
-  if (check === false || 'alive' in check) return check;
+  if (check === false || 'alive' in check || 'idle' in check) return check;
   const timeout = check.timeout !== undefined ? { timeout: check.timeout } : {};
   if ('port' in check) return { port: check.port, ...(check.host !== undefined ? { host: check.host } : {}), ...timeout };
   if ('line' in check) {
@@ -59,8 +85,8 @@ export function storedReady(check: ReadyCheck | false): StoredReady {
  */
 export function recordedReady<Meta>(ctx: Context<Meta>, record: StoredRecord): ReadyCheck | false {
   const stored = record.ready;
-  if (stored === undefined) return DEFAULT_READY; // an older record, which did not keep it
-  if (stored === false || 'alive' in stored || 'port' in stored || 'line' in stored) return stored;
+  if (stored === undefined) return defaultReady(ctx, record.command); // an older record, which did not keep it
+  if (stored === false || 'alive' in stored || 'idle' in stored || 'port' in stored || 'line' in stored) return stored;
   const timeout = stored.timeout !== undefined ? { timeout: stored.timeout } : {};
   if ('pattern' in stored) return { line: new RegExp(stored.pattern, stored.flags), ...(stored.stream !== undefined ? { stream: stored.stream } : {}), ...timeout };
   const own = ctx.untilChecks.get(record.name);
@@ -99,7 +125,8 @@ async function passes<Meta>(ctx: Context<Meta>, t: Tracked, check: ReadyCheck, s
     }
     return t.status === 'running' ? { kind: 'ready' } : { kind: 'ended', exit: await t.exit };
   }
-  const timeout = check.timeout ?? DEFAULT_TIMEOUT;
+  // An idle check ends by itself at `max` (a busy process counts as started); the timer is only a backstop.
+  const timeout = 'idle' in check ? (check.max ?? DEFAULT_IDLE_MAX) + 5000 : (check.timeout ?? DEFAULT_TIMEOUT);
   const timer = sleep(timeout, signal).then((): Outcome => ({ kind: 'timeout' }));
   const waiting = async (): Promise<Outcome> => {
     if ('until' in check) {
@@ -165,6 +192,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 function describeCheck(check: ReadyCheck): string {
   if ('alive' in check) return `alive for ${check.alive} ms`;
+  if ('idle' in check) return `at rest for ${check.idle} ms, its start-up done`;
   if ('port' in check) return `a connection to ${check.host ?? 'localhost'}:${check.port}`;
   if ('line' in check) return `a line of its ${check.stream === 'stdout' || check.stream === 'stderr' ? check.stream : 'output'} matching ${String(check.line)}`;
   return 'its `until` check';

@@ -53,6 +53,7 @@ export interface StoredRecord {
 export type StoredReady =
   | false
   | { alive: number }
+  | { idle: number; max?: number }
   | { port: number; host?: string; timeout?: number }
   | { line: string; stream?: 'stdout' | 'stderr' | 'both'; timeout?: number }
   | { pattern: string; flags: string; stream?: 'stdout' | 'stderr' | 'both'; timeout?: number }
@@ -211,6 +212,7 @@ function parseStoredReady(value: unknown): StoredReady | null {
   const timeout = o.timeout === undefined ? {} : { timeout: o.timeout as number };
   const stream: { stream?: 'stdout' | 'stderr' | 'both' } | null = o.stream === undefined ? {} : o.stream === 'stdout' || o.stream === 'stderr' || o.stream === 'both' ? { stream: o.stream } : null;
   if (o.alive !== undefined) return isCount(o.alive, 0, 86_400_000) ? { alive: o.alive } : null;
+  if (o.idle !== undefined) return isCount(o.idle, 1, 86_400_000) && optional('max', 1) ? { idle: o.idle, ...(o.max !== undefined ? { max: o.max as number } : {}) } : null;
   if (o.port !== undefined) {
     if (!isCount(o.port, 1, 65_535) || !(o.host === undefined || (isText(o.host, 255) && o.host.length > 0))) return null;
     return { port: o.port, ...(o.host !== undefined ? { host: o.host as string } : {}), ...timeout };

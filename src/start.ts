@@ -20,7 +20,7 @@ export async function start<Meta>(ctx: Context<Meta>, name: string, options: Sta
   ensureOpen(ctx);
   assertName(name);
   const spec = checkStart(options);
-  const ready = checkReady(ctx, options.ready, name);
+  const ready = checkReady(ctx, options.ready, name, spec.command);
   const current = ctx.tracked.get(name);
   const busy = () => new PidkeepError('ALREADY_RUNNING', 'a process of this name is already running or starting; stop it first or pick another name', { record: name, pid: current?.record.pid });
   if ((current?.status === 'running' && current.own) || ctx.starting.has(name)) throw busy();

@@ -213,6 +213,11 @@ export interface Backend {
    * `signal` aborts. Without it, `start({ ready: { port } })` and `{ line }` fail with `UNSUPPORTED` before spawning.
    */
   waitReady?(check: BackendReadyCheck, target: ReadyTarget, signal: AbortSignal): Promise<void>;
+  /**
+   * True when `waitReady` takes `{ idle }` checks: the platform shows whether a process tree is running code or
+   * waiting. Then an interpreter's default readiness is `{ idle }` (see StartOptions.ready). Optional.
+   */
+  readonly waitsIdle?: boolean;
   /** The last `lines` lines of a log this backend wrote (for an error); '' when there is none. */
   tail?(path: string, lines: number): MaybePromise<string>;
 }
@@ -371,7 +376,9 @@ export interface StartOptions<Meta = unknown> {
    * When `start()` resolves: once the process is ready. A process that ends first, or is not ready within the
    * check's `timeout` (it is then stopped with its plan), rejects `start()` with `NOT_READY`, its exit and the
    * last lines of its stderr. `false` resolves as soon as the process is recorded.
-   * @default { alive: 100 }: catches a command that fails at once (a bad flag, a missing file)
+   * @default `{ alive: 100 }`: catches a command that fails at once (a bad flag, a missing file). For an
+   * interpreter (node, python, ruby, deno, bun, java, php, perl, npm, ... by the command's file name), whose
+   * failures at start-up come later, `{ idle: 50, max: 2000 }` where the backend can see it (`waitsIdle`).
    */
   ready?: ReadyCheck | false;
 }
@@ -391,6 +398,9 @@ export interface RestartOptions {
 /**
  * When a started process counts as ready.
  * - `{ alive: ms }`: it is still running `ms` after the start.
+ * - `{ idle: ms, max? }`: it (with the processes it started) has sat waiting for `ms` ms, running no code: it has
+ *   finished starting up (loaded its code, bound its sockets) and waits for work. One still busy at `max` (default
+ *   2000 ms) counts as started. Needs a backend that can see it (`Backend.waitsIdle`: the Node backend on Linux).
  * - `{ port, host? }`: a TCP connection to `host` (default `localhost`, every address it resolves to) succeeds.
  * - `{ line, stream? }`: a line of its output (default `'both'` streams) contains `line`, or matches it (a RegExp).
  * - `{ until }`: your function, called every `interval` ms (default 100), returns true (e.g. an HTTP health check).
@@ -398,12 +408,13 @@ export interface RestartOptions {
  */
 export type ReadyCheck =
   | { alive: number }
+  | { idle: number; max?: number }
   | { port: number; host?: string; timeout?: number }
   | { line: string | RegExp; stream?: 'stdout' | 'stderr' | 'both'; timeout?: number }
   | { until: (handle: ProcessHandle<unknown>) => boolean | Promise<boolean>; interval?: number; timeout?: number };
 
 /** The checks a backend carries out itself: they need sockets or the process's output. */
-export type BackendReadyCheck = Extract<ReadyCheck, { port: number } | { line: string | RegExp }>;
+export type BackendReadyCheck = Extract<ReadyCheck, { port: number } | { line: string | RegExp } | { idle: number }>;
 
 /** What a backend's readiness check looks at. */
 export interface ReadyTarget {

@@ -374,7 +374,7 @@ test('run: a command that ends at once is no started process: exit 1 with its ex
   assert.match(failing.stderr, /^pidkeep: bad, pid \d+: it ended before it was ready \(alive for 3000 ms\) with exit code 7; the last lines of its stderr: \(NOT_READY\)\nfirst\nno such option: --prot\n$/);
   const quiet = await runCli(['run', 'quiet', '--settle', '3000', '--', 'true'], { env });
   assert.match(quiet.stderr, /it ended before it was ready \(alive for 3000 ms\) with exit code 0; its stderr \(.*quiet\.err\.log\) is empty \(NOT_READY\)/);
-  assert.match((await runCli(['help', 'run'])).stdout, /--settle MS\s+how long it must stay up to count as started \(default 25:/);
+  assert.match((await runCli(['help', 'run'])).stdout, /--settle MS\s+how long it must stay up to count as started \(default 25 for a native command/);
   const untimed = await runCli(['run', 'untimed', '--settle', '0', '--', 'sh', '-c', 'exit 3'], { env });
   assert.equal(untimed.code, 0, 'with --settle 0 the pid is printed at once');
   assert.match(untimed.stdout, /^\d+\n$/);
@@ -427,7 +427,7 @@ test('run --ready waits for a port or a line, stops what is not ready in time; -
   assert.equal(stopped.code, 0, stopped.stderr);
   assert.match(stopped.stdout, /write "q\\n"/);
   for (const [flags, message] of [
-    [['--ready', 'port:http'], /--ready expects alive:MS, port:PORT/],
+    [['--ready', 'port:http'], /--ready expects alive:MS, idle:MS, port:PORT/],
     [['--ready', 'alive:5', '--settle', '5'], /give --settle or --ready, not both/],
     [['--stop', 'TERM'], /--stop expects SIGNAL\[:MS\] or write:TEXT\[:MS\]/],
     [['--ready-timeout', 'soon'], /--ready-timeout expects milliseconds/],

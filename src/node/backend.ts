@@ -137,7 +137,8 @@ export function nodeBackend(options: NodeBackendOptions = {}): Backend {
       return lastRunIdIn(join(base, 'logs', `${name}.out.log`));
     },
 
-    waitReady: (check, target, signal) => waitReady(check, target, logStarts.get(target.pid) ?? { stdout: 0, stderr: 0 }, signal, platform.listensOn?.bind(platform)),
+    waitReady: (check, target, signal) => waitReady(check, target, logStarts.get(target.pid) ?? { stdout: 0, stderr: 0 }, signal, platform.listensOn?.bind(platform), platform.activity?.bind(platform)),
+    waitsIdle: platform.activity !== undefined,
     // Only the last run's lines, never its separator line or an earlier run's (see log-view.ts).
     tail: (path, lines) => lastRunTail(path, lines),
 

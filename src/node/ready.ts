@@ -14,7 +14,11 @@ export type LogOffsets = { stdout: number; stderr: number };
  * `listensOn` (Linux) proves whose the listener is: a port another process holds accepts connections too, and a
  * server started on it fails with "address in use" a moment later. Without it a connection has to do.
  */
-export async function waitReady(check: BackendReadyCheck, target: ReadyTarget, offsets: LogOffsets, signal: AbortSignal, listensOn?: (pid: number, port: number) => boolean): Promise<void> {
+export async function waitReady(check: BackendReadyCheck, target: ReadyTarget, offsets: LogOffsets, signal: AbortSignal, listensOn?: (pid: number, port: number) => boolean, activity?: Activity): Promise<void> {
+  if ('idle' in check) {
+    if (!activity) throw new Error('this platform cannot tell a busy process from a waiting one');
+    return waitIdle(check, target.pid, activity, signal);
+  }
   if ('port' in check) {
     const ours = () => listensOn === undefined || listensOn(target.pid, check.port);
     while (!((await connects(check.port, check.host ?? 'localhost', signal)) && ours())) await pause(signal);
@@ -28,6 +32,31 @@ export async function waitReady(check: BackendReadyCheck, target: ReadyTarget, o
     // The line being written (no newline yet) counts too: a prompt such as "ready> " never ends its line.
     for (const reader of readers) if (reader.read().some(matches)) return;
     await pause(signal);
+  }
+}
+
+type Activity = (pid: number) => { busy: boolean; cpu: number } | undefined;
+/** How often an idle check looks: a CPU clock tick is 10 ms, so a finer look would see no more. */
+const IDLE_LOOK_MS = 10;
+
+/**
+ * Resolves once the process tree has rested for `idle` ms (nothing of it runnable, its CPU time standing still), or
+ * at `max` while it is still busy. A tree that ended is left to the core, which races the wait against the exit.
+ */
+async function waitIdle(check: { idle: number; max?: number }, pid: number, activity: Activity, signal: AbortSignal): Promise<void> {
+  const deadline = Date.now() + (check.max ?? 2000);
+  let restingSince: number | undefined;
+  let lastCpu: number | undefined;
+  for (;;) {
+    const now = Date.now();
+    const seen = activity(pid);
+    if (seen && !seen.busy && seen.cpu === lastCpu) {
+      restingSince ??= now;
+      if (now - restingSince >= check.idle) return;
+    } else restingSince = undefined;
+    lastCpu = seen?.cpu;
+    if (now >= deadline) return;
+    await pause(signal, IDLE_LOOK_MS);
   }
 }
 
@@ -50,13 +79,13 @@ function connects(port: number, host: string, signal: AbortSignal): Promise<bool
   });
 }
 
-function pause(signal: AbortSignal): Promise<void> {
+function pause(signal: AbortSignal, ms = RETRY_MS): Promise<void> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       signal.removeEventListener('abort', stop);
       resolve();
-    }, RETRY_MS);
+    }, ms);
     const stop = () => {
       clearTimeout(timer);
       reject(signal.reason);

@@ -123,5 +123,6 @@ export function storeInPage(name: string, pagePromise: Promise<Page | Evaluator>
     remove: call('remove') as Store['remove'],
     quarantine: call('quarantine') as Store['quarantine'],
     listQuarantined: call('listQuarantined') as Store['listQuarantined'],
+    dropQuarantined: call('dropQuarantined') as NonNullable<Store['dropQuarantined']>,
   };
 }

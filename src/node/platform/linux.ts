@@ -267,6 +267,25 @@ export const linux: Platform = {
     }
     return false;
   },
+  activity(pid) {
+    let busy = false;
+    let cpu = 0;
+    for (const member of [pid, ...descendantsOf(pid)]) {
+      const text = readProc(`/proc/${member}/stat`);
+      if (!text) {
+        if (member === pid) return undefined;
+        continue; // a descendant that ended meanwhile
+      }
+      // After the command's closing parenthesis: field 3 is the state, 14 and 15 the user and system time.
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      const state = fields[0];
+      if (member === pid && (state === 'Z' || state === 'X')) return undefined;
+      // R: running or runnable; D: waiting on a disk, as a program still reading its code is.
+      if (state === 'R' || state === 'D') busy = true;
+      cpu += Number(fields[11]) + Number(fields[12]);
+    }
+    return { busy, cpu };
+  },
   groupDescendants(pgid) {
     // Called for a group leader just proven (see Backend.groupDescendants). Only descendants are found (whatever
     // joined the group from elsewhere in its session is not); one orphaned before the look (reparented away) is

@@ -24,6 +24,12 @@ export interface Platform {
    * another process holds it or none listens; absent where it cannot be told (then a connection has to do).
    */
   listensOn?(pid: number, port: number): boolean;
+  /**
+   * Whether process `pid` or any of its descendants is running code (or waiting on a disk) now, and the CPU time
+   * they have used, in clock ticks: a tree that is not busy and whose time stands still is waiting for work.
+   * Undefined when `pid` is gone. Absent where it cannot be read cheaply.
+   */
+  activity?(pid: number): { busy: boolean; cpu: number } | undefined;
   /** The current boot id, where cheap to read (Linux). */
   bootId?(): string;
   /** The pid namespace the controller's pids are meaningful in (Linux: `pid:[inode]`); absent elsewhere. */
