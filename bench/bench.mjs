@@ -15,7 +15,8 @@
 //      the navigation to a ready manager and IPC calls, for tauriFsStore and webStore; <= 200 ms with 100 records
 //      (tauriFsStore), and with webStore no IPC call more per record.
 //   5. The `pidkeep` command, each command a fresh Node process (bench/cli.mjs): `run` + `stop` of a sleep (the default
-//      settle included) <= 0.5x PM2's `start` + `delete` with a warm daemon (a private PM2_HOME); `ls` <= 1.3x `node -e 0`.
+//      settle included) <= 0.5x PM2's `start` + `delete` with a warm daemon (a private PM2_HOME); the same for a Node
+//      server (the interpreter default, which waits until it rests) <= 1.0x; `ls` <= 1.3x `node -e 0`.
 // It prints PASS or FAIL for each and exits 1 on a FAIL.
 // Knobs (for investigation; the defaults are the targets' method): BENCH_ONLY=stop,start,reconcile,reload,cli picks
 // sections; BENCH_STOP_ROUNDS (40), BENCH_START_ROUNDS (100), BENCH_RECONCILE_ROUNDS (30), BENCH_RECORDS (1000),
