@@ -2,19 +2,10 @@
 // the one it is given; a server that is restarted and then connected to is listening when restart() resolves.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { test } from 'node:test';
 import { createProcessManager, PidkeepError } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
-import { freePort, isAlive, reaper, recordFile, runCli, tempDir, uniqueNamespace } from '../helpers/index.js';
-
-/** Whether something accepts on localhost:port right now (one try, no retry). */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' }, () => (socket.destroy(), resolve(true)));
-    socket.on('error', () => resolve(false));
-  });
-}
+import { accepts, freePort, isAlive, reaper, recordFile, runCli, tempDir, uniqueNamespace } from '../helpers/index.js';
 
 /** A server that takes 500 ms to listen, as a real one loading its code does, and says so on stdout. */
 const slowServer = (port: number) => `setTimeout(() => require('net').createServer().listen(${port}, '127.0.0.1', () => console.log('READY on ${port}')), 500)`;
