@@ -18,6 +18,7 @@ export type PidkeepErrorCode =
   | 'NOT_READY'
   | 'FFMPEG_NOT_FOUND'
   | 'DEVICE_NOT_FOUND'
+  | 'OUTPUT_FAILED'
   | 'CLOSED';
 
 export interface PidkeepErrorDetails {
@@ -25,6 +26,8 @@ export interface PidkeepErrorDetails {
   record?: string | undefined;
   /** The pid the error concerns, if any. */
   pid?: number | undefined;
+  /** The last lines the process wrote to its stderr, where the error quotes them (`NOT_READY`). */
+  stderr?: string | undefined;
   cause?: unknown;
 }
 
@@ -37,6 +40,8 @@ export class PidkeepError extends Error {
   readonly code: PidkeepErrorCode;
   readonly record: string | undefined;
   readonly pid: number | undefined;
+  /** The last lines the process wrote to its stderr, where the error quotes them (`NOT_READY`); else undefined. */
+  readonly stderr: string | undefined;
   /** What happened and what to do, without the subject. */
   readonly reason: string;
   /** What it concerns, for people: `<record>, pid <n>`, or '' when nothing in particular. */
@@ -49,6 +54,7 @@ export class PidkeepError extends Error {
     this.code = code;
     this.record = details.record;
     this.pid = details.pid;
+    this.stderr = details.stderr;
     this.reason = reason;
     this.subject = subject;
   }
@@ -67,5 +73,5 @@ export function describeError(error: unknown): string {
 /** Re-issues a backend's error with the record name on it, so every error names what it concerns. */
 export function withRecord(error: unknown, record: string, pid?: number): unknown {
   if (!(error instanceof PidkeepError) || error.record !== undefined) return error;
-  return new PidkeepError(error.code, error.reason, { record, pid: error.pid ?? pid, cause: error.cause });
+  return new PidkeepError(error.code, error.reason, { record, pid: error.pid ?? pid, stderr: error.stderr, cause: error.cause });
 }

@@ -30,7 +30,7 @@ export async function createProcessManager<Meta = unknown>(options: ManagerOptio
   let snapshot: { at: number; value: readonly ProcessInfo<Meta>[] } = { at: -1, value: [] };
   const infoOf = (t: Tracked): ProcessInfo<Meta> => {
     const { name, pid, startedAt, command, args, meta, stdin, logs } = t.record;
-    return Object.freeze({ name, pid, startedAt, command, args, meta: meta as Meta, adopted: !t.startedHere, stopping: t.stopping !== undefined, logs: Object.freeze({ ...logs }), stdin });
+    return Object.freeze({ name, pid, startedAt, command, args, meta: meta as Meta, adopted: !t.startedHere, foundAfter: t.handle.foundAfter, stopping: t.stopping !== undefined, logs: Object.freeze({ ...logs }), stdin });
   };
 
   /** The ended run a record's text holds, if it is one of this namespace's traces. */

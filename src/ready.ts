@@ -166,14 +166,15 @@ async function notReady<Meta>(ctx: Context<Meta>, t: Tracked, check: ReadyCheck,
   }
   let tail = '';
   try {
-    tail = logs.stderr && ctx.backend.tail ? (await ctx.backend.tail(logs.stderr, 10)).trimEnd() : '';
+    // From its log file; without one, from what the backend heard of its stderr (a Tauri child's events).
+    tail = (logs.stderr && ctx.backend.tail ? await ctx.backend.tail(logs.stderr, 10) : !logs.stderr ? ((await ctx.backend.recentOutput?.(pid, 10)) ?? '') : '').trimEnd();
   } catch {
     // The tail only helps the reader; its absence is said below.
   }
-  const where = tail ? `; the last lines of its stderr:\n${tail}` : logs.stderr ? `; its stderr (${logs.stderr}) is empty` : '';
+  const where = tail ? `; the last lines of its stderr:\n${tail}` : logs.stderr ? (ctx.backend.tail ? `; its stderr (${logs.stderr}) is empty` : `; its stderr is in ${logs.stderr}`) : '';
   // The usual reason a line never comes: the program holds its output in a buffer when it writes to a file.
   const buffered = outcome.kind === 'timeout' && 'line' in check ? `; a program whose output goes to a file may keep its lines in a buffer until it is full: ask it to write them at once (Python: PYTHONUNBUFFERED=1 or \`python3 -u\`; C programs: \`stdbuf -oL\`)` : '';
-  return new PidkeepError('NOT_READY', `${what}${buffered}${where}`, { record: name, pid, cause });
+  return new PidkeepError('NOT_READY', `${what}${buffered}${where}`, { record: name, pid, cause, ...(tail ? { stderr: tail } : {}) });
 }
 
 /** A pause that ends early (and lets go of its timer) once the wait is over: no timer may keep a CLI alive. */

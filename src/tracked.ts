@@ -81,6 +81,7 @@ function makeHandle<Meta>(ctx: Context<Meta>, t: Tracked): ProcessHandle<never> 
       return t.status;
     },
     adopted: !t.startedHere,
+    foundAfter: t.startedHere ? null : ctx.backend.startedThisRun?.(record.pid) ? 'reload' : 'restart',
     stopPlan: record.stop,
     logs: record.logs,
     stdin: record.stdin,

@@ -220,6 +220,17 @@ export interface Backend {
   readonly waitsIdle?: boolean;
   /** The last `lines` lines of a log this backend wrote (for an error); '' when there is none. */
   tail?(path: string, lines: number): MaybePromise<string>;
+  /**
+   * The last `lines` lines a child this backend spawned without log files wrote to its stderr, as the backend heard
+   * them (kept while it runs and for a few ended children); undefined when it heard nothing of that pid. Optional:
+   * a `NOT_READY` error quotes them where there is no log to `tail`.
+   */
+  recentOutput?(pid: number, lines: number): MaybePromise<string | undefined>;
+  /**
+   * Whether this app run started `pid` (an earlier page of it did: the Tauri backend's children held across a
+   * reload). Optional: without it every adopted process counts as found after a restart (`handle.foundAfter`).
+   */
+  startedThisRun?(pid: number): boolean;
 }
 
 /** One stored record as raw text, or the reason it could not be read. */
@@ -483,7 +494,7 @@ export type ManagerEvent =
  * One running process as a plain frozen value, for UIs: `pm.snapshot()` returns the same array until something
  * changes, as `useSyncExternalStore` and Svelte stores want. Act on it through `pm.get(name)`.
  */
-export interface ProcessInfo<Meta = unknown> extends Pick<ProcessHandle<Meta>, 'name' | 'pid' | 'startedAt' | 'command' | 'args' | 'meta' | 'adopted' | 'stdin'> {
+export interface ProcessInfo<Meta = unknown> extends Pick<ProcessHandle<Meta>, 'name' | 'pid' | 'startedAt' | 'command' | 'args' | 'meta' | 'adopted' | 'foundAfter' | 'stdin'> {
   /** A stop plan is running. */
   readonly stopping: boolean;
   readonly logs: { readonly stdout: string | null; readonly stderr: string | null };
@@ -507,6 +518,13 @@ export interface ProcessHandle<Meta = unknown> {
   readonly status: 'running' | 'exited';
   /** True when an earlier controller started it. */
   readonly adopted: boolean;
+  /**
+   * How an adopted process was found: `'reload'` when the backend knows this app run started it (the Tauri backend:
+   * a page of this window before a reload, or another window while this one was open; the shell plugin still holds
+   * the child), `'restart'` otherwise (its controller's app or process ended since, or the backend cannot tell);
+   * null when this controller started it.
+   */
+  readonly foundAfter: 'reload' | 'restart' | null;
   /** The stop plan `stop()` runs by default: the one it was started with. */
   readonly stopPlan: readonly StopStep[];
   readonly logs: { stdout: string | null; stderr: string | null };

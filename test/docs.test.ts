@@ -2,8 +2,8 @@
 // names a command and options that exist, and the Coming from PM2 page's program runs as written (its port and
 // store folder swapped for the test's own).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { COMMANDS } from '../src/cli-help.js';
@@ -79,3 +79,44 @@ test("Coming from PM2: the page's shell lines and its program run: the server is
   assert.match((await runCli(['ls'], { env })).stdout, /^no processes in namespace/);
 });
 
+
+test("the README's Svelte blocks compile with Svelte 5, and the recorder's buttons show a failure instead of dropping it", async () => {
+  const { compile } = await import('svelte/compiler');
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const blocks = [...readme.matchAll(/^( *)```svelte\n([\s\S]*?)^\1```$/gm)].map((m) => m[2]!.split('\n').map((line) => line.slice(m[1]!.length)).join('\n'));
+  assert.ok(blocks.length >= 2, 'the README shows Svelte');
+  for (const block of blocks) assert.doesNotThrow(() => compile(block, { generate: 'client', filename: 'Readme.svelte' }), block.slice(0, 200));
+  const recorder = blocks.find((block) => block.includes('recorder.start()'));
+  assert.ok(recorder, 'the recorder snippet');
+  assert.doesNotMatch(recorder, /onclick=\{\(\) => recorder\.(start|stop)\(\)\}/, 'a bare start()/stop() in onclick would drop its rejection');
+  assert.match(recorder, /role="alert"/);
+});
+
+test("docs/tauri-example-capability.md shows the example's capability file whole, byte for byte", () => {
+  const page = readFileSync(join(root, 'docs', 'tauri-example-capability.md'), 'utf8');
+  const block = /```json\n([\s\S]*?)\n```/.exec(page)?.[1];
+  const file = readFileSync(join(root, 'examples', 'tauri-app', 'src-tauri', 'capabilities', 'default.json'), 'utf8').trimEnd();
+  assert.equal(block, file);
+});
+
+test("the README's Tauri recorder code type-checks under strict TypeScript as an app has it (Bundler resolution, the capability file imported)", (t) => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### In a Tauri webview (`tauriFfmpegHost`)'), readme.indexOf('### The host next to the real app'));
+  const code = /```ts\n([\s\S]*?)\n```/.exec(section)?.[1];
+  const capability = /```json\n([\s\S]*?)\n```/.exec(section)?.[1];
+  assert.ok(code && capability);
+  const app = tempDir(t, 'pidkeep-readme-ts-');
+  mkdirSync(join(app, 'src'));
+  mkdirSync(join(app, 'src-tauri', 'capabilities'), { recursive: true });
+  writeFileSync(join(app, 'src', 'main.ts'), `${code}\nexport {};\n`);
+  writeFileSync(join(app, 'src-tauri', 'capabilities', 'default.json'), capability);
+  const pkg = join(app, 'node_modules', 'pidkeep');
+  mkdirSync(pkg, { recursive: true });
+  writeFileSync(join(pkg, 'package.json'), readFileSync(join(root, 'package.json')));
+  symlinkSync(join(root, 'dist'), join(pkg, 'dist'));
+  for (const dep of ['@tauri-apps', '@standard-schema']) symlinkSync(join(root, 'node_modules', dep), join(app, 'node_modules', dep));
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', type: 'module', private: true }));
+  writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', resolveJsonModule: true, lib: ['ES2022', 'DOM'], types: [], skipLibCheck: true }, include: ['src'] }));
+  const run = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stdout + run.stderr);
+});

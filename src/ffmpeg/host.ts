@@ -15,4 +15,6 @@ export interface RecorderHost {
   /** Opens a file for reading and writing in place (a WAV header repair). */
   open(path: string): Promise<RandomAccessFile & { close(): Promise<void> }>;
   remove(path: string): Promise<void>;
+  /** Makes a folder and its parents; nothing when it exists. Optional: without it the folder must exist. */
+  mkdir?(path: string): Promise<void>;
 }

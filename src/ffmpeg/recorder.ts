@@ -4,6 +4,7 @@
 import { describeError, PidkeepError } from '../errors.js';
 import type { ProcessHandle, ProcessManager, StopPlan, StopResult } from '../types.js';
 import { deviceListing, type AudioDevice } from './devices.js';
+import { recordingFailure } from './failure.js';
 import type { RecorderHost } from './host.js';
 import { inspectWav, repairWav } from './wav.js';
 
@@ -149,7 +150,8 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
     const live = running();
     if (live) {
       const path = pathOf(live);
-      return { kind: 'recording', path, detail: `a recording is running (pid ${live.pid}${path ? `, ${path}` : ''}); ${live.adopted ? 'found again after the restart' : 'started here'}` };
+      const how = live.foundAfter === 'reload' ? 'found again after a reload of the page' : live.foundAfter === 'restart' ? 'found again after the app restarted' : 'started here';
+      return { kind: 'recording', path, detail: `a recording is running (pid ${live.pid}${path ? `, ${path}` : ''}); ${how}` };
     }
     const last = await manager.lastExit(name);
     if (!last || !isRecordingMeta(last.meta)) return { kind: 'none', path: null, detail: 'no earlier recording to check' };
@@ -202,6 +204,14 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
     if (live) throw new PidkeepError('ALREADY_RUNNING', `a recording is already running${pathOf(live) ? ` (${pathOf(live)})` : ''}; stop it first`, { record: name, pid: live.pid });
     const input = await inputArgs();
     const { extension, args: codec } = CODECS[container];
+    // The folder is made here (a first recording in a fresh app data dir): FFmpeg would only say it cannot open the file.
+    if (host.mkdir) {
+      try {
+        await host.mkdir(folder);
+      } catch (error) {
+        throw new PidkeepError('OUTPUT_FAILED', `could not create the recordings folder ${folder} (${describeError(error)}); in Tauri, grant fs:allow-mkdir with an fs:scope entry for it; nothing was started`, { record: name, cause: error });
+      }
+    }
     const base = `${folder}/${fileName(new Date())}`;
     let path = `${base}.${extension}`;
     // Never over another recording: FFmpeg's -n would fail, and a name that is taken gets a number.
@@ -224,7 +234,8 @@ export async function createRecorder(options: RecorderOptions): Promise<Recorder
     } catch (error) {
       if (error instanceof PidkeepError && error.code === 'SPAWN_FAILED') throw ffmpegMissing(error, name, host);
       if (error instanceof PidkeepError && error.code === 'NOT_READY') {
-        throw new PidkeepError('DEVICE_NOT_FOUND', `FFmpeg could not record from ${input.label}: ${error.reason}; pick an input from recorder.listDevices(), or ${grantHint(host.platform)}`, { record: name, pid: error.pid, cause: error });
+        const inputs = input.args.flatMap((arg, i) => (arg === '-i' && input.args[i + 1] !== undefined ? [input.args[i + 1]!] : []));
+        throw recordingFailure(error, { name, path, input: input.label, inputs, container, grantHint: grantHint(host.platform) });
       }
       throw error;
     }

@@ -1,7 +1,7 @@
 // The recorder's host in Node: which FFmpeg to run, how to run it once, and files by path.
 import { execFile } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
-import { open, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import type { RecorderHost } from '../ffmpeg/host.js';
@@ -85,6 +85,7 @@ export function ffmpegHost(options: FfmpegHostOptions = {}): RecorderHost {
       return { ...nodeFile(handle), close: () => handle.close() };
     },
     remove: (path) => rm(path, { force: true }),
+    mkdir: async (path) => void (await mkdir(path, { recursive: true })),
   };
 }
 

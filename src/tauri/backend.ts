@@ -153,6 +153,7 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
   const session = options.session !== undefined ? options.session : defaultSession();
   const held: HeldChildren = heldChildren(session);
   const own = new Map<number, Own>();
+  const heardErr = recentLines();
   // The app (parent of every child it spawns) and its parent are learned from `ps`, and never signalled.
   let appPid: number | undefined;
   let appParentPid: number | undefined;
@@ -302,7 +303,10 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     // test/real/conformance.test.ts): they wait for the pid.
     let early: Array<() => void> | undefined = [];
     const heard = (stream: 'stdout' | 'stderr') => (data: string) => {
-      const send = () => options.onOutput?.({ name: request.name, pid, stream, data });
+      const send = () => {
+        if (stream === 'stderr') heardErr.add(pid, data);
+        options.onOutput?.({ name: request.name, pid, stream, data });
+      };
       if (early) early.push(send);
       else send();
     };
@@ -401,7 +405,35 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     write,
     scan,
     powers: () => ({ ps: { ...ps }, kill: { ...kill } }),
+    recentOutput: (pid, lines) => heardErr.last(pid, lines),
+    startedThisRun: (pid) => held.has(pid),
     close: () => held.close(),
+  };
+}
+
+/** How many children's stderr is kept, the running ones and the last to end. */
+const HEARD_CHILDREN = 16;
+/** Per child: the last lines, each cut to its last 1 KiB. Memory stays bounded whatever a child writes. */
+const HEARD_LINES = 20;
+const HEARD_LINE_CHARS = 1024;
+
+/** The last lines of each child's stderr, as the plugin's channel delivers it (a chunk may hold many lines). */
+function recentLines() {
+  const kept = new Map<number, string[]>();
+  return {
+    add(pid: number, data: string) {
+      let lines = kept.get(pid);
+      if (!lines) {
+        kept.set(pid, (lines = []));
+        // The oldest child heard is forgotten first (a Map keeps insertion order).
+        if (kept.size > HEARD_CHILDREN) kept.delete(kept.keys().next().value!);
+      }
+      for (const line of data.split(/\r?\n/)) if (line.trim() !== '') lines.push(line.slice(-HEARD_LINE_CHARS));
+      if (lines.length > HEARD_LINES) lines.splice(0, lines.length - HEARD_LINES);
+    },
+    last(pid: number, count: number): string | undefined {
+      return kept.get(pid)?.slice(-count).join('\n');
+    },
   };
 }
 

@@ -2,13 +2,15 @@
 // @tauri-apps/plugin-fs. A WAV header repair opens the recording with `open(path, { read: true, write: true })` and
 // moves a few KiB at most over IPC: `seek` + `read` of the header, `seek` + `write` of a few bytes, never the audio.
 import { Command } from '@tauri-apps/plugin-shell';
-import { open, remove, SeekMode, stat, type FileHandle } from '@tauri-apps/plugin-fs';
+import { exists, mkdir, open, remove, SeekMode, stat, type FileHandle } from '@tauri-apps/plugin-fs';
 import type { RecorderHost } from '../ffmpeg/host.js';
 import type { RandomAccessFile } from '../ffmpeg/wav.js';
 import type { ShellPlugin } from './backend.js';
 
 /** The plugin-fs functions the host calls; tests may replace any of them. */
 export interface TauriFfmpegFs {
+  exists: typeof exists;
+  mkdir: typeof mkdir;
   open: typeof open;
   remove: typeof remove;
   stat: typeof stat;
@@ -48,7 +50,24 @@ export function tauriFfmpegHost(options: TauriFfmpegHostOptions): RecorderHost {
     throw new TypeError(`[pidkeep] Expected the \`ffmpeg\` option to be the name of a shell scope entry (or sidecar) that runs FFmpeg, got \`${String(name)}\``);
   }
   const shell = options.shell ?? ({ Command } as unknown as Pick<ShellPlugin, 'Command'>);
-  const fs: TauriFfmpegFs = { open, remove, stat, ...options.fs };
+  const fs: TauriFfmpegFs = { exists, mkdir, open, remove, stat, ...options.fs };
+  // Files seen to exist: their size is asked straight away. A file not yet written (the name a new recording may
+  // take, FFmpeg's output before it opens it) is asked with \`exists\`, which answers false where \`stat\` would fail:
+  // an expected answer, not an error the webview logs (a failed IPC call is a 400 response in its console).
+  const seen = new Set<string>();
+  // A capability without fs:allow-exists (written for an earlier pidkeep) keeps working: sizes are then asked
+  // with \`stat\` alone, as before, and a missing file shows as a failed call.
+  let existsRefused = false;
+  const there = async (path: string): Promise<boolean | undefined> => {
+    if (existsRefused) return undefined;
+    try {
+      return await fs.exists(path);
+    } catch (error) {
+      if (!refused(error)) throw error;
+      existsRefused = true;
+      return undefined;
+    }
+  };
   const platform = options.platform ?? detectPlatform();
 
   return {
@@ -61,17 +80,33 @@ export function tauriFfmpegHost(options: TauriFfmpegHostOptions): RecorderHost {
       return { code: out.code, stdout: out.stdout, stderr: out.stderr };
     },
     async size(path) {
+      if (!seen.has(path)) {
+        if ((await there(path)) === false) return undefined;
+        seen.add(path);
+      }
       try {
         return (await fs.stat(path)).size;
       } catch (error) {
-        if (notFound(error)) return undefined;
-        throw error;
+        if (!notFound(error)) throw error;
+        seen.delete(path); // removed since
+        return undefined;
       }
     },
     async open(path) {
       return handleFile(await fs.open(path, { read: true, write: true }));
     },
+    async mkdir(path) {
+      // A folder that is there needs no fs:allow-mkdir. Without that permission (a capability written for an earlier
+      // pidkeep) the folder must exist: FFmpeg's "No such file or directory" then fails the start (OUTPUT_FAILED).
+      if (await there(path)) return;
+      try {
+        await fs.mkdir(path, { recursive: true });
+      } catch (error) {
+        if (!refused(error)) throw error;
+      }
+    },
     async remove(path) {
+      seen.delete(path);
       try {
         await fs.remove(path);
       } catch (error) {
@@ -133,7 +168,7 @@ function installHint(name: string, sidecar: boolean): string {
   return (
     `in the Tauri app, ${program} in shell:allow-spawn (the recorder's arguments) and in shell:allow-execute (the device listings), ` +
     'add shell:allow-stdin-write (its stop writes `q`) and shell:allow-kill, and fs:allow-stat, fs:allow-open, fs:allow-read, fs:allow-write, ' +
-    'fs:allow-seek, fs:allow-fstat and fs:allow-remove with an fs:scope on the recordings folder (core:default gives `plugin:resources|close`)'
+    'fs:allow-seek, fs:allow-fstat, fs:allow-exists, fs:allow-remove and fs:allow-mkdir (the recorder makes its folder) with an fs:scope on the recordings folder (core:default gives `plugin:resources|close`)'
   );
 }
 
@@ -143,3 +178,5 @@ function detectPlatform(): 'linux' | 'darwin' | 'win32' {
   if (/Macintosh|Mac OS X/i.test(agent)) return 'darwin';
   return 'linux';
 }
+/** Tauri's refusal of a command or a path (its ACL or an fs scope), as opposed to an error of the file system. */
+const refused = (error: unknown) => /not allowed|forbidden path|scope|permission/i.test(error instanceof Error ? error.message : String(error));

@@ -73,6 +73,8 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): TauriFsStore {
     return `${recordsDir(namespace)}/${layout.recordFile(key)}`;
   };
   const there = (path: string) => fs.exists(path, at).catch(() => true);
+  /** Records folders seen to exist: listed straight away. */
+  const seenDirs = new Set<string>();
 
   /** The plugin's errors are strings (the Rust side's message): made into errors that say what to do. */
   const failed = (what: string, error: unknown) => {
@@ -177,10 +179,17 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): TauriFsStore {
     async list(namespace) {
       assertName(namespace, 'namespace');
       const dir = recordsDir(namespace);
+      // A namespace never written to has no folder: asked first (until it is seen), so a fresh app's first look is
+      // an answer, not a failed call its console would show.
+      if (!seenDirs.has(dir)) {
+        if (!(await there(dir))) return [];
+        seenDirs.add(dir);
+      }
       let dirents;
       try {
         dirents = await fs.readDir(dir, at);
       } catch (error) {
+        seenDirs.delete(dir);
         if (!(await there(dir))) return [];
         throw failed(`list ${dir}`, error);
       }
@@ -205,7 +214,10 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): TauriFsStore {
     },
 
     async get(namespace, key) {
-      return (await read(fileOf(namespace, key)))?.text;
+      // Most gets are of a name not started yet or not any more: asked with \`exists\` first, never as a read that fails.
+      const file = fileOf(namespace, key);
+      if (!(await fs.exists(file, at).catch(() => true))) return undefined;
+      return (await read(file))?.text;
     },
 
     async put(namespace, key, text) {

@@ -14,6 +14,6 @@ export { macosPowerScopes } from './platform/macos.js';
 export type { PowerNames, ScopeEntry } from './platform/types.js';
 export { windowsPowerScopes } from './platform/windows.js';
 export { tauriFsStore, type TauriFs, type TauriFsStore, type TauriFsStoreOptions } from './fs-store.js';
-export { argumentsAsRun, type SpawnScope } from './scope.js';
+export { argumentsAsRun, spawnScopes, type SpawnScope } from './scope.js';
 export { EXIT_READY_EVENT, EXIT_REQUESTED_EVENT, STOP_ON_QUIT_EVENT, STOP_ON_QUIT_OFF_EVENT, stopOnQuit, type QuitEvents, type QuitOptions, type QuitWindow } from './quit.js';
 export { tauriFfmpegHost, type TauriFfmpegFs, type TauriFfmpegHostOptions } from './ffmpeg-host.js';

@@ -92,3 +92,33 @@ export function checkAgainstScopes(scopes: readonly SpawnScope[], name: string, 
     );
   }
 }
+
+/**
+ * The `shell:allow-spawn` scope entries of a capability file, as `tauriBackend({ scopes })` takes them: pass the
+ * imported JSON (`import capability from '../src-tauri/capabilities/default.json'`) as it is. Every entry is
+ * checked (a name, and `cmd`, `sidecar` and `args` of the types Tauri reads); entries of several
+ * `shell:allow-spawn` permissions are joined in order. A TypeError says what is wrong; a capability without one
+ * gives an empty list.
+ */
+export function spawnScopes(capability: unknown): SpawnScope[] {
+  const bad = (what: string) => new TypeError(`[pidkeep] spawnScopes: ${what}`);
+  const permissions = (capability as { permissions?: unknown } | null)?.permissions;
+  if (!Array.isArray(permissions)) throw bad('expected a capability file (an object with a `permissions` list)');
+  const scopes: SpawnScope[] = [];
+  for (const permission of permissions) {
+    if (typeof permission !== 'object' || permission === null || (permission as { identifier?: unknown }).identifier !== 'shell:allow-spawn') continue;
+    const allow = (permission as { allow?: unknown }).allow ?? [];
+    if (!Array.isArray(allow)) throw bad('the `allow` of shell:allow-spawn is not a list');
+    for (const entry of allow as unknown[]) {
+      const e = entry as Record<string, unknown> | null;
+      if (typeof e !== 'object' || e === null || typeof e.name !== 'string' || e.name === '') throw bad(`a shell:allow-spawn entry has no \`name\`: ${JSON.stringify(entry)}`);
+      if (e.cmd !== undefined && typeof e.cmd !== 'string') throw bad(`the entry "${e.name}" has a \`cmd\` that is not a string`);
+      if (e.sidecar !== undefined && typeof e.sidecar !== 'boolean') throw bad(`the entry "${e.name}" has a \`sidecar\` that is not true or false`);
+      const args = e.args;
+      const validArg = (a: unknown) => typeof a === 'string' || (typeof a === 'object' && a !== null && typeof (a as { validator?: unknown }).validator === 'string');
+      if (args !== undefined && typeof args !== 'boolean' && !(Array.isArray(args) && args.every(validArg))) throw bad(`the entry "${e.name}" has \`args\` that are not true, false or a list of strings and { validator }`);
+      scopes.push(entry as SpawnScope);
+    }
+  }
+  return scopes;
+}

@@ -134,6 +134,19 @@ export function backendConformance(label: string, make: (t: TestContext) => Back
       assert.ok(!found.some((p) => p.pid === theirs.identity.pid));
     });
 
+    test("what a child that failed wrote to its stderr can be quoted: from its log file, or as the backend heard it", async (t) => {
+      const backend = await make(t);
+      const spawned = await backend.spawn(request(t, { command: 'sh', args: ['-c', 'echo first >&2; echo "no such option: --prot" >&2; exit 3'] }));
+      reaper(t)(spawned.identity.pid);
+      const ended = spawned.exited ?? waitFor('the child to end', async () => (await backend.probe([spawned.identity.pid]))[0]?.alive === false);
+      await ended;
+      const quoted = await waitFor('its stderr to be readable', async () => {
+        const text = spawned.logs.stderr && backend.tail ? await backend.tail(spawned.logs.stderr, 10) : await backend.recentOutput?.(spawned.identity.pid, 10);
+        return text?.includes('no such option') ? text : undefined;
+      });
+      assert.deepEqual(quoted.trim().split('\n').slice(-2), ['first', 'no such option: --prot'], 'the last lines, in order: what NOT_READY quotes');
+    });
+
     test('a command that does not exist fails the spawn', async (t) => {
       const backend = await make(t);
       await assert.rejects(backend.spawn(request(t, { command: 'pidkeep-no-such-command-xyz' })), /ENOENT|No such file or directory/);

@@ -85,7 +85,8 @@ test('one FFmpeg across a reload: a second manager finds the recording, its elap
   // The page reloads: a new manager and recorder, while FFmpeg records on.
   const again = await createRecorder({ manager: await open(), host, dir, input: TONE });
   assert.equal(again.recovery.kind, 'recording');
-  assert.match(again.recovery.detail, /found again after the restart/);
+  // The Node backend cannot tell a second manager of this process from a restarted program: it says a restart.
+  assert.match(again.recovery.detail, /found again after the app restarted/);
   const status = await again.status();
   assert.deepEqual([status.recording, status.adopted, status.path, status.startedAt], [true, true, path, startedAt]);
   assert.ok(status.elapsedMs >= Date.now() - startedAt - 50);
@@ -131,8 +132,40 @@ test('a missing FFmpeg and a missing device say what to install or grant', async
   const silent = setup(t, { ...process.env, PULSE_SERVER: `unix:${tempDir(t)}/none` });
   const other = await silent.open();
   const nowhere = await createRecorder({ manager: other, host: silent.host, dir: silent.dir, input: { format: 'pulse', input: 'default', label: 'the default PulseAudio input', isDefault: true } });
-  await assert.rejects(nowhere.start(), (error: unknown) => error instanceof PidkeepError && error.code === 'DEVICE_NOT_FOUND' && /could not record from the default PulseAudio input.*pactl info/s.test(error.message));
+  await assert.rejects(nowhere.start(), (error: unknown) => error instanceof PidkeepError && error.code === 'DEVICE_NOT_FOUND' && /could not record from the default PulseAudio input; FFmpeg said: default: .*pactl info/s.test(error.message));
   assert.deepEqual(other.list(), []);
+});
+
+test("the recorder makes its folder; FFmpeg's failures are told by what FFmpeg said: a folder it cannot write, an option it lacks, an input it cannot open", async (t) => {
+  const { dir, open, host } = setup(t);
+  const pm = await open();
+  const code = (expected: string, pattern: RegExp) => (error: unknown) => {
+    assert.ok(error instanceof PidkeepError && error.code === expected, String(error));
+    assert.match(error.message, pattern);
+    assert.ok(error.stderr, 'FFmpeg\'s own words are on the error');
+    return true;
+  };
+  // A folder that does not exist yet (a fresh app data dir): made, and the recording runs.
+  const nested = join(dir, 'app-data', 'recordings');
+  const fresh = await createRecorder({ manager: pm, host, dir: nested, input: TONE });
+  await fresh.start();
+  const done = await fresh.stop();
+  assert.ok(done.path.startsWith(`${nested}/`) && done.bytes > 44, JSON.stringify(done));
+  // A host that cannot make folders (a custom one): FFmpeg's "No such file or directory" on the output is said as such.
+  const { mkdir: _, ...noMkdir } = host;
+  const lost = await createRecorder({ manager: pm, host: noMkdir, dir: join(dir, 'nowhere'), input: TONE, name: 'lost' });
+  await assert.rejects(lost.start(), code('OUTPUT_FAILED', /FFmpeg could not write the recording .*nowhere\/recording-.*\.wav; FFmpeg said: .*No such file or directory\. Check that .*nowhere exists/));
+  // A folder that cannot be made (a file is in its way): said before FFmpeg runs.
+  writeFileSync(join(dir, 'a-file'), '');
+  const blocked = await createRecorder({ manager: pm, host, dir: join(dir, 'a-file', 'recordings'), input: TONE, name: 'blocked' });
+  await assert.rejects(blocked.start(), (error: unknown) => error instanceof PidkeepError && error.code === 'OUTPUT_FAILED' && /could not create the recordings folder .*a-file\/recordings \(ENOTDIR/.test(error.message));
+  // An option this FFmpeg does not have: not a device problem.
+  const odd = await createRecorder({ manager: pm, host, dir, input: { args: ['-no_such_option', '1', ...TONE.args], label: 'a tone' }, name: 'odd' });
+  await assert.rejects(odd.start(), code('UNSUPPORTED', /this FFmpeg cannot record wav; FFmpeg said: .*no_such_option/));
+  // An input FFmpeg cannot open: the device, with FFmpeg's line.
+  const noFile = await createRecorder({ manager: pm, host, dir, input: { args: ['-f', 'wav', '-i', join(dir, 'no-such-input.wav')], label: 'a missing file' }, name: 'nofile' });
+  await assert.rejects(noFile.start(), code('DEVICE_NOT_FOUND', /FFmpeg could not record from a missing file; FFmpeg said: .*no-such-input\.wav/));
+  assert.deepEqual(pm.list(), []);
 });
 
 test('the containers the README says survive a hard end play to the cut without repair', async (t) => {

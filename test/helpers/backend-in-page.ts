@@ -55,7 +55,7 @@ export async function backendInPage(page: Evaluator, options: PageBackendOptions
   );
   let limits: PidLimits | undefined;
   /** The optional methods the page's backend has: only those are offered. */
-  const has = new Set(await page.evaluate((key) => ['scan', 'release', 'groupMembers', 'tail'].filter((m) => typeof (window.suiteBackends!.get(key)!.backend as unknown as Record<string, unknown>)[m] === 'function'), id));
+  const has = new Set(await page.evaluate((key) => ['scan', 'release', 'groupMembers', 'tail', 'recentOutput'].filter((m) => typeof (window.suiteBackends!.get(key)!.backend as unknown as Record<string, unknown>)[m] === 'function'), id));
 
   /** Runs `method` on the page's backend with `args`; a spawn's Spawned keeps its `exited` in the page, by record id. */
   const call = async (method: string, args: unknown[]): Promise<unknown> => {
@@ -115,6 +115,7 @@ export async function backendInPage(page: Evaluator, options: PageBackendOptions
     ...(has.has('release') ? { release: (files: unknown) => call('release', [files]) as never } : {}),
     ...(has.has('groupMembers') ? { groupMembers: (pgid: number, marker: string) => call('groupMembers', [pgid, marker]) as never } : {}),
     ...(has.has('tail') ? { tail: (path: string, lines: number) => call('tail', [path, lines]) as never } : {}),
+    ...(has.has('recentOutput') ? { recentOutput: (pid: number, lines: number) => call('recentOutput', [pid, lines]) as never } : {}),
   };
   await call('limits', []);
   return {

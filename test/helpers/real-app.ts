@@ -430,3 +430,37 @@ export function wavCut(path: string): boolean {
   const wav = wavSizes(path);
   return wav.riff !== wav.length - 8 || wav.data !== wav.length - wav.dataStart;
 }
+
+/**
+ * Counts the app's IPC calls that fail from now on (until the page reloads). Tauri's invoke is a read-only property,
+ * but every call goes out as a \`fetch\` of \`ipc://localhost/<command>\` whose answer carries \`Tauri-Response: ok\` or
+ * \`error\` (tauri 2.12.7 \`scripts/ipc-protocol.js\` \`sendIpcMessage\`): the page's \`fetch\` is wrapped to read that.
+ * Resolves to a reader of the failures so far (the command's URL and Tauri's error text).
+ */
+export async function failedInvokes(app: RealApp): Promise<() => Promise<string[]>> {
+  const installed = await app.evaluate(() => {
+    const page = window as unknown as { __failedInvokes?: string[]; fetch: typeof fetch & { counted?: true } };
+    const failures: string[] = (page.__failedInvokes ??= []);
+    if (page.fetch.counted) return true;
+    const original = page.fetch;
+    page.fetch = Object.assign(async (input: RequestInfo | URL, init?: RequestInit) => {
+      const response = await original(input, init);
+      const url = String(input instanceof Request ? input.url : input);
+      if (url.startsWith('ipc:') && response.headers.get('Tauri-Response') !== 'ok') {
+        const text = await response.clone().text().catch(() => '');
+        failures.push(`${decodeURIComponent(url)}: ${text.slice(0, 300)}`);
+      }
+      return response;
+    }, { counted: true as const });
+    return page.fetch.counted === true;
+  }, null);
+  if (!installed) throw new Error('could not wrap the page\'s fetch to count failed IPC calls');
+  // The counter must see a failure when there is one: a command no app has, then the list is emptied again.
+  const seen = await app.evaluate(async () => {
+    const page = window as unknown as { __failedInvokes: string[]; __TAURI_INTERNALS__: { invoke(cmd: string): Promise<unknown> } };
+    await page.__TAURI_INTERNALS__.invoke('pidkeep_no_such_command').catch(() => undefined);
+    return page.__failedInvokes.splice(0).length;
+  }, null);
+  if (seen !== 1) throw new Error(`the failed-IPC counter saw ${seen} failures of a command that does not exist, not 1`);
+  return () => app.evaluate(() => [...((window as unknown as { __failedInvokes?: string[] }).__failedInvokes ?? [])], null);
+}

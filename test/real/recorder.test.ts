@@ -2,12 +2,12 @@
 // Record, reload, Stop; the app killed while recording, started again. Processes and files are read from outside.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { assertWavFinal, ffmpegsWriting } from '../helpers/ffmpeg.js';
 import { isAlive, reaper, tempDir, waitFor } from '../helpers/index.js';
-import { finding, growing, record, recordingPath, recovery, scenario, shown, wavCut } from '../helpers/real-app.js';
+import { failedInvokes, finding, growing, record, recordingPath, recovery, scenario, shown, wavCut } from '../helpers/real-app.js';
 
 // No audio server: FFmpeg lists no usable input and the page records its generated tone, on every machine alike.
 const NO_AUDIO = { PULSE_SERVER: 'unix:/nonexistent' };
@@ -17,12 +17,17 @@ test('Record, reload (one FFmpeg, the same, adopted), Stop: the WAV header is fi
   const app = await s.launch();
   assert.equal(await app.url(), 'tauri://localhost', 'the frontend embedded by the build, not a dev server (devUrl)');
   assert.match(await finding(app), /no earlier recording/);
+  assert.equal(existsSync(join(s.appData, 'recordings')), false, 'a fresh app has no recordings folder: the recorder makes it');
+  // No IPC call fails along the way: a file not written yet is asked with `exists`, not a `stat` expected to fail.
+  let failures = await failedInvokes(app);
   const { path, pid } = await record(t, app);
   assert.ok(path.startsWith(join(s.appData, 'recordings') + '/'), `${path} is in this scenario's $APPDATA`);
   const before = (await shown(app))!;
+  assert.deepEqual(await failures(), [], 'Record made no failed IPC call');
 
   await app.reload();
-  assert.match(await finding(app), /a recording is running/);
+  failures = await failedInvokes(app);
+  assert.match(await finding(app), /a recording is running .*found again after a reload of the page/);
   assert.deepEqual(await recovery(app), [{ name: 'recorder', pid, status: 'adopted' }]);
   assert.deepEqual(ffmpegsWriting(path), [pid], 'still exactly one FFmpeg, the same');
   await waitFor('the elapsed time to go on past the reload', async () => ((await shown(app))?.ms ?? 0) > before.ms + 500, { timeout: 20_000 });
@@ -32,6 +37,7 @@ test('Record, reload (one FFmpeg, the same, adopted), Stop: the WAV header is fi
   await waitFor('FFmpeg to end', () => !isAlive(pid), { timeout: 20_000 });
   assertWavFinal(path);
   await waitFor('the recording listed in the page', () => app.evaluate((p) => document.querySelector(`#recordings li[data-path="${p}"]`) !== null, path), { timeout: 20_000 });
+  assert.deepEqual(await failures(), [], 'Stop and the listing made no failed IPC call');
   assert.equal(app.alive(), true, 'the app runs on');
 });
 
@@ -57,7 +63,7 @@ test('the app SIGKILLed while recording, started again: the recording is found a
   assert.ok(wavCut(path), 'still being written: no quit ran');
 
   app = await s.launch();
-  assert.match(await finding(app), /a recording is running .*found again after the restart/);
+  assert.match(await finding(app), /a recording is running .*found again after the app restarted/);
   assert.deepEqual(await recovery(app), [{ name: 'recorder', pid, status: 'adopted' }]);
   assert.equal(await recordingPath(app), path);
   await app.click('Stop');

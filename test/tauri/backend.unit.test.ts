@@ -9,7 +9,7 @@ import { createProcessManager, type Store } from '../../src/index.js';
 import { PidkeepError } from '../../src/errors.js';
 import { judge } from '../../src/identity.js';
 import { memoryStore } from '../../src/memory-store.js';
-import { LOG_WRAPPER, tauriBackend, type ShellCommand, type ShellPlugin } from '../../src/tauri/index.js';
+import { LOG_WRAPPER, spawnScopes, tauriBackend, type ShellCommand, type ShellPlugin } from '../../src/tauri/index.js';
 import { FIXED } from '../../src/tauri/platform/types.js';
 
 const REFUSAL = (name: string) => `program not allowed on the configured shell scope: ${name}`;
@@ -258,6 +258,25 @@ test("the example app's capabilities allow exactly pidkeep's LOG_WRAPPER for its
   const spawn = capability.permissions.find((p: { identifier?: string }) => p.identifier === 'shell:allow-spawn');
   const recorder = spawn.allow.find((a: { name: string }) => a.name === 'recorder');
   assert.deepEqual([recorder.cmd, ...recorder.args.slice(0, 3)], ['sh', '-c', LOG_WRAPPER, 'ffmpeg']);
+});
+
+test("spawnScopes reads a capability file's shell:allow-spawn entries, checked and typed, and says what is wrong with a bad one", () => {
+  const capability: unknown = JSON.parse(readFileSync(new URL('../../examples/tauri-app/src-tauri/capabilities/default.json', import.meta.url), 'utf8'));
+  const scopes = spawnScopes(capability);
+  assert.deepEqual(scopes.map((s) => s.name), ['recorder', 'worker', 'ffmpeg', 'ffmpeg-tone']);
+  assert.deepEqual(spawnScopes({ permissions: ['core:default'] }), [], 'no spawn permission: no entries');
+  const two = spawnScopes({ permissions: [{ identifier: 'shell:allow-spawn', allow: [{ name: 'a', cmd: 'a' }] }, { identifier: 'shell:allow-spawn', allow: [{ name: 'b', args: true }] }] });
+  assert.deepEqual(two.map((s) => s.name), ['a', 'b'], 'several spawn permissions are joined in order');
+  for (const [bad, message] of [
+    [null, /a capability file/],
+    [{ permissions: 'x' }, /a capability file/],
+    [{ permissions: [{ identifier: 'shell:allow-spawn', allow: 'x' }] }, /not a list/],
+    [{ permissions: [{ identifier: 'shell:allow-spawn', allow: [{ cmd: 'sleep' }] }] }, /has no `name`/],
+    [{ permissions: [{ identifier: 'shell:allow-spawn', allow: [{ name: 'a', cmd: 5 }] }] }, /"a" has a `cmd`/],
+    [{ permissions: [{ identifier: 'shell:allow-spawn', allow: [{ name: 'a', args: [5] }] }] }, /"a" has `args`/],
+  ] as const) {
+    assert.throws(() => spawnScopes(bad), (error: unknown) => error instanceof TypeError && message.test(error.message), JSON.stringify(bad));
+  }
 });
 
 test('a record that cannot be written: the error names the pid, and says "stopped" only when it was', async () => {

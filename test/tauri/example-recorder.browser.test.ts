@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
 import { assertWavFinal, ffmpegsWriting } from '../helpers/ffmpeg.js';
 import { isAlive, reaper, root, waitFor } from '../helpers/index.js';
-import { openApp, startExampleApp } from '../helpers/tauri-app.js';
+import { capabilitiesWithout, openApp, startExampleApp } from '../helpers/tauri-app.js';
 
 /** The capability's `cmd` for the recorder (scripts/check-system.mjs installs Debian's FFmpeg). */
 const FFMPEG = '/usr/bin/ffmpeg';
@@ -52,8 +52,16 @@ test('the example app: Record, a reload (one FFmpeg, the time goes on), Stop (it
   const app = await startExampleApp(t);
   const browser = await launchChromium(t);
   const reap = reaper(t);
-  let page = await openApp(await browser.newContext(), app, '?input=tone');
+  const context = await browser.newContext();
+  // Every IPC call that failed (an error answer is a 400 response, which the webview logs in its console): a page
+  // load, Record, a reload and Stop make none. A question whose answer may be "no" (is the file there yet?) is asked
+  // as one (`exists`), never as a call expected to fail.
+  const failed: string[] = [];
+  context.on('response', (response) => void (response.status() >= 400 && failed.push(`${response.status()} ${response.url()} ${response.request().postData()?.slice(0, 200) ?? ''}`)));
+  let page = await openApp(context, app, '?input=tone');
   assert.match(await finding(page), /no earlier recording/);
+  const folder = join(app.dataDir, 'dev.pidkeep.example', 'recordings');
+  assert.equal(existsSync(folder), false, 'a fresh app has no recordings folder: the recorder makes it at its first start');
 
   // Record: the page shows the time and the size growing.
   await button(page, 'Record').click();
@@ -74,7 +82,7 @@ test('the example app: Record, a reload (one FFmpeg, the time goes on), Stop (it
   page = await openApp(page.context(), app, '?input=tone', page);
   await waitFor('the reloaded page to show the recording', () => shown(page), { timeout: 20_000 });
   assert.deepEqual(ffmpegsWriting(path), [pid], 'still exactly one FFmpeg, the same');
-  assert.match(await finding(page), /a recording is running/);
+  assert.match(await finding(page), /a recording is running .*found again after a reload of the page/);
   await waitFor('the elapsed time to go on past the reload', async () => ((await shown(page))?.ms ?? 0) > later.ms + 500, { timeout: 20_000 });
   assert.equal(await button(page, 'Record').isDisabled(), true, 'no second recording while one runs');
 
@@ -85,6 +93,8 @@ test('the example app: Record, a reload (one FFmpeg, the time goes on), Stop (it
   assert.equal(await page.locator('#recording').textContent(), 'Not recording.');
   await waitFor('FFmpeg to be gone', () => !isAlive(pid));
   assertWavFinal(path);
+  assert.ok(path.startsWith(`${folder}/`), 'recorded into the folder the recorder made');
+  assert.deepEqual(failed, [], 'no IPC call failed through a load, Record, a reload and Stop');
 
   // Record again, then the app crashes (its webview with it) and starts again on the same data dir.
   await button(page, 'Record').click();
@@ -104,7 +114,7 @@ test('the example app: Record, a reload (one FFmpeg, the time goes on), Stop (it
   // A window the size of the screenshot below.
   page = await openApp(await browser.newContext({ viewport: { width: 760, height: 360 } }), app, '?input=tone');
   await waitFor('the restarted app to show the recording', () => shown(page), { timeout: 20_000 });
-  assert.match(await finding(page), /a recording is running .*found again after the restart/);
+  assert.match(await finding(page), /a recording is running .*found again after the app restarted/);
   assert.deepEqual(ffmpegsWriting(second), [pid2], 'one FFmpeg, found again');
   await playsInList(page, path); // the first recording is listed and plays in the restarted app
 
@@ -124,4 +134,21 @@ test('the example app: Record, a reload (one FFmpeg, the time goes on), Stop (it
   await playsInList(page, second);
   await waitFor('FFmpeg to be gone', () => !isAlive(pid2));
   assertWavFinal(second);
+});
+
+test('a Record that fails shows why in the page (role=alert), with the error\'s own words; nothing is left unhandled', async (t) => {
+  // Without the tone's scope entry, the plugin refuses the spawn: the start rejects, and the page must say so.
+  const app = await startExampleApp(t, capabilitiesWithout({ scopes: ['ffmpeg-tone'] }));
+  const browser = await launchChromium(t);
+  const page = await openApp(await browser.newContext(), app, '?input=tone');
+  const unhandled: string[] = [];
+  page.on('pageerror', (error) => unhandled.push(error.message));
+  await finding(page);
+  await button(page, 'Record').click();
+  const alert = page.getByRole('alert');
+  await alert.waitFor({ timeout: 20_000 });
+  assert.match((await alert.textContent()) ?? '', /ffmpeg-tone.*(not allowed|scope)/i);
+  assert.equal(await button(page, 'Record').isEnabled(), true, 'the button is usable again');
+  assert.deepEqual(unhandled, [], 'no unhandled rejection');
+  assert.equal(await page.locator('#recording').textContent(), 'Not recording.');
 });

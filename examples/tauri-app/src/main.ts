@@ -1,10 +1,10 @@
 // The example's frontend: one process manager for the app, its records in the app's data dir (written by the Rust
 // side at once, so they survive a crash), processes through the shell plugin, and the recorder of App.svelte on it.
 // Try: Record, reload the page (Ctrl+R), force-kill the app and start it again, Stop.
-import { appDataDir, appLogDir, BaseDirectory, join } from '@tauri-apps/api/path';
-import { mkdir, readTextFile } from '@tauri-apps/plugin-fs';
+import { appDataDir, appLogDir, join } from '@tauri-apps/api/path';
+import { readTextFile } from '@tauri-apps/plugin-fs';
 import { createProcessManager, type StartOptions } from 'pidkeep';
-import { stopOnQuit, tauriBackend, tauriFsStore, type SpawnScope } from 'pidkeep/tauri';
+import { spawnScopes, stopOnQuit, tauriBackend, tauriFsStore } from 'pidkeep/tauri';
 import { webStore } from 'pidkeep/web';
 import { mount } from 'svelte';
 import linux from '../src-tauri/capabilities/default.json';
@@ -22,14 +22,13 @@ const output: string[] = [];
 // page's own recorder (recording.ts) needs no wrapper: FFmpeg ignores SIGPIPE, and it prints nothing while recording.
 const windows = navigator.userAgent.includes('Windows');
 // The capability's spawn entries: a start the plugin would run with other arguments (or refuse) fails before it runs.
-const spawnScopes = (windows ? windowsCapability : linux).permissions.find((p) => typeof p === 'object' && p.identifier === 'shell:allow-spawn');
 const backend = tauriBackend({
-  scopes: (spawnScopes as { allow: SpawnScope[] }).allow,
+  scopes: spawnScopes(windows ? windowsCapability : linux),
   onOutput: (e) => output.push(`${e.name} ${e.stream}: ${e.data}`),
   logs: windows ? undefined : { dir: await join(await appLogDir(), 'pidkeep'), commands: { recorder: 'ffmpeg' } },
 });
+// The recorder makes this folder at its first start (the capability grants fs:allow-mkdir on it).
 const recordings = await join(await appDataDir(), 'recordings');
-await mkdir('recordings', { baseDir: BaseDirectory.AppData, recursive: true });
 
 const ready = createProcessManager({
   namespace: 'tauri-example',

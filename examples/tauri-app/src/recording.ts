@@ -1,6 +1,6 @@
 // The page's recorder: pidkeep/ffmpeg's createRecorder on the app's manager, FFmpeg run by the shell plugin under the
 // capability's `ffmpeg` and `ffmpeg-tone` entries, the recordings read back through plugin-fs.
-import { readDir, readFile, stat } from '@tauri-apps/plugin-fs';
+import { exists, readDir, readFile, stat } from '@tauri-apps/plugin-fs';
 import type { ProcessManager } from 'pidkeep';
 import { createRecorder, type Recorder, type RecorderStatus } from 'pidkeep/ffmpeg';
 import { tauriFfmpegHost } from 'pidkeep/tauri';
@@ -59,6 +59,8 @@ export interface Saved {
 
 /** The finished recordings, newest first (the name holds the start time); `except` is the one still being written. */
 export async function listRecordings(dir: string, except: string | null, limit = 20): Promise<Saved[]> {
+  // The recorder makes the folder at its first start: before that there is nothing to list (and no error to log).
+  if (!(await exists(dir))) return [];
   const names = (await readDir(dir))
     .filter((entry) => entry.isFile && /^recording-.*\.wav$/.test(entry.name))
     .map((entry) => entry.name)
