@@ -3,9 +3,9 @@
 import type { Context } from './context.js';
 import { PidkeepError } from './errors.js';
 import { legacyMarkerOf, markerOf } from './identity.js';
-import { idsIn, mayTouch, ownedBy, stopMarked } from './sweep.js';
+import { idsIn, mayTouch, ownedBy, recordedIds, stopMarked } from './sweep.js';
 import type { MarkedProcess, SetAsideProcess, StopPlan, StopResult } from './types.js';
-import { nameOfKey, parseRecord } from './record.js';
+import { nameOfKey } from './record.js';
 import { withLock } from './claim.js';
 import { normalizeStopPlan } from './validate.js';
 
@@ -26,12 +26,7 @@ export async function findSetAside<Meta>(ctx: Context<Meta>): Promise<Array<SetA
     // Only processes of this very store folder: one of a store at the same path in another mount namespace is not.
     const { ours: marked } = await ownedBy(store, namespace, scanned);
     if (blind.length > 0) {
-      const known = new Set<string>([...ctx.tracked.values()].map((t) => t.record.id));
-      for (const entry of await store.list(namespace)) {
-        const parsed = entry.text === undefined ? undefined : parseRecord(entry.text, entry.key, namespace, limits);
-        if (parsed?.kind === 'ok' && !parsed.record.ended) known.add(parsed.record.id);
-        else if (parsed?.kind === 'future') for (const id of idsIn(entry.text!)) known.add(id);
-      }
+      const known = await recordedIds(store, namespace, limits, [...ctx.tracked.values()].map((t) => t.record.id));
       for (const entry of blind) {
         const id = await backend.lastRunId!({ namespace, name: entry.name, dir: store.location?.(namespace) });
         if (id !== undefined && !known.has(id)) entry.ids = [id];

@@ -35,14 +35,7 @@ export async function sweepUnrecorded(ctx: SweepContext, options: SweepOptions =
 
   const orphans = await withLock(store, namespace, async () => {
     const marked = await scan(ctx.prefix);
-    const known = new Set<string>(ctx.tracking);
-    for (const entry of await store.list(namespace)) {
-      if (entry.text === undefined) continue;
-      const parsed = parseRecord(entry.text, entry.key, namespace, limits);
-      // A record from a newer pidkeep names its process in a way this version may not read: spare every id in it.
-      if (parsed.kind === 'ok' && !parsed.record.ended) known.add(parsed.record.id);
-      else if (parsed.kind === 'future') for (const id of idsIn(entry.text)) known.add(id);
-    }
+    const known = await recordedIds(store, namespace, limits, ctx.tracking);
     // A quarantined record is not a record: its process is ended like any unrecorded one of this store.
     const unknown = marked.filter((found) => !known.has(found.marker.slice(ctx.prefix.length)) && mayTouch(found, limits, options.allUsers === true));
     return ownedBy(store, namespace, unknown);
@@ -120,6 +113,22 @@ export function mayTouch(found: MarkedProcess, limits: PidLimits, allUsers: bool
 }
 
 /** Every id-looking value in a text we cannot parse: enough to spare its process, never to act on it. */
+/**
+ * The record ids of the namespace's live processes: those the store's records name (every id in a record from a
+ * newer pidkeep, which this version may not read), and `tracking`'s. Read with the store's lock held: a start
+ * holds it from its spawn until its record is written, so no run being started is missing.
+ */
+export async function recordedIds(store: Store, namespace: string, limits: PidLimits, tracking: Iterable<string>): Promise<Set<string>> {
+  const known = new Set<string>(tracking);
+  for (const entry of await store.list(namespace)) {
+    if (entry.text === undefined) continue;
+    const parsed = parseRecord(entry.text, entry.key, namespace, limits);
+    if (parsed.kind === 'ok' && !parsed.record.ended) known.add(parsed.record.id);
+    else if (parsed.kind === 'future') for (const id of idsIn(entry.text)) known.add(id);
+  }
+  return known;
+}
+
 export function idsIn(text: string): string[] {
   return [...text.slice(0, 256 * 1024).matchAll(/"id"\s*:\s*"([0-9a-f]{16,64})"/g)].map((m) => m[1]!);
 }

@@ -521,8 +521,8 @@ export interface ProcessHandle<Meta = unknown> {
   /**
    * How an adopted process was found: `'reload'` when the backend knows this app run started it (the Tauri backend:
    * a page of this window before a reload, or another window while this one was open; the shell plugin still holds
-   * the child), `'restart'` otherwise (its controller's app or process ended since, or the backend cannot tell);
-   * null when this controller started it.
+   * the child), `'restart'` otherwise: an earlier run of the app or another controller started it (the Node backend
+   * cannot tell those apart, nor a second manager of this process); null when this controller started it.
    */
   readonly foundAfter: 'reload' | 'restart' | null;
   /** The stop plan `stop()` runs by default: the one it was started with. */

@@ -95,7 +95,7 @@ export function checkAgainstScopes(scopes: readonly SpawnScope[], name: string, 
 
 /**
  * The `shell:allow-spawn` scope entries of a capability file, as `tauriBackend({ scopes })` takes them: pass the
- * imported JSON (`import capability from '../src-tauri/capabilities/default.json'`) as it is. Every entry is
+ * imported JSON (the capability file your app imports, e.g. `capabilities/default.json`) as it is. Every entry is
  * checked (a name, and `cmd`, `sidecar` and `args` of the types Tauri reads); entries of several
  * `shell:allow-spawn` permissions are joined in order. A TypeError says what is wrong; a capability without one
  * gives an empty list.

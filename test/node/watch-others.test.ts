@@ -32,7 +32,7 @@ test('list, get, subscribe and snapshot follow what other controllers start and 
   assert.notEqual(seen, empty);
   assert.equal(pm.snapshot(), seen);
   assert.ok(Object.isFrozen(seen) && Object.isFrozen(seen[0]));
-  assert.deepEqual({ ...seen[0], logs: undefined }, { name: 'other', pid, startedAt: seen[0]!.startedAt, command: 'sleep', args: ['60'], meta: undefined, adopted: true, stopping: false, logs: undefined, stdin: null });
+  assert.deepEqual({ ...seen[0], logs: undefined }, { name: 'other', pid, startedAt: seen[0]!.startedAt, command: 'sleep', args: ['60'], meta: undefined, adopted: true, foundAfter: 'restart', stopping: false, logs: undefined, stdin: null });
 
   // Another controller stops it and starts the name again: the end and the new process both reach this manager.
   const stop = await runCli(['stop', 'other', ...at]);
