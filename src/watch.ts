@@ -125,6 +125,9 @@ export function watch<Meta>(ctx: Context<Meta>): Watcher {
     const t = ctx.tracked.get(name);
     if (!t || t.status !== 'running' || t.stopping || ctx.closed) return;
     const key = ownKey(ctx, name);
+    // Most changes of a tracked record are its own writes (its end marked, another window's adoption): a look without
+    // the lock settles those; only a record that is gone is decided again under the lock.
+    if ((await ctx.store.get(ctx.namespace, key)) !== undefined) return;
     await withLock(ctx.store, ctx.namespace, async () => {
       if ((await ctx.store.get(ctx.namespace, key)) !== undefined || t.status !== 'running') return;
       if (judge(t.record, await probeOne(ctx, t.record.pid)).kind !== 'same') return;
