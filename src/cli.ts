@@ -550,7 +550,11 @@ async function forget(args: string[], io: Out) {
   const { values, positionals } = parse('forget', args, { ended: { type: 'boolean' } }, ['NAME...'], 0);
   if (values.ended && positionals.length > 0) throw new UsageError('give NAMEs or --ended, not both', 'forget');
   if (!values.ended && positionals.length === 0) throw new UsageError('missing NAME (or --ended)', 'forget');
-  const said = (f: Forgotten) => `${f.name}: forgot ${[f.trace ? 'its ended run' : '', f.setAside > 0 ? `${f.setAside} record${f.setAside === 1 ? '' : 's'} set aside` : ''].filter(Boolean).join(' and ')}`;
+  const said = (f: Forgotten) => {
+    const gone = [f.trace ? 'its ended run' : '', f.setAside > 0 ? `${f.setAside} record${f.setAside === 1 ? '' : 's'} set aside` : ''].filter(Boolean).join(' and ');
+    const kept = f.setAsideKept > 0 ? `kept ${f.setAsideKept} record${f.setAsideKept === 1 ? '' : 's'} set aside (${f.kept})` : '';
+    return `${f.name}: ${[gone ? `forgot ${gone}` : '', kept].filter(Boolean).join('; ')}`;
+  };
   return withManager(values, async (pm) => {
     if (values.ended) {
       const forgotten = await pm.forgetEnded();

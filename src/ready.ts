@@ -35,27 +35,47 @@ export function defaultReady<Meta>(ctx: Context<Meta>, command: string): ReadyCh
   return ctx.backend.waitsIdle && ctx.backend.waitReady && isInterpreter(command) ? INTERPRETER_READY : DEFAULT_READY;
 }
 
-/** Checks `ready` before anything is spawned; TypeError for a malformed check, UNSUPPORTED for one the backend cannot run. */
+/** The longest wait any check may name: a day. A record keeps the same bounds (record.ts). */
+const MAX_MS = 86_400_000;
+/** The options each kind of check takes: any other is refused rather than silently ignored. */
+const KEYS: Record<string, readonly string[]> = {
+  alive: ['alive'],
+  idle: ['idle', 'max'],
+  port: ['port', 'host', 'timeout'],
+  line: ['line', 'stream', 'timeout'],
+  until: ['until', 'interval', 'timeout'],
+};
+
+/**
+ * Checks `ready` before anything is spawned (and before a restart stops anything); TypeError for a malformed check,
+ * UNSUPPORTED for one the backend cannot run. A check that passes here is one a record can keep (record.ts).
+ */
 export function checkReady<Meta>(ctx: Context<Meta>, value: unknown, name: string, command = ''): ReadyCheck | false {
   if (value === undefined) return defaultReady(ctx, command);
   if (value === false) return false;
   const bad = (what: string) => new TypeError(`[pidkeep] Expected \`ready\` to be false, { alive }, { idle }, { port }, { line } or { until }: ${what}, got ${show(value)}`);
   if (typeof value !== 'object' || value === null) throw bad('not an object');
   const o = value as Record<string, unknown>;
+  const kinds = Object.keys(KEYS).filter((key) => o[key] !== undefined);
+  if (kinds.length !== 1) throw bad('give exactly one of alive, idle, port, line, until');
+  const kind = kinds[0]!;
+  const extra = Object.keys(o).filter((key) => o[key] !== undefined && !KEYS[kind]!.includes(key));
+  if (extra.length > 0) throw bad(`{ ${kind} } takes ${KEYS[kind]!.join(', ')}, not ${extra.join(', ')}`);
   const ms = (key: string, min: number) => {
     const v = o[key];
-    if (v !== undefined && (!Number.isSafeInteger(v) || (v as number) < min)) throw bad(`\`${key}\` must be an integer of at least ${min} ms`);
+    if (v !== undefined && (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > MAX_MS)) throw bad(`\`${key}\` must be an integer of ${min} to ${MAX_MS} ms`);
   };
   ms('timeout', 1);
   ms('interval', 10);
   ms('max', 1);
-  const kinds = ['alive', 'idle', 'port', 'line', 'until'].filter((key) => o[key] !== undefined);
-  if (kinds.length !== 1) throw bad('give exactly one of alive, idle, port, line, until');
-  if ('alive' in o) ms('alive', 0);
-  if ('idle' in o) ms('idle', 1);
+  ms('alive', 0);
+  ms('idle', 1);
+  // An idle check that cannot be met before its max would pass on time alone, with nothing seen.
+  if (kind === 'idle' && (o.idle as number) >= ((o.max as number | undefined) ?? DEFAULT_IDLE_MAX)) throw bad(`\`idle\` must be shorter than \`max\` (${(o.max as number | undefined) ?? `default ${DEFAULT_IDLE_MAX}`} ms)`);
   if (o.port !== undefined && (!Number.isSafeInteger(o.port) || (o.port as number) < 1 || (o.port as number) > 65535)) throw bad('`port` must be 1-65535');
-  if (o.host !== undefined && (typeof o.host !== 'string' || o.host.length === 0)) throw bad('`host` must be a host name or address');
-  if (o.line !== undefined && !(typeof o.line === 'string' && o.line.length > 0) && !(o.line instanceof RegExp)) throw bad('`line` must be a non-empty string or a RegExp');
+  if (o.host !== undefined && !(typeof o.host === 'string' && o.host.length > 0 && o.host.length <= 255 && !o.host.includes('\0'))) throw bad('`host` must be a host name or address');
+  const text = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= 4096 && !v.includes('\0');
+  if (o.line !== undefined && !text(o.line) && !(o.line instanceof RegExp && text(o.line.source))) throw bad('`line` must be a string or a RegExp of 1-4096 characters');
   if (o.stream !== undefined && o.stream !== 'stdout' && o.stream !== 'stderr' && o.stream !== 'both') throw bad("`stream` must be 'stdout', 'stderr' or 'both'");
   if (o.until !== undefined && typeof o.until !== 'function') throw bad('`until` must be a function');
   if ((o.port !== undefined || o.line !== undefined) && !ctx.backend.waitReady) {
@@ -69,7 +89,10 @@ export function checkReady<Meta>(ctx: Context<Meta>, value: unknown, name: strin
 
 /** The form a record keeps of a start's check (see StoredReady). */
 export function storedReady(check: ReadyCheck | false): StoredReady {
-  if (check === false || 'alive' in check || 'idle' in check) return check;
+  // Field by field: a record keeps what the check means, never other keys the object carried.
+  if (check === false) return false;
+  if ('alive' in check) return { alive: check.alive };
+  if ('idle' in check) return { idle: check.idle, ...(check.max !== undefined ? { max: check.max } : {}) };
   const timeout = check.timeout !== undefined ? { timeout: check.timeout } : {};
   if ('port' in check) return { port: check.port, ...(check.host !== undefined ? { host: check.host } : {}), ...timeout };
   if ('line' in check) {
@@ -86,9 +109,12 @@ export function storedReady(check: ReadyCheck | false): StoredReady {
 export function recordedReady<Meta>(ctx: Context<Meta>, record: StoredRecord): ReadyCheck | false {
   const stored = record.ready;
   if (stored === undefined) return defaultReady(ctx, record.command); // an older record, which did not keep it
-  if (stored === false || 'alive' in stored || 'idle' in stored || 'port' in stored || 'line' in stored) return stored;
+  // Checked as a given one is, before anything is stopped: another backend (a Tauri app restarting what the Node
+  // CLI started) may not run this kind of check.
+  const again = (check: ReadyCheck | false) => checkReady(ctx, check, record.name, record.command);
+  if (stored === false || 'alive' in stored || 'idle' in stored || 'port' in stored || 'line' in stored) return again(stored);
   const timeout = stored.timeout !== undefined ? { timeout: stored.timeout } : {};
-  if ('pattern' in stored) return { line: new RegExp(stored.pattern, stored.flags), ...(stored.stream !== undefined ? { stream: stored.stream } : {}), ...timeout };
+  if ('pattern' in stored) return again({ line: new RegExp(stored.pattern, stored.flags), ...(stored.stream !== undefined ? { stream: stored.stream } : {}), ...timeout });
   const own = ctx.untilChecks.get(record.name);
   if (own?.id === record.id) return own.check;
   throw new PidkeepError('UNSUPPORTED', `its run was started with an \`until\` readiness function, which only the controller that started it holds; pass the check to restart (pm.restart(name, { ready }), or \`pidkeep restart ${record.name} --ready ...\`); nothing was stopped`, { record: record.name, pid: record.pid });
@@ -125,8 +151,7 @@ async function passes<Meta>(ctx: Context<Meta>, t: Tracked, check: ReadyCheck, s
     }
     return t.status === 'running' ? { kind: 'ready' } : { kind: 'ended', exit: await t.exit };
   }
-  // An idle check ends by itself at `max` (a busy process counts as started); the timer is only a backstop.
-  const timeout = 'idle' in check ? (check.max ?? DEFAULT_IDLE_MAX) + 5000 : (check.timeout ?? DEFAULT_TIMEOUT);
+  const timeout = timeoutOf(check);
   const timer = sleep(timeout, signal).then((): Outcome => ({ kind: 'timeout' }));
   const waiting = async (): Promise<Outcome> => {
     if ('until' in check) {
@@ -155,7 +180,7 @@ async function notReady<Meta>(ctx: Context<Meta>, t: Tracked, check: ReadyCheck,
     what = `it ended before it was ready (${waitedFor}) with ${how}`;
   } else {
     cause = outcome.kind === 'failed' ? outcome.error : undefined;
-    const why = outcome.kind === 'timeout' ? `it was not ready within ${'timeout' in check && check.timeout !== undefined ? check.timeout : DEFAULT_TIMEOUT} ms (${waitedFor})` : `its readiness check failed (${describeError(outcome.error)})`;
+    const why = outcome.kind === 'timeout' ? `it was not ready within ${timeoutOf(check)} ms (${waitedFor})` : `its readiness check failed (${describeError(outcome.error)})`;
     let fate: string;
     try {
       fate = `so it was stopped: ${describeStop(await stopTracked(ctx, t))}`;
@@ -175,6 +200,16 @@ async function notReady<Meta>(ctx: Context<Meta>, t: Tracked, check: ReadyCheck,
   // The usual reason a line never comes: the program holds its output in a buffer when it writes to a file.
   const buffered = outcome.kind === 'timeout' && 'line' in check ? `; a program whose output goes to a file may keep its lines in a buffer until it is full: ask it to write them at once (Python: PYTHONUNBUFFERED=1 or \`python3 -u\`; C programs: \`stdbuf -oL\`)` : '';
   return new PidkeepError('NOT_READY', `${what}${buffered}${where}`, { record: name, pid, cause, ...(tail ? { stderr: tail } : {}) });
+}
+
+/**
+ * How long a check may take before the start fails. An idle check ends by itself at `max` (a busy process counts as
+ * started): its timer is only a backstop against a backend that never answers.
+ */
+function timeoutOf(check: ReadyCheck): number {
+  if ('alive' in check) return check.alive;
+  if ('idle' in check) return (check.max ?? DEFAULT_IDLE_MAX) + 5000;
+  return check.timeout ?? DEFAULT_TIMEOUT;
 }
 
 /** A pause that ends early (and lets go of its timer) once the wait is over: no timer may keep a CLI alive. */

@@ -154,8 +154,9 @@ export function parseRecord(text: string, key: string, namespace: string, limits
   if (env !== undefined && (typeof env !== 'object' || env === null || Array.isArray(env) || Object.entries(env).some(([k, v]) => k.length === 0 || k.length > 1024 || k.includes('=') || !(v === null || isText(v, 131_072))))) {
     return bad('field `env` is not an object of variables (string or null)');
   }
-  const ready = r.ready === undefined ? undefined : parseStoredReady(r.ready);
-  if (ready === null) return bad('field `ready` is not a readiness check');
+  // A check this version cannot read (a newer kind, or garbage) is left out rather than setting the record aside:
+  // it only matters to a restart, which then waits for the default check.
+  const ready = r.ready === undefined ? undefined : (parseStoredReady(r.ready) ?? undefined);
 
   // Only pids that can never be a child are refused here. The controller's own pid and its parent's are valid
   // records (pidkeep inside a pidkeep-managed process): they are listed, and the signal guard refuses them.

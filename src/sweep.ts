@@ -112,7 +112,6 @@ export function mayTouch(found: MarkedProcess, limits: PidLimits, allUsers: bool
   return true;
 }
 
-/** Every id-looking value in a text we cannot parse: enough to spare its process, never to act on it. */
 /**
  * The record ids of the namespace's live processes: those the store's records name (every id in a record from a
  * newer pidkeep, which this version may not read), and `tracking`'s. Read with the store's lock held: a start
@@ -129,6 +128,7 @@ export async function recordedIds(store: Store, namespace: string, limits: PidLi
   return known;
 }
 
+/** Every id-looking value in a text we cannot parse: enough to spare its process, never to act on it. */
 export function idsIn(text: string): string[] {
   return [...text.slice(0, 256 * 1024).matchAll(/"id"\s*:\s*"([0-9a-f]{16,64})"/g)].map((m) => m[1]!);
 }

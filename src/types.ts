@@ -222,7 +222,7 @@ export interface Backend {
   tail?(path: string, lines: number): MaybePromise<string>;
   /**
    * The last `lines` lines a child this backend spawned without log files wrote to its stderr, as the backend heard
-   * them (kept while it runs and for a few ended children); undefined when it heard nothing of that pid. Optional:
+   * them (a bounded number of children, ended ones forgotten first); undefined when it heard nothing of that pid. Optional:
    * a `NOT_READY` error quotes them where there is no log to `tail`.
    */
   recentOutput?(pid: number, lines: number): MaybePromise<string | undefined>;
@@ -555,8 +555,11 @@ export interface Forgotten {
   name: string;
   /** Its ended run's trace (what `pm.lastExit` returned) was removed. */
   trace: boolean;
-  /** How many of its records set aside as unreadable were deleted (each had no live process). */
+  /** How many of its records set aside as unreadable were deleted (no process carries their marker). */
   setAside: number;
+  /** How many of its set-aside records were kept, and why (`kept`): one's process may still run, or it cannot be told. */
+  setAsideKept: number;
+  kept?: string;
 }
 
 /** How the last run of a name ended: its record stays in the store as this trace, without holding the name. */

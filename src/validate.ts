@@ -111,7 +111,6 @@ export function checkStart(options: unknown) {
   return { command: o.command, args: [...(args as string[])], cwd: o.cwd as string | undefined, env: env as Record<string, string | undefined>, stdin: stdin as 'ignore' | 'fifo' };
 }
 
-/** Names in code-unit order: localeCompare's first call builds an ICU collator, ~10 ms of a CLI command. */
 /** `pm.restart(name, plan)` (a stop plan alone, the first form) or `pm.restart(name, { stop, ready })`. */
 export function restartOptions(options: unknown): RestartOptions {
   if (options === undefined) return {};
@@ -122,6 +121,7 @@ export function restartOptions(options: unknown): RestartOptions {
   return options as RestartOptions;
 }
 
+/** Names in code-unit order: localeCompare's first call builds an ICU collator, ~10 ms of a CLI command. */
 export function byCodeUnit(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

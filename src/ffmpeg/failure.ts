@@ -17,26 +17,30 @@ export interface FailedStart {
 
 // FFmpeg names the file it cannot open: "<path>: No such file or directory".
 const OUTPUT_ERRORS = /No such file or directory|Permission denied|Read-only file system|No space left on device|Disk quota exceeded|File exists|already exists|Is a directory|Not a directory/i;
+// `-n` refuses a name taken since the recorder chose it (another recorder of the same folder in the same second).
+const TAKEN = /File exists|already exists/i;
 // An input FFmpeg cannot open: an audio system that is not running, a device that is gone or busy, a format this
 // build lacks. Its demuxer tags its lines ("[pulse @ 0x...]"), or FFmpeg says it could not open the input.
-const INPUT_LINES = /\[(pulse|alsa|oss|jack|sndio|avfoundation|dshow|wasapi|openal|lavfi|lavfi-graph)\b[^\]]*@|Unknown input format|Error opening input|Could not find audio|could not open|Connection refused|Device or resource busy|No such device|Input\/output error/i;
-const ENCODER_LINES = /Unknown encoder|Encoder not found|Unrecognized option|Unknown decoder|Option not found/i;
+const INPUT_LINES = /\[(pulse|alsa|oss|jack|sndio|avfoundation|dshow|wasapi|openal|lavfi|lavfi-graph)\b[^\]]*@|Error opening input|Could not find audio|could not open|Connection refused|Device or resource busy|No such device|Input\/output error/i;
+// What this FFmpeg build lacks: an encoder, an option, or an input format (a build without PulseAudio or ALSA).
+const ENCODER_LINES = /Unknown encoder|Encoder not found|Unrecognized option|Unknown decoder|Option not found|Unknown input format/i;
 
 /** The error for a recording that did not start (from the manager's NOT_READY), classified by FFmpeg's words. */
 export function recordingFailure(error: PidkeepError, start: FailedStart): PidkeepError {
   const words = error.stderr ?? '';
   const lines = words.split('\n');
-  const said = (line: string | undefined) => (line ? `FFmpeg said: ${line.trim()}` : words ? `FFmpeg's last lines:\n${words}` : 'FFmpeg said nothing');
+  const said = (line: string | undefined) => (line ? `FFmpeg said: ${line.trim()}` : words ? `FFmpeg's last lines:\n${words}` : 'none of its output could be read here (see its log, if it has one)');
   const details = { record: start.name, pid: error.pid, stderr: error.stderr, cause: error };
   const file = start.path.slice(start.path.lastIndexOf('/') + 1);
   const output = lines.find((line) => line.includes(file) && OUTPUT_ERRORS.test(line));
   if (output) {
     const folder = start.path.slice(0, start.path.lastIndexOf('/')) || '/';
+    if (TAKEN.test(output)) return new PidkeepError('OUTPUT_FAILED', `the recording's file name ${start.path} was taken by another writer between the choice and the start; ${said(output)}. Start again: a new name is chosen`, details);
     return new PidkeepError('OUTPUT_FAILED', `FFmpeg could not write the recording ${start.path}; ${said(output)}. Check that ${folder} exists (the recorder makes it where it may: in Tauri, grant fs:allow-mkdir and fs:allow-exists on it) and that this app may write there, and that the disk has room`, details);
   }
   const named = lines.find((line) => start.inputs.some((input) => line.startsWith(`${input}: `)));
   const encoder = lines.find((line) => ENCODER_LINES.test(line));
-  if (encoder && !named) return new PidkeepError('UNSUPPORTED', `this FFmpeg cannot record ${start.container}; ${said(encoder)}. Install a full FFmpeg build, or pick another container`, details);
+  if (encoder && !named) return new PidkeepError('UNSUPPORTED', `this FFmpeg cannot record ${start.container} from ${start.input}; ${said(encoder)}. Install a full FFmpeg build (the system's, with the OS's audio inputs), or pick another container or input`, details);
   const input = named ?? lines.find((line) => INPUT_LINES.test(line));
   if (input) return new PidkeepError('DEVICE_NOT_FOUND', `FFmpeg could not record from ${start.input}; ${said(input)}. Pick an input from recorder.listDevices(), or ${start.grantHint}`, details);
   // Nothing FFmpeg said names the cause. It ended (its exit is in the reason), or it ran without writing audio: an

@@ -295,6 +295,7 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
     const exited = new Promise<ExitInfo>((resolve) => (settle = resolve));
     command.on('close', ({ code, signal }) => {
       child.alive = false;
+      if (pid) heardErr.ended(pid);
       if (pid) held.remove(pid);
       settle({ code, signal: platform.signalName(signal) });
     });
@@ -319,6 +320,7 @@ export function tauriBackend(options: TauriBackendOptions = {}): TauriBackend {
       throw tauriRefusal(error, `spawn \`${request.command}\``, 'add a scope entry for it to shell:allow-spawn in your capabilities') ?? error;
     }
     own.set(pid, child);
+    heardErr.spawned(pid);
     // The early lines, now that they have a pid: a listener that throws cannot undo the start (as on the channel).
     const queued = early;
     early = undefined;
@@ -420,13 +422,26 @@ const HEARD_LINE_CHARS = 1024;
 /** The last lines of each child's stderr, as the plugin's channel delivers it (a chunk may hold many lines). */
 function recentLines() {
   const kept = new Map<number, string[]>();
+  const ended = new Set<number>();
   return {
+    /** A new child: whatever an earlier process of this pid wrote is not its. */
+    spawned(pid: number) {
+      kept.delete(pid);
+      ended.delete(pid);
+    },
+    ended(pid: number) {
+      if (kept.has(pid)) ended.add(pid);
+    },
     add(pid: number, data: string) {
       let lines = kept.get(pid);
       if (!lines) {
         kept.set(pid, (lines = []));
-        // The oldest child heard is forgotten first (a Map keeps insertion order).
-        if (kept.size > HEARD_CHILDREN) kept.delete(kept.keys().next().value!);
+        if (kept.size > HEARD_CHILDREN) {
+          // The child that ended first goes first (a Map keeps insertion order); only with none ended, the oldest.
+          const drop = [...kept.keys()].find((p) => ended.has(p)) ?? kept.keys().next().value!;
+          kept.delete(drop);
+          ended.delete(drop);
+        }
       }
       for (const line of data.split(/\r?\n/)) if (line.trim() !== '') lines.push(line.slice(-HEARD_LINE_CHARS));
       if (lines.length > HEARD_LINES) lines.splice(0, lines.length - HEARD_LINES);

@@ -179,4 +179,4 @@ function detectPlatform(): 'linux' | 'darwin' | 'win32' {
   return 'linux';
 }
 /** Tauri's refusal of a command or a path (its ACL or an fs scope), as opposed to an error of the file system. */
-const refused = (error: unknown) => /not allowed|forbidden path|scope|permission/i.test(error instanceof Error ? error.message : String(error));
+const refused = (error: unknown) => /not allowed|forbidden path/i.test(error instanceof Error ? error.message : String(error));

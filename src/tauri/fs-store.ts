@@ -271,10 +271,11 @@ export function tauriFsStore(options: TauriFsStoreOptions = {}): TauriFsStore {
       const dirents = await fs.readDir(dir, at).catch(() => []);
       const entries = await Promise.all(
         dirents
-          .filter((d) => d.isFile && !d.isSymlink && d.name.endsWith('.json'))
+          .filter((d) => d.name.endsWith('.json'))
           .map(async (d): Promise<QuarantinedEntry | undefined> => {
-            const text = await fs.readTextFile(`${dir}/${d.name}`, at).catch(() => undefined);
-            if (text === undefined) return undefined;
+            // A copy that cannot be read (a link, a folder, a refused read) is listed with no text, never left out:
+            // pm.forget() then keeps its key, as its process cannot be proven gone.
+            const text = d.isFile && !d.isSymlink ? ((await fs.readTextFile(`${dir}/${d.name}`, at).catch(() => undefined)) ?? '') : '';
             const reason = await fs.readTextFile(`${dir}/${d.name.replace(/\.json$/, '.reason.txt')}`, at).catch(() => 'no reason was kept');
             return { key: quarantinedKey(d.name), text, reason: reason.trim() };
           }),

@@ -161,7 +161,10 @@ test("the recorder makes its folder; FFmpeg's failures are told by what FFmpeg s
   await assert.rejects(blocked.start(), (error: unknown) => error instanceof PidkeepError && error.code === 'OUTPUT_FAILED' && /could not create the recordings folder .*a-file\/recordings \(ENOTDIR/.test(error.message));
   // An option this FFmpeg does not have: not a device problem.
   const odd = await createRecorder({ manager: pm, host, dir, input: { args: ['-no_such_option', '1', ...TONE.args], label: 'a tone' }, name: 'odd' });
-  await assert.rejects(odd.start(), code('UNSUPPORTED', /this FFmpeg cannot record wav; FFmpeg said: .*no_such_option/));
+  await assert.rejects(odd.start(), code('UNSUPPORTED', /this FFmpeg cannot record wav from a tone; FFmpeg said: .*no_such_option/));
+  // An input format this build lacks: not a device problem either.
+  const noFormat = await createRecorder({ manager: pm, host, dir, input: { args: ['-f', 'no_such_format', '-i', 'default'], label: 'a missing format' }, name: 'noformat' });
+  await assert.rejects(noFormat.start(), code('UNSUPPORTED', /this FFmpeg cannot record wav from a missing format; FFmpeg said: .*no_such_format/));
   // An input FFmpeg cannot open: the device, with FFmpeg's line.
   const noFile = await createRecorder({ manager: pm, host, dir, input: { args: ['-f', 'wav', '-i', join(dir, 'no-such-input.wav')], label: 'a missing file' }, name: 'nofile' });
   await assert.rejects(noFile.start(), code('DEVICE_NOT_FOUND', /FFmpeg could not record from a missing file; FFmpeg said: .*no-such-input\.wav/));

@@ -2,7 +2,7 @@
 // forget`), never while a process they lead to runs; `ls` stays readable with hundreds of ended runs; and a code no
 // parent saw reads "unknown" (point 5).
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createProcessManager, PidkeepError } from '../../src/index.js';
@@ -20,7 +20,7 @@ test('pm.forget removes an ended trace, refuses a running name (nothing changes)
   const once = await pm.start('once', { command: 'sh', args: ['-c', 'exit 3'], ready: false });
   assert.equal((await once.exited).code, 3);
   assert.equal((await pm.lastExit('once'))?.exit.code, 3);
-  assert.deepEqual(await pm.forget('once'), { name: 'once', trace: true, setAside: 0 });
+  assert.deepEqual(await pm.forget('once'), { name: 'once', trace: true, setAside: 0, setAsideKept: 0 });
   assert.equal(await pm.lastExit('once'), undefined);
   assert.equal(existsSync(recordFile(dir, namespace, 'once')), false);
   await assert.rejects(pm.forget('once'), code('NOT_FOUND'));
@@ -34,7 +34,7 @@ test('pm.forget removes an ended trace, refuses a running name (nothing changes)
   await assert.rejects(other.forget('web'), code('ALREADY_RUNNING'));
   assert.ok(isAlive(web.pid) && existsSync(recordFile(dir, namespace, 'web')));
   await web.stop();
-  assert.deepEqual(await other.forget('web'), { name: 'web', trace: true, setAside: 0 });
+  assert.deepEqual(await other.forget('web'), { name: 'web', trace: true, setAside: 0, setAsideKept: 0 });
   assert.deepEqual(await pm.ended(), []);
 });
 
@@ -52,10 +52,10 @@ test('a set-aside record is forgotten only once its process is gone; pm.forgetEn
   t.after(() => pm.close());
   assert.deepEqual((await pm.setAside()).map((e) => [e.name, e.pid]), [['bad', bad.pid]]);
   await assert.rejects(pm.forget('bad'), code('ALREADY_RUNNING'));
-  assert.deepEqual((await pm.forgetEnded()).filter((f) => f.name === 'bad'), [], 'forgetEnded spares it too');
+  assert.deepEqual((await pm.forgetEnded()).filter((f) => f.name === 'bad').map((f) => [f.setAside, f.setAsideKept, f.kept]), [[0, 1, 'its process still runs']], 'forgetEnded spares it too, and says why');
   assert.deepEqual((await pm.setAside()).map((e) => [e.name, e.pid]), [['bad', bad.pid]], 'the set-aside record of a live process stays: it is how pm.stop finds it');
   await pm.stop('bad');
-  assert.deepEqual(await pm.forget('bad'), { name: 'bad', trace: false, setAside: 1 });
+  assert.deepEqual(await pm.forget('bad'), { name: 'bad', trace: false, setAside: 1, setAsideKept: 0 });
   assert.deepEqual(await pm.setAside(), []);
   assert.deepEqual(readdirSync(join(dir, namespace, 'quarantine')), []);
 
@@ -105,4 +105,31 @@ test('pidkeep ls shows the last ended runs and counts the rest; ls --ended lists
   assert.equal(all.stdout.trim().split('\n').length, 14, all.stdout);
   assert.match((await runCli(['ls'], { env })).stdout, /^no processes in namespace/);
   assert.equal((await runCli(['forget'], { env })).code, 2);
+});
+
+test('a set-aside record whose process cannot be proven gone is kept: one that names no id, or a backend that cannot scan; the ended runs go all the same', async (t) => {
+  const dir = tempDir(t);
+  const namespace = uniqueNamespace('forgetkeep');
+  const pm = await createProcessManager({ namespace, backend: nodeBackend(), store: fileStore({ dir }) });
+  t.after(() => pm.close());
+  await (await pm.start('done', { command: 'true', ready: false })).exited;
+  // Set aside with nothing of it readable: no id, so no process can be matched to it, or proven gone.
+  mkdirSync(join(dir, namespace, 'quarantine'), { recursive: true });
+  writeFileSync(join(dir, namespace, 'quarantine', 'blank.1796000000000.abcdef.json'), 'not a record, no id\n');
+  writeFileSync(join(dir, namespace, 'quarantine', 'blank.1796000000000.abcdef.reason.txt'), 'planted\n');
+  const all = await pm.forgetEnded();
+  assert.deepEqual(all.map((f) => [f.name, f.trace, f.setAside, f.setAsideKept]), [['blank', false, 0, 1], ['done', true, 0, 0]]);
+  assert.match(all[0]!.kept ?? '', /names no record id/);
+  await assert.rejects(pm.forget('blank'), (error: unknown) => error instanceof PidkeepError && error.code === 'UNSUPPORTED' && /kept: one of them names no record id.*nothing was forgotten/.test(error.message));
+  assert.equal((await pm.setAside()).length, 1, 'still listed');
+
+  // A backend without a scan cannot look for the processes of set-aside records: they are kept, said so.
+  const base = nodeBackend();
+  const blind = Object.assign(Object.create(base) as typeof base, { scan: undefined });
+  const other = await createProcessManager({ namespace, backend: blind, store: fileStore({ dir }) });
+  t.after(() => other.close());
+  await (await other.start('again', { command: 'true', ready: false })).exited;
+  const some = await other.forgetEnded();
+  assert.deepEqual(some.map((f) => [f.name, f.trace, f.setAsideKept]), [['again', true, 0], ['blank', false, 1]]);
+  assert.match(some[1]!.kept ?? '', /cannot look for their processes \(no scan\)/);
 });

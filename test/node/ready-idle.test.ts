@@ -42,7 +42,9 @@ test('by default an interpreter that comes up is started once it rests; one busy
   const { pm, stored } = await open(t);
   const server = await pm.start('server', { command: 'python3', args: ['-m', 'http.server', '0', '--bind', '127.0.0.1'] });
   assert.equal(server.status, 'running');
+  const began = performance.now();
   const busy = await pm.start('busy', { command: process.execPath, args: ['-e', 'for (;;);'], ready: { idle: 50, max: 300 } });
+  assert.ok(performance.now() - began >= 290, 'it waited for the rest it never got, until max');
   assert.ok(isAlive(busy.pid), 'busy the whole time, started at max');
   const sleeper = await pm.start('sleeper', { command: 'sleep', args: ['30'] });
   assert.deepEqual(stored('sleeper'), { alive: 100 });
@@ -58,7 +60,7 @@ test('{ idle } is refused before spawning by a backend that cannot see a busy pr
   // Without it, an interpreter's default falls back to { alive: 100 }.
   const node = await pm.start('node', { command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'] });
   await node.stop();
-  for (const ready of [{ idle: 0 }, { idle: 50, max: 0 }, { idle: 1.5 }, { idle: 50, alive: 10 }]) {
+  for (const ready of [{ idle: 0 }, { idle: 50, max: 0 }, { idle: 1.5 }, { idle: 50, alive: 10 }, { idle: 3000 }, { idle: 500, max: 400 }, { idle: 50, timeout: 100 }, { alive: 10, max: 5 }, { port: 80, stream: 'stdout' }]) {
     await assert.rejects(pm.start('x', { command: 'sleep', args: ['30'], ready: ready as never }), TypeError, JSON.stringify(ready));
   }
 });
