@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createProcessManager, PidkeepError } from '../../src/index.js';
 import { fileStore, nodeBackend } from '../../src/node/index.js';
-import { isAlive, reaper, recordFile, runCli, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
+import { keyOf } from '../../src/record.js';
+import { isAlive, ownPidNamespace, reaper, recordFile, runCli, tempDir, uniqueNamespace, waitFor } from '../helpers/index.js';
 
 const code = (expected: string) => (error: unknown) => error instanceof PidkeepError && error.code === expected;
 
@@ -114,9 +115,11 @@ test('a set-aside record whose process cannot be proven gone is kept: one that n
   t.after(() => pm.close());
   await (await pm.start('done', { command: 'true', ready: false })).exited;
   // Set aside with nothing of it readable: no id, so no process can be matched to it, or proven gone.
+  // Under this pid namespace's key (`blank@<inode>` inside a container), as a reconcile here would have set it aside.
+  const key = keyOf('blank', ownPidNamespace());
   mkdirSync(join(dir, namespace, 'quarantine'), { recursive: true });
-  writeFileSync(join(dir, namespace, 'quarantine', 'blank.1796000000000.abcdef.json'), 'not a record, no id\n');
-  writeFileSync(join(dir, namespace, 'quarantine', 'blank.1796000000000.abcdef.reason.txt'), 'planted\n');
+  writeFileSync(join(dir, namespace, 'quarantine', `${key}.1796000000000.abcdef.json`), 'not a record, no id\n');
+  writeFileSync(join(dir, namespace, 'quarantine', `${key}.1796000000000.abcdef.reason.txt`), 'planted\n');
   const all = await pm.forgetEnded();
   assert.deepEqual(all.map((f) => [f.name, f.trace, f.setAside, f.setAsideKept]), [['blank', false, 0, 1], ['done', true, 0, 0]]);
   assert.match(all[0]!.kept ?? '', /names no record id/);

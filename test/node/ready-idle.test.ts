@@ -25,7 +25,8 @@ async function open(t: TestContext, backend: Backend = nodeBackend()) {
 }
 
 /** Node code that works for `ms` (as loading a large app does), then throws. */
-const busyThenThrow = (ms: number) => `const t = Date.now(); while (Date.now() - t < ${ms}); throw new Error('failed while loading')`;
+// No stack frames: the error's own line stays among the last 10 lines of stderr that NOT_READY quotes, on every Node.
+const busyThenThrow = (ms: number) => `Error.stackTraceLimit = 0; const t = Date.now(); while (Date.now() - t < ${ms}); throw new Error('failed while loading')`;
 
 test('by default an interpreter that fails as it loads fails start(): a missing Python module, a Node throw after 300 ms of work', async (t) => {
   const { pm, stored } = await open(t);
@@ -71,7 +72,7 @@ test('pidkeep run: a Python or Node script that fails as it loads exits 1 with i
   const py = await runCli(['run', 'py', '--', 'python3', '-c', 'raise SystemExit(3)'], { env });
   assert.equal(py.code, 1, py.stdout);
   assert.match(py.stderr, /exit code 3/);
-  const js = await runCli(['run', 'js', '--', process.execPath, '-e', 'throw new Error("boom at the top")'], { env });
+  const js = await runCli(['run', 'js', '--', process.execPath, '-e', 'Error.stackTraceLimit = 0; throw new Error("boom at the top")'], { env });
   assert.equal(js.code, 1, js.stdout);
   assert.match(js.stderr, /exit code 1.*boom at the top/s);
   const server = await runCli(['run', 'server', '--', 'python3', '-m', 'http.server', '0', '--bind', '127.0.0.1'], { env });
